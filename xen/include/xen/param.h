@@ -34,24 +34,25 @@ struct kernel_param
     } par;
 };
 
-#define PARAM_SECTION_ __used __section(".data.param")
+/* Aligned to their size, so GCC pads none of them: the table is an array. */
+#define PARAM_SECTION_ __used __section(".rodata.param") __aligned(8)
 
-#define string_param(nm, var)                                           \
-    static const struct kernel_param param_##var PARAM_SECTION_ =       \
-        { .name = nm, .type = OPT_STR, .len = sizeof(var),              \
-          .par.var = &var }
-#define integer_param(nm, var)                                          \
-    static const struct kernel_param param_##var PARAM_SECTION_ =       \
-        { .name = nm, .type = OPT_UINT, .len = sizeof(var),             \
-          .par.var = &var }
-#define boolean_param(nm, var)                                          \
-    static const struct kernel_param param_##var PARAM_SECTION_ =       \
-        { .name = nm, .type = OPT_BOOL, .len = sizeof(var),             \
-          .par.var = &var }
-#define size_param(nm, var)                                             \
-    static const struct kernel_param param_##var PARAM_SECTION_ =       \
-        { .name = nm, .type = OPT_SIZE, .len = sizeof(var),             \
-          .par.var = &var }
+#define string_param(nm, v)                                           \
+    static const struct kernel_param param_##v PARAM_SECTION_ =       \
+        { .name = nm, .type = OPT_STR, .len = sizeof(v),              \
+          .par.var = &v }
+#define integer_param(nm, v)                                          \
+    static const struct kernel_param param_##v PARAM_SECTION_ =       \
+        { .name = nm, .type = OPT_UINT, .len = sizeof(v),             \
+          .par.var = &v }
+#define boolean_param(nm, v)                                          \
+    static const struct kernel_param param_##v PARAM_SECTION_ =       \
+        { .name = nm, .type = OPT_BOOL, .len = sizeof(v),             \
+          .par.var = &v }
+#define size_param(nm, v)                                             \
+    static const struct kernel_param param_##v PARAM_SECTION_ =       \
+        { .name = nm, .type = OPT_SIZE, .len = sizeof(v),             \
+          .par.var = &v }
 #define custom_param(nm, fn)                                            \
     static const struct kernel_param param_##fn PARAM_SECTION_ =        \
         { .name = nm, .type = OPT_CUSTOM, .len = 0, .par.func = fn }

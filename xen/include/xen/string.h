@@ -23,7 +23,8 @@ size_t strlcpy(char *dst, const char *src, size_t size);
 
 /*
  * Parse an unsigned number in base 10, or 16 with a 0x prefix, or 8 with a
- * leading 0 (base 0), like the C library's strtoull.
+ * leading 0 (base 0), like the C library's strtoull.  A value too large
+ * for 64 bits saturates at ~0ULL.
  */
 unsigned long long simple_strtoull(const char *s, const char **end,
                                    unsigned int base);

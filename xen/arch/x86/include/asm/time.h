@@ -1,0 +1,17 @@
+/*
+ * Boot-time clock setup: TSC calibration and the per-pCPU timer interrupt.
+ */
+#ifndef ASM_X86_TIME_H
+#define ASM_X86_TIME_H
+
+#include <xen/types.h>
+
+/* Record the TSC at entry, so system time counts from boot. */
+void time_early_init(void);
+/* Calibrate the TSC against the PIT or ACPI PM timer (port 0 = none). */
+void tsc_calibrate(u32 pm_tmr_port, bool pm_tmr_32bit);
+/* Choose the timer mode and calibrate the LAPIC timer if needed. */
+void lapic_timer_init(void);
+void lapic_timer_cpu_init(void);
+
+#endif /* ASM_X86_TIME_H */

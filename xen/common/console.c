@@ -1,0 +1,179 @@
+/*
+ * printk and the console ring.  Every line gets the "(XEN) " prefix and a
+ * boot timestamp, as in Xen, goes to the serial port and is kept in a ring
+ * buffer that is read back later by the dmesg path.
+ *
+ * Locking: console_lock (irqsave, since printk runs in interrupt context)
+ * serialises the ring, the line-start state and the serial output, so the
+ * lines of two pCPUs never interleave.
+ */
+#include <xen/lib.h>
+#include <xen/console.h>
+#include <xen/serial.h>
+#include <xen/spinlock.h>
+#include <xen/time.h>
+#include <xen/param.h>
+#include <xen/shutdown.h>
+#include <xen/smp.h>
+
+#define RING_SIZE   (64 * 1024)     /* power of two */
+
+static char ring[RING_SIZE];
+static u64 ring_written;            /* bytes ever written */
+static bool at_line_start = true;
+static int loglevel = LOGLVL_INFO;
+static DEFINE_SPINLOCK(console_lock);
+
+static int parse_loglvl(const char *arg)
+{
+    static const struct { const char *name; int lvl; } levels[] = {
+        { "none", -1 }, { "error", LOGLVL_ERR },
+        { "warning", LOGLVL_WARNING }, { "info", LOGLVL_INFO },
+        { "debug", LOGLVL_DEBUG }, { "all", LOGLVL_DEBUG },
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(levels); i++ )
+    {
+        size_t n = strlen(levels[i].name);
+
+        /* Xen's "level/ratelimited-level": the second half is ignored. */
+        if ( !strncmp(arg, levels[i].name, n) &&
+             (arg[n] == '\0' || arg[n] == '/') )
+        {
+            loglevel = levels[i].lvl;
+            return 0;
+        }
+    }
+    return -1;
+}
+custom_param("loglvl", parse_loglvl);
+
+/* console=com1: the only console this hypervisor drives. */
+static int parse_console(const char *arg)
+{
+    return strcmp(arg, "com1") ? -1 : 0;
+}
+custom_param("console", parse_console);
+
+void console_init(void)
+{
+    serial_init();
+}
+
+static void ring_putc(char c)
+{
+    ring[ring_written & (RING_SIZE - 1)] = c;
+    ring_written++;
+}
+
+static void emit(char c)
+{
+    serial_putc(c);
+    ring_putc(c);
+}
+
+static void emit_str(const char *s)
+{
+    while ( *s )
+        emit(*s++);
+}
+
+/* Caller holds console_lock. */
+static void emit_text(const char *s)
+{
+    for ( ; *s; s++ )
+    {
+        if ( at_line_start )
+        {
+            char stamp[32];
+            s_time_t now = NOW();
+
+            snprintf(stamp, sizeof(stamp), "(XEN) [%5lu.%06lu] ",
+                     (unsigned long)(now / 1000000000),
+                     (unsigned long)(now % 1000000000) / 1000);
+            emit_str(stamp);
+            at_line_start = false;
+        }
+        emit(*s);
+        if ( *s == '\n' )
+            at_line_start = true;
+    }
+}
+
+void vprintk(const char *fmt, va_list args)
+{
+    char buf[512];
+    int level = LOGLVL_INFO;
+    unsigned long flags;
+
+    vsnprintf(buf, sizeof(buf), fmt, args);
+
+    if ( buf[0] == '<' && buf[1] >= '0' && buf[1] <= '3' && buf[2] == '>' )
+    {
+        level = buf[1] - '0';
+        memmove(buf, buf + 3, strlen(buf + 3) + 1);
+    }
+    if ( level > loglevel )
+        return;
+
+    spin_lock_irqsave(&console_lock, flags);
+    emit_text(buf);
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
+void printk(const char *fmt, ...)
+{
+    va_list args;
+
+    va_start(args, fmt);
+    vprintk(fmt, args);
+    va_end(args);
+}
+
+size_t console_ring_read(u64 *pos, char *buf, size_t size)
+{
+    unsigned long flags;
+    size_t n = 0;
+
+    spin_lock_irqsave(&console_lock, flags);
+    if ( ring_written - *pos > RING_SIZE )
+        *pos = ring_written - RING_SIZE;     /* older text is gone */
+    while ( n < size && *pos < ring_written )
+    {
+        buf[n++] = ring[*pos & (RING_SIZE - 1)];
+        (*pos)++;
+    }
+    spin_unlock_irqrestore(&console_lock, flags);
+    return n;
+}
+
+u64 console_ring_written(void)
+{
+    return READ_ONCE(ring_written);
+}
+
+void console_force_unlock(void)
+{
+    spin_lock_init(&console_lock);
+}
+
+noreturn void panic(const char *fmt, ...)
+{
+    static DEFINE_SPINLOCK(panic_lock);
+    char buf[256];
+    va_list args;
+
+    local_irq_disable();
+    spin_lock(&panic_lock);     /* one panic message at a time */
+    console_force_unlock();     /* we may have died inside printk */
+
+    va_start(args, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, args);
+    va_end(args);
+
+    printk(XENLOG_ERR "\n****************************************\n");
+    printk(XENLOG_ERR "Panic on CPU %u:\n%s\n", smp_processor_id(), buf);
+    printk(XENLOG_ERR "****************************************\n\n");
+
+    machine_crash_halt();
+}

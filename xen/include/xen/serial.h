@@ -1,0 +1,14 @@
+/*
+ * The serial port the console writes to.
+ */
+#ifndef XEN_SERIAL_H
+#define XEN_SERIAL_H
+
+#include <xen/types.h>
+
+void serial_init(void);
+void serial_putc(char c);
+/* A received byte, or -1 when none is waiting. */
+int serial_getc(void);
+
+#endif /* XEN_SERIAL_H */
