@@ -16,6 +16,7 @@
 #include <xen/timer.h>
 #include <asm/apic.h>
 #include <asm/bootinfo.h>
+#include <asm/irq.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
@@ -113,6 +114,8 @@ void __start_xen(u32 magic, u32 info_pa)
     if ( cpu_desc_init(0) )
         panic("No memory for the boot CPU's descriptor tables");
     cpu_desc_load(0);
+    irq_cpu_init(0);
+    irq_print_vector_ranges(0);
 
     acpi_init(ebda);
     disable_legacy_pic();

@@ -8,6 +8,7 @@
 #include <xen/lib.h>
 #include <xen/console.h>
 #include <xen/param.h>
+#include <xen/serial.h>
 #include <xen/shutdown.h>
 #include <xen/smp.h>
 #include <asm/io.h>
@@ -41,6 +42,8 @@ static noreturn void leave_machine(int status)
 {
     const char *s = "Shutdown";
 
+    /* Bochs drops what is still in the UART when it shuts down. */
+    serial_flush();
     outb((u8)status, QEMU_DEBUG_EXIT_PORT);
     while ( *s )
         outb(*s++, BOCHS_SHUTDOWN_PORT);

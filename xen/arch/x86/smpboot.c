@@ -12,6 +12,7 @@
 #include <xen/timer.h>
 #include <asm/apic.h>
 #include <asm/bootinfo.h>
+#include <asm/irq.h>
 #include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/smpboot.h>
@@ -80,6 +81,7 @@ static int boot_one_cpu(unsigned int cpu, u32 apic_id)
          (rc = cpu_desc_init(cpu)) != 0 ||
          (rc = timer_cpu_init(cpu)) != 0 )
         return rc;
+    irq_cpu_init(cpu);
     stack = alloc_xenheap_pages(STACK_ORDER, 0);
     if ( !stack )
         return -1;

@@ -21,6 +21,7 @@
 #define LCR_8N1     0x03
 #define LSR_DR      0x01    /* data ready */
 #define LSR_THRE    0x20    /* transmit holding register empty */
+#define LSR_TEMT    0x40    /* transmitter (shift register too) empty */
 
 static bool present;
 
@@ -56,4 +57,12 @@ int serial_getc(void)
     if ( !present || !(inb(COM1 + UART_LSR) & LSR_DR) )
         return -1;
     return inb(COM1 + UART_RBR);
+}
+
+void serial_flush(void)
+{
+    unsigned int tries = 1000000;
+
+    while ( present && !(inb(COM1 + UART_LSR) & LSR_TEMT) && --tries )
+        ;
 }

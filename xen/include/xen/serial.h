@@ -10,5 +10,7 @@ void serial_init(void);
 void serial_putc(char c);
 /* A received byte, or -1 when none is waiting. */
 int serial_getc(void);
+/* Wait until every byte written has left the transmitter. */
+void serial_flush(void);
 
 #endif /* XEN_SERIAL_H */
