@@ -1,0 +1,249 @@
+"""Emulator runners and console-log parsing for the integration tests.
+
+run_qemu() boots an ELF32 image with QEMU's multiboot v1 loader, run_bochs()
+boots a GRUB ISO on Bochs through scripts/bochs-run.sh, build_iso() makes that
+ISO with scripts/mkiso.sh. Every run writes its serial log (and the emulator's
+own output) into a caller-chosen directory, which the fixtures in conftest.py
+keep per test. parse_console() splits a serial log into hypervisor lines.
+"""
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO_ROOT / "scripts"
+
+# isa-debug-exit turns a write of V to port 0xf4 into QEMU exit status (V<<1)|1.
+QEMU_DEBUG_EXIT_PORT = 0xF4
+
+
+def qemu_exit_code(status: int) -> int:
+    """QEMU's exit code when the guest writes `status` to isa-debug-exit."""
+    return (status << 1) | 1
+
+
+@dataclass(repr=False)
+class RunResult:
+    """One emulator run. exit_code is None when the run timed out."""
+    exit_code: Optional[int]
+    serial: str
+    timed_out: bool
+    serial_path: Path
+    cmd: List[str]
+    duration: float
+    output_path: Optional[Path] = None   # emulator's stdout/stderr
+    name: str = ""
+
+    @property
+    def lines(self) -> List["ConsoleLine"]:
+        return parse_console(self.serial)
+
+    @property
+    def messages(self) -> List[str]:
+        """Hypervisor console messages, "(XEN) " and timestamp removed."""
+        return [line.msg for line in self.lines]
+
+    def find(self, pattern: str) -> Optional[re.Match]:
+        """First hypervisor message matching regex `pattern` (re.search)."""
+        for msg in self.messages:
+            m = re.search(pattern, msg)
+            if m:
+                return m
+        return None
+
+    def find_all(self, pattern: str) -> List[re.Match]:
+        return [m for m in (re.search(pattern, msg) for msg in self.messages) if m]
+
+    def describe(self) -> str:
+        """Short text for assertion messages: how the run ended and where its logs are."""
+        how = "timed out" if self.timed_out else f"exit code {self.exit_code}"
+        return f"{self.name or 'run'}: {how} after {self.duration:.1f}s, serial log {self.serial_path}"
+
+    def __repr__(self) -> str:   # short: pytest prints it in tracebacks
+        return f"<RunResult {self.describe()}>"
+
+    def tail(self, n: int = 40) -> str:
+        return "\n".join(self.serial.splitlines()[-n:])
+
+
+@dataclass
+class ConsoleLine:
+    time: Optional[float]   # seconds since boot, None if the line had no timestamp
+    msg: str                # text after "(XEN) " and the timestamp
+    raw: str
+
+
+# "(XEN) " optionally followed by a timestamp "[    1.234567] ".
+_XEN_LINE = re.compile(r"^\(XEN\) (?:\[\s*(\d+\.\d+)\] )?(.*)$")
+
+
+def parse_console(text: str) -> List[ConsoleLine]:
+    """Hypervisor lines of a serial log, in order. Other lines (GRUB's
+    escape sequences, guest output without the prefix) are skipped."""
+    out = []
+    for raw in text.splitlines():
+        raw = raw.rstrip("\r")
+        m = _XEN_LINE.match(raw)
+        if m:
+            ts = float(m.group(1)) if m.group(1) is not None else None
+            out.append(ConsoleLine(ts, m.group(2), raw))
+    return out
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _run(cmd: Sequence[str], timeout: float, output_path: Path,
+         cwd: Optional[Path] = None) -> Tuple[Optional[int], bool, float]:
+    """Run cmd in its own session with stdout/stderr to output_path.
+    On timeout, TERM then KILL the whole process group so nothing is left
+    running. Returns (exit code or None, timed_out, seconds)."""
+    start = time.monotonic()
+    with open(output_path, "wb") as out:
+        proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=cwd,
+                                start_new_session=True)
+        try:
+            rc = proc.wait(timeout=timeout)
+            return rc, False, time.monotonic() - start
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return None, True, time.monotonic() - start
+        except BaseException:      # Ctrl-C in pytest: do not leave emulators behind
+            _kill_group(proc)
+            raise
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+Module = Union[str, Tuple[Union[str, Path], str], Path]
+
+
+def _module_spec(mod: Module) -> Tuple[str, str]:
+    """(path, args) from "path", Path, or (path, args)."""
+    if isinstance(mod, tuple):
+        return str(mod[0]), mod[1]
+    return str(mod), ""
+
+
+def run_qemu(kernel: Union[str, Path], append: str, smp: int = 1,
+             modules: Optional[Sequence[Module]] = None, timeout: float = 60,
+             extra_args: Sequence[str] = (), *, workdir: Union[str, Path],
+             name: str = "qemu") -> RunResult:
+    """Boot `kernel` (an ELF32 multiboot v1 image) under QEMU TCG.
+
+    modules: paths or (path, args) tuples, passed with -initrd. Note QEMU's
+    multiboot v1 loader puts the kernel path in front of the command line and
+    each module's path in front of its string.
+    """
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    serial = workdir / f"{name}.serial.txt"
+    output = workdir / f"{name}.out.txt"
+    serial.unlink(missing_ok=True)
+    cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", "max",
+           "-smp", str(smp), "-m", "512", "-nodefaults", "-display", "none",
+           "-serial", f"file:{serial}", "-monitor", "none", "-no-reboot",
+           "-device", f"isa-debug-exit,iobase={QEMU_DEBUG_EXIT_PORT:#x},iosize=0x04",
+           "-kernel", str(kernel), "-append", append]
+    if modules:
+        # -initrd separates modules with ","; a literal comma is ",,".
+        specs = []
+        for mod in modules:
+            path, args = _module_spec(mod)
+            spec = f"{path} {args}" if args else path
+            specs.append(spec.replace(",", ",,"))
+        cmd += ["-initrd", ",".join(specs)]
+    cmd += list(extra_args)
+    (workdir / f"{name}.cmd").write_text(shlex.join(cmd) + "\n")
+    rc, timed_out, secs = _run(cmd, timeout, output)
+    return RunResult(rc, _read(serial), timed_out, serial, cmd, secs, output, name)
+
+
+def build_iso(xen_args: str, modules: Optional[Sequence[Module]] = None, *,
+              xen_image: Union[str, Path], workdir: Union[str, Path],
+              name: str = "xen-lite") -> Path:
+    """GRUB ISO booting xen_image with xen_args (multiboot2), via scripts/mkiso.sh.
+    GRUB passes neither the image path nor module paths on the command lines."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    iso = workdir / f"{name}.iso"
+    cmd = [str(SCRIPTS / "mkiso.sh"), str(iso), str(xen_image), xen_args]
+    for mod in modules or ():
+        path, args = _module_spec(mod)
+        cmd.append(f"{path}:{args}" if args else path)
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"mkiso.sh failed ({proc.returncode}):\n{proc.stderr}")
+    return iso
+
+
+_bochs3_ready = False
+
+
+def ensure_bochs3() -> None:
+    """Unpack Bochs 3.0 into build/bochs3 once (scripts/bochs3-setup.sh is a
+    no-op when it is already there; the first time it downloads ~25 MB from
+    Debian's archive)."""
+    global _bochs3_ready
+    if _bochs3_ready:
+        return
+    proc = subprocess.run([str(SCRIPTS / "bochs3-setup.sh")], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bochs3-setup.sh failed ({proc.returncode}):\n{proc.stderr}")
+    _bochs3_ready = True
+
+
+# bochs-run.sh's exit statuses.
+BOCHS_SHUTDOWN, BOCHS_OTHER_STOP, BOCHS_TIMEOUT = 0, 2, 124
+
+
+def run_bochs(iso: Union[str, Path], cpus: int = 2, timeout: float = 180,
+              version: str = "2.7", model: str = "corei7_skylake_x", *,
+              workdir: Union[str, Path], name: str = "bochs") -> RunResult:
+    """Boot a GRUB ISO on Bochs via scripts/bochs-run.sh.
+
+    exit_code is the script's: 0 the guest asked Bochs to shut down (port
+    0x8900), 2 Bochs stopped on its own for another reason (panic, triple
+    fault; the reason is in output_path), None on timeout. Whether the hypervisor
+    was happy is only in the serial log.
+    """
+    if version == "3.0":
+        ensure_bochs3()
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    serial = workdir / f"{name}.serial.txt"
+    output = workdir / f"{name}.run.txt"
+    cmd = [str(SCRIPTS / "bochs-run.sh"), "--bochs", version, "--cpus", str(cpus),
+           "--timeout", str(int(timeout)), "--model", model, str(iso), str(serial)]
+    (workdir / f"{name}.cmd").write_text(shlex.join(cmd) + "\n")
+    # The script enforces `timeout` itself; the margin covers Bochs' start
+    # and a kill that needs the KILL fallback.
+    rc, timed_out, secs = _run(cmd, timeout + 30, output)
+    if rc == BOCHS_TIMEOUT:
+        rc, timed_out = None, True
+    return RunResult(rc, _read(serial), timed_out, serial, cmd, secs, output, name)
