@@ -15,6 +15,8 @@
 #include <xen/param.h>
 #include <xen/shutdown.h>
 #include <xen/smp.h>
+#include <xen/keyhandler.h>
+#include <xen/softirq.h>
 
 #define RING_SIZE   (64 * 1024)     /* power of two */
 
@@ -58,6 +60,71 @@ custom_param("console", parse_console);
 void console_init(void)
 {
     serial_init();
+}
+
+/*
+ * Serial input.  Bytes for the hypervisor go through rx_ring: the serial
+ * interrupt produces, the keypress softirq consumes, both on the pCPU the
+ * interrupt is routed to, so the indices need no lock; READ_ONCE and
+ * WRITE_ONCE keep the compiler from caching them across the interrupt.
+ */
+#define RX_RING_SIZE 64
+#define CTRL_A       0x01
+
+static char rx_ring[RX_RING_SIZE];
+static unsigned int rx_prod, rx_cons;
+static unsigned int ctrl_a_count;
+static bool input_to_xen = true;
+
+static void show_input_target(void)
+{
+    printk("*** Serial input to %s (type 'CTRL-a' three times to switch "
+           "input)\n", input_to_xen ? "Xen" : "DOM0");
+}
+
+void console_rx_char(char c)
+{
+    unsigned int prod = READ_ONCE(rx_prod);
+
+    if ( c == CTRL_A )
+    {
+        if ( ++ctrl_a_count == 3 )
+        {
+            ctrl_a_count = 0;
+            input_to_xen = !input_to_xen;
+            show_input_target();
+        }
+        return;
+    }
+    ctrl_a_count = 0;
+
+    /* Input for dom0 is dropped until dom0 has a console to take it. */
+    if ( !input_to_xen )
+        return;
+    if ( prod - READ_ONCE(rx_cons) == RX_RING_SIZE )
+        return;                         /* full: drop, as a UART would */
+    rx_ring[prod % RX_RING_SIZE] = c;
+    WRITE_ONCE(rx_prod, prod + 1);
+    raise_softirq(KEYPRESS_SOFTIRQ);
+}
+
+static void keypress_softirq(void)
+{
+    unsigned int cons = READ_ONCE(rx_cons);
+
+    while ( cons != READ_ONCE(rx_prod) )
+    {
+        char c = rx_ring[cons % RX_RING_SIZE];
+
+        WRITE_ONCE(rx_cons, ++cons);
+        handle_keypress((unsigned char)c);
+    }
+}
+
+void console_input_init(void)
+{
+    open_softirq(KEYPRESS_SOFTIRQ, keypress_softirq);
+    show_input_target();
 }
 
 static void ring_putc(char c)

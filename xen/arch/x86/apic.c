@@ -4,6 +4,8 @@
  * QEMU TCG.  Every pCPU runs in the mode the boot pCPU chose.
  */
 #include <xen/lib.h>
+#include <xen/acpi.h>
+#include <xen/errno.h>
 #include <xen/param.h>
 #include <asm/apic.h>
 #include <asm/io.h>
@@ -139,17 +141,61 @@ void disable_legacy_pic(void)
 #define IOAPIC_VER      0x01
 #define IOAPIC_REDIR(n) (0x10 + 2 * (n))
 
+#define IOAPIC_LOW_ACTIVE   (1u << 13)
+#define IOAPIC_LEVEL        (1u << 15)
+
+static unsigned int ioapic_entries(volatile u8 *base)
+{
+    writel(IOAPIC_VER, base + IOAPIC_REGSEL);
+    return ((readl(base + IOAPIC_WIN) >> 16) & 0xff) + 1;
+}
+
 void ioapic_mask_all(u32 address)
 {
     volatile u8 *base = (volatile u8 *)(unsigned long)address;
-    unsigned int entries;
-
-    writel(IOAPIC_VER, base + IOAPIC_REGSEL);
-    entries = ((readl(base + IOAPIC_WIN) >> 16) & 0xff) + 1;
+    unsigned int entries = ioapic_entries(base);
     for ( unsigned int i = 0; i < entries; i++ )
     {
         writel(IOAPIC_REDIR(i), base + IOAPIC_REGSEL);
         writel(APIC_LVT_MASKED, base + IOAPIC_WIN);
     }
     printk("IOAPIC at %#x: %u inputs masked\n", address, entries);
+}
+
+int ioapic_route_isa_irq(const struct acpi_info *acpi, unsigned int isa_irq,
+                         u8 vector, u32 dest)
+{
+    /* ISA defaults: GSI = IRQ, edge-triggered, active high. */
+    unsigned int gsi = isa_irq;
+    u32 lo = vector;
+
+    for ( unsigned int i = 0; i < acpi->nr_overrides; i++ )
+    {
+        const struct acpi_override *o = &acpi->overrides[i];
+
+        if ( o->source_irq != isa_irq )
+            continue;
+        gsi = o->gsi;
+        if ( (o->flags & 3) == 3 )
+            lo |= IOAPIC_LOW_ACTIVE;
+        if ( ((o->flags >> 2) & 3) == 3 )
+            lo |= IOAPIC_LEVEL;
+    }
+
+    for ( unsigned int i = 0; i < acpi->nr_ioapics; i++ )
+    {
+        const struct acpi_ioapic *io = &acpi->ioapics[i];
+        volatile u8 *base = (volatile u8 *)(unsigned long)io->address;
+        unsigned int pin = gsi - io->gsi_base;
+
+        if ( gsi < io->gsi_base || pin >= ioapic_entries(base) )
+            continue;
+        /* Destination first, then the unmasked low half. */
+        writel(IOAPIC_REDIR(pin) + 1, base + IOAPIC_REGSEL);
+        writel(dest << 24, base + IOAPIC_WIN);
+        writel(IOAPIC_REDIR(pin), base + IOAPIC_REGSEL);
+        writel(lo, base + IOAPIC_WIN);
+        return 0;
+    }
+    return -ENODEV;
 }

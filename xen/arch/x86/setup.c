@@ -7,6 +7,7 @@
 #include <xen/lib.h>
 #include <xen/acpi.h>
 #include <xen/console.h>
+#include <xen/serial.h>
 #include <xen/mm.h>
 #include <xen/param.h>
 #include <xen/selftest.h>
@@ -76,6 +77,32 @@ static void acpi_init(paddr_t ebda)
            boot_acpi.pm_tmr_port);
 }
 
+static void serial_interrupt(struct cpu_user_regs *regs)
+{
+    int c;
+
+    (void)regs;
+    while ( (c = serial_getc()) >= 0 )
+        console_rx_char((char)c);
+}
+
+/* COM1 input arrives as ISA IRQ 4 on the boot pCPU. */
+static void serial_irq_init(void)
+{
+    int vec = vector_alloc(cpu_vector_table(0), VR_DYNAMIC, "com1");
+
+    if ( vec < 0 ||
+         ioapic_route_isa_irq(&boot_acpi, 4, vec, get_apic_id()) )
+    {
+        printk(XENLOG_WARNING "Console: no serial input (vector %d)\n",
+               vec);
+        return;
+    }
+    set_vector_handler(vec, serial_interrupt);
+    console_input_init();
+    serial_enable_rx_irq();
+}
+
 void __start_xen(u32 magic, u32 info_pa)
 {
     paddr_t ebda;
@@ -127,6 +154,7 @@ void __start_xen(u32 magic, u32 info_pa)
     timer_init();
     local_irq_enable();
     lapic_timer_init();
+    serial_irq_init();
 
     cpus = smp_boot_cpus(&boot_acpi);
     printk("Brought up %u CPUs\n", cpus);

@@ -66,3 +66,12 @@ void serial_flush(void)
     while ( present && !(inb(COM1 + UART_LSR) & LSR_TEMT) && --tries )
         ;
 }
+
+void serial_enable_rx_irq(void)
+{
+    if ( !present )
+        return;
+    /* OUT2 gates the UART's interrupt line onto the ISA bus on a PC. */
+    outb(inb(COM1 + UART_MCR) | 0x08, COM1 + UART_MCR);
+    outb(0x01, COM1 + UART_IER);            /* received data available */
+}

@@ -11,6 +11,13 @@
 enum { LOGLVL_ERR, LOGLVL_WARNING, LOGLVL_INFO, LOGLVL_DEBUG };
 
 void console_init(void);            /* serial up, before the first printk */
+/* Console input is ready: keys can reach the debug-key handlers. */
+void console_input_init(void);
+/*
+ * A byte received on the serial line (interrupt context).  Three Ctrl-A
+ * in a row switch input between the hypervisor (debug keys) and dom0.
+ */
+void console_rx_char(char c);
 void console_set_loglevel(const char *arg);
 
 /*

@@ -10,6 +10,8 @@ void serial_init(void);
 void serial_putc(char c);
 /* A received byte, or -1 when none is waiting. */
 int serial_getc(void);
+/* Raise an interrupt for each received byte (IRQ 4 on a PC). */
+void serial_enable_rx_irq(void);
 /* Wait until every byte written has left the transmitter. */
 void serial_flush(void);
 

@@ -11,6 +11,7 @@ enum
 {
     TIMER_SOFTIRQ,
     SCHEDULE_SOFTIRQ,
+    KEYPRESS_SOFTIRQ,       /* run debug keys typed on the console */
     NR_SOFTIRQS
 };
 

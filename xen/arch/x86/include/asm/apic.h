@@ -60,4 +60,13 @@ static inline void ack_APIC_irq(void)
 void disable_legacy_pic(void);
 void ioapic_mask_all(u32 ioapic_address);
 
+struct acpi_info;
+/*
+ * Route ISA interrupt 'isa_irq' (through any MADT override) to 'vector'
+ * on the pCPU with APIC ID 'dest', unmasked.  0, or -ENODEV when no
+ * IOAPIC serves its GSI.
+ */
+int ioapic_route_isa_irq(const struct acpi_info *acpi, unsigned int isa_irq,
+                         u8 vector, u32 dest);
+
 #endif /* ASM_X86_APIC_H */
