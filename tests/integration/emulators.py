@@ -247,3 +247,75 @@ def run_bochs(iso: Union[str, Path], cpus: int = 2, timeout: float = 180,
     if rc == BOCHS_TIMEOUT:
         rc, timed_out = None, True
     return RunResult(rc, _read(serial), timed_out, serial, cmd, secs, output, name)
+
+
+class QemuSession:
+    """An interactive QEMU run: the serial line is the process's stdin and
+    stdout, so a test can wait for console text and type at the console.
+    Use as a context manager; leaving it kills QEMU and its group."""
+
+    def __init__(self, kernel: Union[str, Path], append: str, smp: int = 1, *,
+                 workdir: Union[str, Path], name: str = "qemu-session"):
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.serial_path = workdir / f"{name}.serial.txt"
+        self.cmd = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", "max",
+                    "-smp", str(smp), "-m", "512", "-nodefaults", "-display", "none",
+                    "-chardev", "stdio,id=ser0,signal=off", "-serial", "chardev:ser0",
+                    "-monitor", "none", "-no-reboot",
+                    "-device", f"isa-debug-exit,iobase={QEMU_DEBUG_EXIT_PORT:#x},iosize=0x04",
+                    "-kernel", str(kernel), "-append", append]
+        (workdir / f"{name}.cmd").write_text(shlex.join(self.cmd) + "\n")
+        self.text = ""
+        self.proc: Optional[subprocess.Popen] = None
+
+    def __enter__(self) -> "QemuSession":
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc:
+            _kill_group(self.proc)
+            self._drain()
+        self.serial_path.write_text(self.text)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = self.proc.stdout.read()
+            except (BlockingIOError, ValueError):
+                return
+            if not chunk:
+                return
+            self.text += chunk.decode("utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 30,
+                 start: int = 0) -> re.Match:
+        """Wait until a hypervisor message after text offset `start`
+        matches `pattern`; raise AssertionError with the log on timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            self._drain()
+            for line in parse_console(self.text[start:]):
+                m = re.search(pattern, line.msg)
+                if m:
+                    return m
+            if time.monotonic() > end or self.proc.poll() is not None:
+                self._drain()
+                raise AssertionError(
+                    f"no console line matching {pattern!r} within {timeout}s; "
+                    f"console so far:\n{self.text[-3000:]}")
+            time.sleep(0.05)
+
+    def send(self, data: bytes) -> int:
+        """Type `data` at the serial console; returns the text offset at
+        which the answer starts."""
+        self._drain()
+        offset = len(self.text)
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+        return offset
