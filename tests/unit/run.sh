@@ -34,7 +34,7 @@ for prog in "$@"; do
     passed=$((passed + p))
     failed=$((failed + f))
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "CRASH $(basename "$prog") (exit status $rc after its RESULT line)"
+        echo "CRASH $(basename "$prog") (exit status $rc after RESULT)"
         failed=$((failed + 1))
     fi
 done

@@ -570,8 +570,10 @@ TEST(unusable_root_tables_are_einval)
     standard_system_v1();
     ((struct acpi_table_header *)(phys + RSDT_PA))->length = 0xfffffff0;
     map_calls = 0;
+    stub_log_clear();
     CHECK_EQ(acpi_parse(test_map, RSDP_PA, &info), -EINVAL);
     CHECK(map_calls < 10);
+    CHECK(stub_log_contains("implausible length"));
 }
 
 TEST(madt_with_a_bad_checksum_is_skipped_with_a_warning)

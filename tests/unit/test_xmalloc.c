@@ -52,6 +52,99 @@ TEST(every_size_is_16_byte_aligned_writable_and_disjoint)
     CHECK(stub_xenheap_pages_outstanding() <= base + MAX_CACHED_PAGES);
 }
 
+TEST(full_pages_of_every_class_keep_objects_inside_their_page)
+{
+    enum { PER_CLASS = 800 };
+    static const size_t sizes[] = {
+        16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2016,
+    };
+    static u8 *p[PER_CLASS];
+    unsigned int c, i;
+
+    for ( c = 0; c < ARRAY_SIZE(sizes); c++ )
+    {
+        /* Enough objects to fill several pages of each class. */
+        unsigned int n = sizes[c] < 512 ? PER_CLASS : 40;
+
+        for ( i = 0; i < n; i++ )
+        {
+            uintptr_t page;
+
+            p[i] = xmalloc_bytes(sizes[c]);
+            REQUIRE(p[i] != NULL);
+            page = (uintptr_t)p[i] & ~(uintptr_t)(PAGE_SIZE - 1);
+            CHECK((uintptr_t)p[i] + sizes[c] <= page + PAGE_SIZE);
+            memset(p[i], (u8)i, sizes[c]);
+        }
+        for ( i = 0; i < n; i++ )
+        {
+            CHECK(all_bytes(p[i], (u8)i, sizes[c]));
+            xfree(p[i]);
+        }
+        if ( harness_failures() )
+            return;
+    }
+}
+
+static unsigned int distinct_pages(u8 *const *p, unsigned int n)
+{
+    unsigned int i, j, pages = 0;
+
+    for ( i = 0; i < n; i++ )
+    {
+        uintptr_t pg = (uintptr_t)p[i] & ~(uintptr_t)(PAGE_SIZE - 1);
+
+        for ( j = 0; j < i; j++ )
+            if ( ((uintptr_t)p[j] & ~(uintptr_t)(PAGE_SIZE - 1)) == pg )
+                break;
+        if ( j == i )
+            pages++;
+    }
+    return pages;
+}
+
+TEST(small_objects_are_packed_densely)
+{
+    static const size_t sizes[] = {
+        16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 672, 1008, 1344, 2016,
+    };
+    static u8 *p[2600];
+    unsigned int c, i;
+
+    for ( c = 0; c < ARRAY_SIZE(sizes); c++ )
+    {
+        /* About ten pages' worth; at least 7/8 of a page must be used. */
+        unsigned int n = 10 * ((PAGE_SIZE - 64) / sizes[c]);
+        unsigned int bound = DIV_ROUND_UP(n * sizes[c], PAGE_SIZE * 7 / 8);
+
+        REQUIRE(n <= ARRAY_SIZE(p));
+        for ( i = 0; i < n; i++ )
+            REQUIRE((p[i] = xmalloc_bytes(sizes[c])) != NULL);
+        CHECK(distinct_pages(p, n) <= bound + 1);
+        for ( i = 0; i < n; i++ )
+            xfree(p[i]);
+    }
+}
+
+TEST(a_slot_freed_in_a_full_page_is_reused_before_a_new_page)
+{
+    enum { N = 10 };
+    void *p[N], *q;
+    unsigned long allocs;
+    unsigned int i;
+
+    for ( i = 0; i < N; i++ )
+        REQUIRE((p[i] = xmalloc_bytes(2000)) != NULL);
+    allocs = stub_xenheap_allocs();
+    xfree(p[4]);
+    q = xmalloc_bytes(2000);
+    CHECK_PTR_EQ(q, p[4]);
+    CHECK_EQ(stub_xenheap_allocs(), allocs);
+    p[4] = q;
+    for ( i = 0; i < N; i++ )
+        xfree(p[i]);
+}
+
 TEST(zero_bytes_gives_a_unique_pointer_that_can_be_freed)
 {
     void *a = xmalloc_bytes(0), *b = xmalloc_bytes(0);

@@ -179,6 +179,13 @@ struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags,
 
     spin_lock(&heap_lock);
 
+    /* Before page_alloc_init() the free lists are not even lists yet. */
+    if ( !nr_frames )
+    {
+        spin_unlock(&heap_lock);
+        return NULL;
+    }
+
     /*
      * Smallest order first.  Splitting hands out the lowest part of a
      * block, so a block qualifies under a MEMF_bits() limit as soon as its
@@ -246,7 +253,8 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
     spin_lock(&heap_lock);
 
     if ( pg < frame_table || pg >= frame_table + nr_frames )
-        heap_bug("free_heap_pages: %p is not in the frame table", pg);
+        heap_bug("free_heap_pages: %p is not in the frame table",
+                 (void *)pg);
 
     pfn = pg - frame_table;
 

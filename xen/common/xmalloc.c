@@ -172,10 +172,7 @@ void *xmalloc_bytes(size_t size)
     unsigned int cls;
     void *p, *page;
 
-    /* A zero-byte request still gets a unique pointer xfree() accepts. */
-    if ( !size )
-        size = 1;
-
+    /* Size 0 lands in the smallest class: a unique pointer xfree() takes. */
     for ( cls = 0; cls < NR_CLASSES; cls++ )
         if ( size <= class_size[cls] )
             break;
