@@ -638,3 +638,30 @@ TEST(random_alloc_free_matches_a_simple_model)
     }
     CHECK_EQ(pages_in_state(PGS_xen) + pages_in_state(PGS_domain), 0);
 }
+
+TEST(assign_boot_pages_marks_reserved_frames_as_xen_outside_the_heap)
+{
+    setup(64);
+    init_heap_pages(32, 32);
+    assign_boot_pages(4, 8);
+
+    for ( unsigned long pfn = 0; pfn < 32; pfn++ )
+        CHECK_EQ(page_state_of(pfn),
+                 pfn >= 4 && pfn < 12 ? PGS_xen : PGS_reserved);
+    CHECK_EQ(pages_in_state(PGS_xen), 8);
+    CHECK_EQ(pages_in_state(PGS_reserved), 24);
+    /* Not heap memory: the heap's size and free count are unchanged. */
+    CHECK_EQ(total_heap_pages(), 32);
+    CHECK_EQ(free_heap_pages_count(), 32);
+}
+
+TEST(assign_boot_pages_refuses_heap_frames_and_out_of_range)
+{
+    setup(64);
+    init_heap_pages(32, 32);
+    CHECK_PANICS(assign_boot_pages(30, 4));         /* 32, 33 are free */
+    CHECK_EQ(page_state_of(30), PGS_reserved);      /* nothing changed */
+    CHECK_EQ(pages_in_state(PGS_xen), 0);
+    CHECK_PANICS(assign_boot_pages(60, 8));
+    CHECK_EQ(pages_in_state(PGS_reserved), 32);
+}

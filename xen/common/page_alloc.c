@@ -291,6 +291,28 @@ void free_heap_pages(struct page_info *pg, unsigned int order)
     spin_unlock(&heap_lock);
 }
 
+void assign_boot_pages(unsigned long pfn, unsigned long nr)
+{
+    unsigned long i;
+
+    spin_lock(&heap_lock);
+
+    if ( pfn >= nr_frames || nr > nr_frames - pfn )
+        heap_bug("assign_boot_pages(%#lx, %#lx) beyond %#lx frames",
+                 pfn, nr, nr_frames);
+    for ( i = pfn; i < pfn + nr; i++ )
+        if ( frame_table[i].state != PGS_reserved )
+            heap_bug("assign_boot_pages: pfn %#lx is not reserved (state %u)",
+                     i, frame_table[i].state);
+
+    for ( i = pfn; i < pfn + nr; i++ )
+        frame_table[i].state = PGS_xen;
+    nr_in_state[PGS_reserved] -= nr;
+    nr_in_state[PGS_xen] += nr;
+
+    spin_unlock(&heap_lock);
+}
+
 unsigned long page_to_pfn(const struct page_info *pg)
 {
     /* The frame table never moves after page_alloc_init(): no lock. */

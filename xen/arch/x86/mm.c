@@ -111,6 +111,12 @@ static void heap_init(void)
     ft_pa = place_frame_table(ft_size);
     ft = (struct page_info *)ft_pa;
     page_alloc_init(ft, max_pfn);
+    /* The image and the frame table are the hypervisor's own pages. */
+    assign_boot_pages(PFN_DOWN((u64)__image_start),
+                      PFN_UP((u64)_end) - PFN_DOWN((u64)__image_start));
+    assign_boot_pages(PFN_DOWN(ft_pa),
+                      min(PFN_UP(ft_pa + ROUNDUP(ft_size, MB(2))), max_pfn) -
+                      PFN_DOWN(ft_pa));
 
     /* Hand each page of RAM that nothing occupies to the heap. */
     for ( unsigned int i = 0; i < boot_info.nr_regions; i++ )
@@ -140,8 +146,9 @@ static void heap_init(void)
             pfn = run;
         }
     }
-    printk("Memory: %lu MiB in the heap, frame table %lu KiB at %#lx, "
-           "max pfn %#lx\n", pages >> 8, (unsigned long)(ft_size >> 10),
+    printk("Memory: %lu MiB in the heap, %lu KiB hypervisor, frame table "
+           "%lu KiB at %#lx, max pfn %#lx\n", pages >> 8,
+           pages_in_state(PGS_xen) << 2, (unsigned long)(ft_size >> 10),
            (unsigned long)ft_pa, max_pfn);
 }
 

@@ -47,6 +47,13 @@ void page_alloc_init(struct page_info *frame_table, unsigned long nr);
 /* Hand frames [pfn, pfn+nr) to the free lists, merging buddies. */
 void init_heap_pages(unsigned long pfn, unsigned long nr);
 
+/*
+ * Record reserved frames [pfn, pfn+nr) as the hypervisor's own (its image,
+ * the frame table) without handing them to the heap: they are never
+ * allocated or freed, but the frame table says who uses them.
+ */
+void assign_boot_pages(unsigned long pfn, unsigned long nr);
+
 /* Allocate 2^order contiguous, naturally aligned frames; NULL if none. */
 struct page_info *alloc_heap_pages(unsigned int order, unsigned int memflags,
                                    enum page_state state, u16 owner);
