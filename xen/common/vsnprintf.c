@@ -25,7 +25,9 @@ static void pad(struct out *o, char c, int n)
         put(o, c);
 }
 
-enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16 };
+/* F_PTR: the 0x prefix even for zero, so every pointer is 18 wide. */
+enum { F_LEFT = 1, F_ZERO = 2, F_PLUS = 4, F_SPACE = 8, F_ALT = 16,
+       F_PTR = 32 };
 
 static void number(struct out *o, unsigned long long v, bool neg,
                    unsigned int base, bool upper, int flags, int width,
@@ -43,7 +45,9 @@ static void number(struct out *o, unsigned long long v, bool neg,
         sign = '+';
     else if ( flags & F_SPACE )
         sign = ' ';
-    if ( (flags & F_ALT) && v )
+    if ( flags & F_PTR )
+        prefix = "0x";
+    else if ( (flags & F_ALT) && v )
         prefix = base == 16 ? (upper ? "0X" : "0x") : base == 8 ? "0" : "";
 
     do {
@@ -184,7 +188,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list args)
 
         case 'p':
             v = (unsigned long)va_arg(args, void *);
-            number(&o, v, false, 16, false, flags | F_ALT | F_ZERO, 18, -1);
+            number(&o, v, false, 16, false, flags | F_PTR | F_ZERO, 18, -1);
             break;
 
         case 'd':
