@@ -1,0 +1,94 @@
+/*
+ * Decoding and emulating the instructions a guest uses to touch MMIO (the
+ * xAPIC page, the IOAPIC): the MOV forms compilers emit for 8/16/32/64-bit
+ * loads and stores, plus the few read-modify-write forms that touch
+ * memory once.  The decoder is pure: it reads instruction bytes and guest
+ * registers through the caller's callbacks, never guest memory directly.
+ */
+#ifndef ASM_X86_HVM_EMULATE_H
+#define ASM_X86_HVM_EMULATE_H
+
+#include <xen/types.h>
+
+/* Guest general registers, in the hardware encoding order. */
+enum x86_gpr
+{
+    GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+    GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+    GPR_NR
+};
+
+/* The guest's execution mode, which sets operand and address sizes. */
+enum x86_mode
+{
+    X86_MODE_REAL,          /* 16-bit defaults */
+    X86_MODE_PROT16,        /* protected mode, CS.D = 0 */
+    X86_MODE_PROT32,        /* protected mode, CS.D = 1 */
+    X86_MODE_LONG64,        /* 64-bit mode (CS.L = 1) */
+};
+
+#define X86_MAX_INSN_LEN 15
+
+/* What one MMIO instruction does, once decoded. */
+struct mmio_insn
+{
+    unsigned int len;           /* bytes, to advance RIP by */
+    unsigned int size;          /* memory access width: 1, 2, 4 or 8 */
+    bool write;                 /* store to memory (else load) */
+    enum
+    {
+        MMIO_MOV,               /* mov reg/imm -> mem, or mem -> reg */
+        MMIO_MOVZX,             /* movzx reg, mem8/16 */
+        MMIO_MOVSX,             /* movsx/movsxd reg, mem */
+        MMIO_AND, MMIO_OR, MMIO_XOR, MMIO_ADD, MMIO_SUB, /* mem op= src */
+        MMIO_CMP, MMIO_TEST,    /* read memory, set flags, no write */
+    } op;
+    bool src_is_imm;            /* stores and ALU ops: immediate source */
+    u64 imm;                    /* sign- or zero-extended as the CPU does */
+    enum x86_gpr reg;           /* register operand (when !src_is_imm) */
+    bool reg_high_byte;         /* AH/CH/DH/BH (no REX, 8-bit) */
+    unsigned int reg_size;      /* destination register width for loads */
+    /* Guest-linear address of the memory operand. */
+    u64 addr;
+};
+
+struct emul_ops
+{
+    /*
+     * Fetch up to 'len' instruction bytes at guest-linear 'rip' into buf;
+     * returns how many could be fetched (fewer at a page or mapping end).
+     */
+    unsigned int (*fetch)(void *ctx, u64 rip, u8 *buf, unsigned int len);
+    u64 (*read_gpr)(void *ctx, enum x86_gpr r);
+    /* Segment base for an override prefix (FS/GS in 64-bit mode). */
+    u64 (*seg_base)(void *ctx, unsigned int seg);   /* 0 ES .. 5 GS */
+};
+
+/* Results of decoding. */
+#define EMUL_OK         0
+#define EMUL_UNHANDLEABLE (-1)  /* valid x86 we do not emulate: crash dom */
+#define EMUL_BAD_INSN   (-2)    /* undefined/invalid encoding: inject #UD */
+#define EMUL_FETCH_FAIL (-3)    /* instruction bytes unreadable */
+
+/*
+ * Decode the instruction at 'rip' whose memory operand touched MMIO.
+ * Handles prefixes (66, 67, F0 lock, segment overrides, REX), ModRM/SIB
+ * with every addressing form incl. RIP-relative, and rejects anything
+ * longer than 15 bytes or truncated.  Returns an EMUL_* code.
+ */
+int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
+                    u64 rip, struct mmio_insn *insn);
+
+/*
+ * Complete an emulated instruction.  For a store (or an ALU op) 'mem' is
+ * the current memory value (ALU) and *store gets the value to write.  For
+ * a load, 'mem' is the value read; *reg_out and *reg_mask give the new
+ * register bits (mask covers the bits the CPU writes: e.g. a 32-bit load
+ * in 64-bit mode clears the upper half).  *rflags is updated for the ALU,
+ * CMP and TEST forms (arithmetic flags only).
+ */
+void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
+                       u64 *store, u64 *reg_out, u64 *reg_mask,
+                       u64 *rflags);
+
+#endif /* ASM_X86_HVM_EMULATE_H */
