@@ -1,0 +1,85 @@
+/*
+ * Per-domain HVM state: the device models and what the guest's exit port
+ * reported.
+ */
+#ifndef ASM_X86_HVM_DOMAIN_H
+#define ASM_X86_HVM_DOMAIN_H
+
+#include <xen/types.h>
+#include <xen/spinlock.h>
+#include <asm/hvm/io.h>
+
+#define GUEST_CONSOLE_LINE  256
+#define GUEST_CONSOLE_RING  4096
+
+struct hvm_portio_range
+{
+    u16 port, count;
+    portio_fn fn;
+};
+
+struct hvm_mmio_range
+{
+    u64 gpa, len;
+    mmio_fn fn;
+};
+
+struct vuart
+{
+    spinlock_t lock;            /* several vCPUs may print at once */
+    u8 ier, lcr, mcr, scr, dll, dlm;
+    char line[GUEST_CONSOLE_LINE];
+    unsigned int line_len;
+    char ring[GUEST_CONSOLE_RING];     /* what the guest printed, kept */
+    u64 ring_written;
+};
+
+struct vioapic
+{
+    spinlock_t lock;
+    u32 ioregsel;
+    u32 id;
+    u64 redir[VIOAPIC_PINS];
+    u32 irr;                    /* asserted level inputs */
+};
+
+struct vpit
+{
+    spinlock_t lock;
+    struct
+    {
+        u16 reload;
+        u8 mode, rw, latched, read_hi, write_hi;
+        u16 latch;
+        s_time_t start;         /* when the count was loaded */
+    } ch[3];
+    u8 port61;
+};
+
+struct hvm_domain
+{
+    unsigned int nr_portio, nr_mmio;
+    struct hvm_portio_range portio[HVM_MAX_PORTIO];
+    struct hvm_mmio_range mmio[HVM_MAX_MMIO];
+
+    struct vuart uart;
+    struct vioapic vioapic;
+    struct vpit pit;
+    u8 pic_imr[2];
+    u8 rtc_index;
+    u32 pci_cf8;
+
+    bool exit_requested;        /* the guest wrote the exit port */
+    u32 exit_status;
+};
+
+/* The HVM state of d (set up by the HVM layer at domain creation). */
+struct hvm_domain *domain_hvm(struct domain *d);
+
+/*
+ * The guest wrote 'status' to the exit port: the HVM layer ends the
+ * domain (implemented in hvm.c).
+ */
+void hvm_domain_exit(struct domain *d, u32 status);
+
+#endif /* ASM_X86_HVM_DOMAIN_H */

@@ -1,0 +1,45 @@
+/*
+ * Emulated devices of an HVM domain: port I/O and MMIO handlers, looked up
+ * by the exit handlers.  A port or address nobody claims behaves like an
+ * empty PC bus: reads return all ones, writes are dropped.
+ */
+#ifndef ASM_X86_HVM_IO_H
+#define ASM_X86_HVM_IO_H
+
+#include <xen/types.h>
+
+struct vcpu;
+struct domain;
+
+/* size is 1, 2 or 4 (port) or 1, 2, 4, 8 (MMIO); *val holds the data. */
+typedef void (*portio_fn)(struct vcpu *v, bool write, u16 port,
+                          unsigned int size, u32 *val);
+typedef void (*mmio_fn)(struct vcpu *v, bool write, u64 gpa,
+                        unsigned int size, u64 *val);
+
+#define HVM_MAX_PORTIO  16
+#define HVM_MAX_MMIO    8
+
+/* Claim [port, port+count) or [gpa, gpa+len); -EEXIST on overlap, -ENOSPC. */
+int register_portio_handler(struct domain *d, u16 port, u16 count,
+                            portio_fn fn);
+int register_mmio_handler(struct domain *d, u64 gpa, u64 len, mmio_fn fn);
+
+/* Dispatch an access; unclaimed: reads ~0 (masked to size), writes dropped. */
+void hvm_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
+                u32 *val);
+/* false when no handler claims gpa (the caller decides what that means). */
+bool hvm_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
+              u64 *val);
+bool hvm_mmio_claimed(const struct domain *d, u64 gpa);
+
+/* The standard PC devices: UART, exit port, PIC, PIT, RTC, PCI, IOAPIC. */
+int hvm_platform_init(struct domain *d);
+void hvm_platform_destroy(struct domain *d);
+
+/* The virtual IOAPIC at 0xfec00000 (24 pins, GSI 0-23). */
+#define VIOAPIC_BASE    0xfec00000ULL
+#define VIOAPIC_PINS    24
+void vioapic_set_irq(struct domain *d, unsigned int gsi, bool level);
+
+#endif /* ASM_X86_HVM_IO_H */
