@@ -22,6 +22,7 @@
 
 static char ring[RING_SIZE];
 static u64 ring_written;            /* bytes ever written */
+static u64 ring_start;              /* nothing before it is read: cleared */
 static bool at_line_start = true;
 static int loglevel = LOGLVL_INFO;
 static DEFINE_SPINLOCK(console_lock);
@@ -205,6 +206,8 @@ size_t console_ring_read(u64 *pos, char *buf, size_t size)
     spin_lock_irqsave(&console_lock, flags);
     if ( ring_written - *pos > RING_SIZE )
         *pos = ring_written - RING_SIZE;     /* older text is gone */
+    if ( *pos < ring_start )
+        *pos = ring_start;
     while ( n < size && *pos < ring_written )
     {
         buf[n++] = ring[*pos & (RING_SIZE - 1)];
@@ -217,6 +220,15 @@ size_t console_ring_read(u64 *pos, char *buf, size_t size)
 u64 console_ring_written(void)
 {
     return READ_ONCE(ring_written);
+}
+
+void console_ring_clear(void)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&console_lock, flags);
+    ring_start = ring_written;
+    spin_unlock_irqrestore(&console_lock, flags);
 }
 
 void console_force_unlock(void)

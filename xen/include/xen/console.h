@@ -27,6 +27,8 @@ void console_set_loglevel(const char *arg);
  */
 size_t console_ring_read(u64 *pos, char *buf, size_t size);
 u64 console_ring_written(void);
+/* Forget the text written so far: reads start after it. */
+void console_ring_clear(void);
 
 /*
  * Print without taking the console lock, for a crashing pCPU that may

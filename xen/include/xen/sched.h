@@ -25,6 +25,8 @@
 #include <public/sysctl.h>
 
 struct domain;
+struct hvm_vcpu;
+struct hvm_domain;
 
 /* vCPU pause_flags bits: reasons a vCPU cannot run besides pausing. */
 #define _VPF_blocked    0       /* halted, waiting for an event */
@@ -52,6 +54,8 @@ struct vcpu
     /* Counters for the debug dumps. */
     u64 nr_wakeups;
     u64 nr_context_switches;
+
+    struct hvm_vcpu *hvm;               /* HVM state (arch/x86/hvm) */
 };
 
 enum domain_state
@@ -83,9 +87,12 @@ struct domain
     struct list_head page_list;
     u64 tot_pages;
     u64 max_pages;
+    void *p2m;                          /* p2m.c's map; under page_lock */
 
     void *sched_priv;                   /* policy data (credit.c) */
     struct list_head domain_list;       /* on the domain list */
+
+    struct hvm_domain *hvm;             /* HVM state (arch/x86/hvm) */
 };
 
 /* The idle domain: one idle vCPU per pCPU, run when nothing else is. */

@@ -1,0 +1,62 @@
+/*
+ * The host environment of the domain, p2m, guest-walk and hypercall
+ * tests: machine memory for the real page allocator, the pCPUs, time, a
+ * console ring, and a counting xmalloc, with hooks to steer and inspect
+ * them.
+ *
+ * Machine memory is an anonymous mapping at a fixed low host address, so
+ * that pfn << 12 is the host pointer (the hypervisor's identity map) and
+ * the frame table, which must reach that pfn, stays a few MiB.
+ */
+#ifndef UNIT_HYPERCALL_ENV_H
+#define UNIT_HYPERCALL_ENV_H
+
+#include <xen/types.h>
+#include <xen/sched.h>
+
+#define ENV_HEAP_PAGES      8192            /* 32 MiB of machine memory */
+
+/* pCPUs 0, 1, 2 and 5 are online, of 6 (nr_cpu_ids). */
+#define ENV_NR_CPU_IDS      6
+#define ENV_NR_ONLINE       4
+#define ENV_CPU_KHZ         2400000
+
+/*
+ * Start of every test: destroy what an earlier test left, fresh page
+ * allocator, scheduler double, console ring and failure injection, the
+ * idle domain (once), and the baselines env_check_clean() compares with.
+ */
+void env_setup(void);
+
+/*
+ * Nothing leaked since env_setup(): xmalloc and xenheap back at their
+ * baselines, every machine page free, nothing left in the scheduler.
+ */
+void env_check_clean(void);
+
+unsigned long env_heap_base_pfn(void);
+
+/* The n-th online pCPU (0, 1, 2, 5). */
+unsigned int env_online_cpu(unsigned int n);
+
+/* xmalloc: objects outstanding; fail after n more successes (< 0: never). */
+long env_xmalloc_outstanding(void);
+void env_xmalloc_fail_after(long n);
+
+/* The console ring behind console_ring_read() and friends. */
+void env_console_puts(const char *s);
+
+/* NOW() */
+extern s_time_t env_now;
+
+/* Every domain on the list, in order, as ids; returns how many. */
+unsigned int env_domain_ids(domid_t *ids, unsigned int max);
+
+/*
+ * The architecture hooks of xen/domain.h: counts of live arch state and a
+ * way to make arch_domain_create fail (-ENOMEM) once.
+ */
+extern int env_arch_domains;
+extern bool env_arch_fail_next;
+
+#endif /* UNIT_HYPERCALL_ENV_H */

@@ -1,0 +1,262 @@
+/*
+ * Guest page-table walks and the guest-virtual copies built on them.
+ *
+ * The walk follows the guest's paging mode as the CPU would for a
+ * supervisor data access: paging off (CR0.PG=0), 32-bit two-level paging
+ * (4 KiB pages, 4 MiB pages with CR4.PSE and PSE-36), PAE three-level
+ * paging, and four-level long mode (EFER.LMA; 2 MiB and 1 GiB pages).
+ * Every entry is read through the p2m (copy_from_guest_phys), so a page
+ * table in a hole faults like any other guest address.  A non-present
+ * entry, a reserved bit, or (for writes with CR0.WP) a read-only entry on
+ * any level gives -EFAULT.  Accessed/dirty bits are not set: the
+ * hypervisor only reads and writes the data, as a DMA engine would.
+ *
+ * The guest's physical address width is taken as 52 bits, the largest
+ * the p2m can map, so no address bits are reserved in PAE entries below
+ * bit 52.  Bits 62..52 are reserved in PAE entries; in long mode they are
+ * ignored, as the CPU does (guests keep software bits and protection
+ * keys there).  Bit 63 (NX) is reserved unless EFER.NXE.
+ *
+ * No locking: the walk reads guest memory through the p2m, whose lock
+ * protects each read.  A guest may change its page tables during a walk;
+ * the result is then one of the translations it had, as on hardware.
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/guest_access.h>
+#include <xen/mm.h>
+#include <asm/page.h>
+#include <asm/processor.h>
+
+#ifndef X86_CR4_PSE
+#define X86_CR4_PSE     (1UL << 4)
+#endif
+#ifndef EFER_LMA
+#define EFER_LMA        (1UL << 10)
+#endif
+
+#define PTE_P           _PAGE_PRESENT
+#define PTE_RW          _PAGE_RW
+#define PTE_PS          _PAGE_PSE
+#define PTE_NX          _PAGE_NX
+
+#define BITS(hi, lo)    ((~0ULL >> (63 - (hi))) & ~((1ULL << (lo)) - 1))
+
+/* Address fields of 64-bit entries (bits 51..12, and large-page bases). */
+#define ADDR_4K         BITS(51, 12)
+#define ADDR_2M         BITS(51, 21)
+#define ADDR_1G         BITS(51, 30)
+
+/* Reserved bits of large-page entries: between PAT (bit 12) and base. */
+#define RSVD_2M         BITS(20, 13)
+#define RSVD_1G         BITS(29, 13)
+/* PAE: above the 52-bit address; PDPTEs also have no NX, RW or US. */
+#define RSVD_PAE_HIGH   BITS(62, 52)
+#define RSVD_PDPTE      (BITS(63, 52) | BITS(8, 5) | BITS(2, 1))
+
+/* Read the entry at gpa, 'size' bytes wide. */
+static int read_entry(struct domain *d, u64 gpa, unsigned int size, u64 *e)
+{
+    u32 e32;
+
+    if ( size == 4 )
+    {
+        if ( copy_from_guest_phys(d, &e32, gpa, 4) )
+            return -EFAULT;
+        *e = e32;
+        return 0;
+    }
+    return copy_from_guest_phys(d, e, gpa, 8) ? -EFAULT : 0;
+}
+
+/* Present, no reserved bit, and writable when the write needs it. */
+static bool entry_ok(u64 e, u64 rsvd, bool check_rw)
+{
+    if ( !(e & PTE_P) || (e & rsvd) )
+        return false;
+    return !check_rw || (e & PTE_RW);
+}
+
+static int walk_long(struct domain *d, const struct guest_paging *pg,
+                     u64 va, bool check_rw, u64 *gpa)
+{
+    u64 nx = (pg->efer & EFER_NXE) ? 0 : PTE_NX;
+    u64 table = pg->cr3 & ADDR_4K, e;
+
+    /* Bits 63..47 must all equal bit 47 (no 5-level paging here). */
+    if ( (u64)((s64)(va << 16) >> 16) != va )
+        return -EFAULT;
+
+    for ( unsigned int level = 4; level >= 1; level-- )
+    {
+        unsigned int shift = 12 + 9 * (level - 1);
+        u64 rsvd = nx;
+
+        if ( read_entry(d, table + ((va >> shift) & 511) * 8, 8, &e) )
+            return -EFAULT;
+        if ( level == 4 )
+            rsvd |= PTE_PS;                     /* no 512 GiB pages */
+        else if ( level == 3 && (e & PTE_PS) )
+            rsvd |= RSVD_1G;
+        else if ( level == 2 && (e & PTE_PS) )
+            rsvd |= RSVD_2M;
+        if ( !entry_ok(e, rsvd, check_rw) )
+            return -EFAULT;
+
+        if ( level == 3 && (e & PTE_PS) )
+        {
+            *gpa = (e & ADDR_1G) | (va & BITS(29, 0));
+            return 0;
+        }
+        if ( level == 2 && (e & PTE_PS) )
+        {
+            *gpa = (e & ADDR_2M) | (va & BITS(20, 0));
+            return 0;
+        }
+        table = e & ADDR_4K;
+    }
+    *gpa = table | (va & BITS(11, 0));
+    return 0;
+}
+
+static int walk_pae(struct domain *d, const struct guest_paging *pg,
+                    u32 va, bool check_rw, u64 *gpa)
+{
+    u64 rsvd = RSVD_PAE_HIGH | ((pg->efer & EFER_NXE) ? 0 : PTE_NX);
+    u64 e;
+
+    /* CR3 holds the 32-byte aligned PDPT of four entries. */
+    if ( read_entry(d, (pg->cr3 & BITS(31, 5)) + (va >> 30) * 8, 8, &e) ||
+         !entry_ok(e, RSVD_PDPTE, false) )
+        return -EFAULT;
+
+    if ( read_entry(d, (e & ADDR_4K) + ((va >> 21) & 511) * 8, 8, &e) ||
+         !entry_ok(e, rsvd | ((e & PTE_PS) ? RSVD_2M : 0), check_rw) )
+        return -EFAULT;
+    if ( e & PTE_PS )
+    {
+        *gpa = (e & ADDR_2M) | (va & BITS(20, 0));
+        return 0;
+    }
+
+    if ( read_entry(d, (e & ADDR_4K) + ((va >> 12) & 511) * 8, 8, &e) ||
+         !entry_ok(e, rsvd, check_rw) )
+        return -EFAULT;
+    *gpa = (e & ADDR_4K) | (va & BITS(11, 0));
+    return 0;
+}
+
+static int walk_32(struct domain *d, const struct guest_paging *pg,
+                   u32 va, bool check_rw, u64 *gpa)
+{
+    bool pse = pg->cr4 & X86_CR4_PSE;
+    u64 e;
+
+    if ( read_entry(d, (pg->cr3 & BITS(31, 12)) + (va >> 22) * 4, 4, &e) )
+        return -EFAULT;
+    /* With CR4.PSE clear, PS is ignored and the entry maps a table. */
+    if ( pse && (e & PTE_PS) )
+    {
+        /* 4 MiB page, PSE-36: bits 20..13 are address bits 39..32. */
+        if ( !entry_ok(e, 1ULL << 21, check_rw) )
+            return -EFAULT;
+        *gpa = (e & BITS(31, 22)) | (((e >> 13) & 0xff) << 32) |
+               (va & BITS(21, 0));
+        return 0;
+    }
+    if ( !entry_ok(e, 0, check_rw) )
+        return -EFAULT;
+
+    if ( read_entry(d, (e & BITS(31, 12)) + ((va >> 12) & 1023) * 4, 4,
+                    &e) ||
+         !entry_ok(e, 0, check_rw) )
+        return -EFAULT;
+    *gpa = (e & BITS(31, 12)) | (va & BITS(11, 0));
+    return 0;
+}
+
+int guest_walk(struct domain *d, const struct guest_paging *pg, u64 va,
+               bool write, u64 *gpa)
+{
+    bool check_rw = write && (pg->cr0 & X86_CR0_WP);
+
+    if ( !(pg->cr0 & X86_CR0_PG) )
+    {
+        *gpa = (pg->efer & EFER_LMA) ? va : (u32)va;
+        return 0;
+    }
+    if ( pg->efer & EFER_LMA )
+        return walk_long(d, pg, va, check_rw, gpa);
+    /* Legacy modes: linear addresses are 32 bits wide. */
+    if ( pg->cr4 & X86_CR4_PAE )
+        return walk_pae(d, pg, (u32)va, check_rw, gpa);
+    return walk_32(d, pg, (u32)va, check_rw, gpa);
+}
+
+/* Bytes from va to the end of its 4 KiB page, at most 'left'. */
+static size_t chunk_of(u64 va, size_t left)
+{
+    size_t room = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+
+    return min(left, room);
+}
+
+/*
+ * The destination may hold part of the data when this fails: callers
+ * must treat it as garbage after -EFAULT.
+ */
+int copy_from_guest_virt(struct domain *d, const struct guest_paging *pg,
+                         void *dst, u64 va, size_t len)
+{
+    if ( len && va + len - 1 < va )
+        return -EFAULT;
+
+    for ( size_t done = 0; done < len; )
+    {
+        u64 at = va + done, gpa;
+        size_t chunk = chunk_of(at, len - done);
+
+        /* Re-walk per page: neighbours may map anywhere, or nowhere. */
+        if ( guest_walk(d, pg, at, false, &gpa) ||
+             copy_from_guest_phys(d, (char *)dst + done, gpa, chunk) )
+            return -EFAULT;
+        done += chunk;
+    }
+    return 0;
+}
+
+/*
+ * Every page is translated and found populated before the first byte is
+ * written, so a bad buffer leaves guest memory untouched (unless the
+ * guest changes its own page tables meanwhile).
+ */
+int copy_to_guest_virt(struct domain *d, const struct guest_paging *pg,
+                       u64 va, const void *src, size_t len)
+{
+    if ( len && va + len - 1 < va )
+        return -EFAULT;
+
+    for ( size_t done = 0; done < len; )
+    {
+        u64 at = va + done, gpa;
+        size_t chunk = chunk_of(at, len - done);
+
+        /* A chunk never leaves its page, in any paging mode. */
+        if ( guest_walk(d, pg, at, true, &gpa) ||
+             p2m_lookup(d, PFN_DOWN(gpa)) == ~0ULL )
+            return -EFAULT;
+        done += chunk;
+    }
+
+    for ( size_t done = 0; done < len; )
+    {
+        u64 at = va + done, gpa;
+        size_t chunk = chunk_of(at, len - done);
+
+        if ( guest_walk(d, pg, at, true, &gpa) ||
+             copy_to_guest_phys(d, gpa, (const char *)src + done, chunk) )
+            return -EFAULT;
+        done += chunk;
+    }
+    return 0;
+}

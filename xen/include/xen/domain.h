@@ -1,0 +1,20 @@
+/*
+ * What the architecture adds to a domain's life: common/domain.c calls
+ * these, arch/x86/domain.c implements them.
+ */
+#ifndef XEN_DOMAIN_H
+#define XEN_DOMAIN_H
+
+struct domain;
+
+/*
+ * Set up the architecture's state of a new domain and of each of its
+ * vCPUs (all allocated by then).  0 or a negative errno; on failure
+ * nothing of it is left behind.
+ */
+int arch_domain_create(struct domain *d, unsigned int flags);
+
+/* Undo it, once no vCPU is on the scheduler and before memory is freed. */
+void arch_domain_destroy(struct domain *d);
+
+#endif /* XEN_DOMAIN_H */
