@@ -1,0 +1,528 @@
+/*
+ * Decoding and completing the instructions a guest uses to touch MMIO.
+ *
+ * A nested-page fault on an MMIO page (the xAPIC page, the IOAPIC) only
+ * says which guest-physical address was hit: SVM without decode assists
+ * does not tell what the instruction wanted.  So the instruction is
+ * fetched and decoded here, limited to what compilers emit for MMIO
+ * accessors: the MOV family (88/89/8A/8B, C6/C7 /0, A0-A3, MOVZX, MOVSX,
+ * MOVSXD) and the ALU forms that touch memory exactly once (ADD, OR, AND,
+ * SUB, XOR to memory, CMP, TEST).  x86_mmio_complete() then computes what
+ * the CPU would have done with the value: the register write, the value
+ * to store and the arithmetic flags.
+ *
+ * Conventions the header leaves open:
+ *
+ * - 'rip' is the guest-linear address of the instruction (CS.base + rIP
+ *   outside 64-bit mode); it is only used to fetch and for RIP-relative
+ *   operands, which exist in 64-bit mode only.
+ *
+ * - The memory address is linear.  In 64-bit mode only an FS or GS
+ *   override adds a base (the others are architecturally zero).  In every
+ *   other mode the base of the effective segment (the override, else SS
+ *   for rBP/rSP-based forms, else DS) is taken from ops->seg_base, so
+ *   flat 32-bit guests work as well as real mode (where the caller passes
+ *   selector * 16); the sum wraps at 4 GiB.  ops->seg_base may be NULL:
+ *   every base is then zero.  Limits and rights are not checked: the
+ *   access reached the nested page tables, so segmentation let it pass.
+ *
+ * - reg_size is the width of the register that is the instruction's
+ *   destination operand: loads set it to the width they write, stores
+ *   and the read-modify-write forms leave it 0.  CMP r, r/m (3A/3B) sets
+ *   it too although nothing is written, because the register is then the
+ *   first operand (flags of reg - mem, not mem - reg); the structure has
+ *   no other way to say so.
+ *
+ * - A 32-bit register write is described as zero-extending in every
+ *   mode: 64-bit mode requires it, and outside it the upper halves are
+ *   undefined (SDM vol. 1, 3.4.1.1), so the completion needs no mode.
+ *
+ * - For an immediate source, imm holds the value at the operand size:
+ *   sign-extended from its encoded width (imm8 of 83 /n, imm32 with a
+ *   64-bit operand) and zero above the operand size.  reg is then RAX
+ *   and meaningless.
+ *
+ * - x86_mmio_complete() takes NULL for any output it need not fill.  For
+ *   loads, CMP and TEST *store is the memory value unchanged; *reg_mask
+ *   is 0 unless a register is written; the MOV forms leave *rflags alone.
+ *   Values wider than the access in 'mem' or 'reg_value' are ignored.
+ *
+ * - REP/REPNE (which also spell XACQUIRE/XRELEASE) make any form
+ *   unhandleable.  LOCK is #UD except on ADD/OR/AND/SUB/XOR to memory;
+ *   a register-direct ModRM is not an MMIO access (unhandleable), but
+ *   with LOCK it is #UD before anything else, so EMUL_BAD_INSN.
+ */
+
+#include <xen/lib.h>
+#include <asm/hvm/emulate.h>
+
+/* Segment numbers of ops->seg_base and of the override prefixes. */
+#define SEG_ES      0
+#define SEG_SS      2
+#define SEG_DS      3
+#define SEG_FS      4
+#define SEG_GS      5
+#define SEG_NONE    0xff
+
+#define REX_B       0x01
+#define REX_X       0x02
+#define REX_R       0x04
+#define REX_W       0x08
+
+/* The arithmetic flags in RFLAGS. */
+#define FL_CF       0x001
+#define FL_PF       0x004
+#define FL_AF       0x010
+#define FL_ZF       0x040
+#define FL_SF       0x080
+#define FL_OF       0x800
+#define FL_ARITH    (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* Operand forms. */
+enum
+{
+    F_NONE,     /* not emulated (zero, so absent opcodes are unhandled) */
+    F_EG,       /* op r/m, reg: memory is the first operand */
+    F_GE,       /* op reg, r/m: the register is the first operand */
+    F_EI,       /* op r/m, imm: the operation comes from ModRM.reg */
+};
+
+/* Opcode flags. */
+#define O_BYTE      0x01    /* 8-bit operands */
+#define O_IMM8      0x02    /* F_EI: imm8, sign-extended */
+#define O_IMMZ      0x04    /* F_EI: imm16 or imm32 by operand size */
+#define O_MOFFS     0x08    /* no ModRM: rAX and an address-sized offset */
+#define O_REXW      0x10    /* only in 64-bit mode with REX.W (MOVSXD) */
+
+/* ModRM.reg groups of the F_EI opcodes. */
+enum { G_1, G_3, G_11 };
+#define G_UNH       0xff    /* valid, but not emulated */
+#define G_UD        0xfe    /* undefined encoding */
+
+static const u8 groups[][8] = {
+    /* 80/81/83: ADC and SBB would need CF as an input. */
+    [G_1]  = { MMIO_ADD, MMIO_OR, G_UNH, G_UNH,
+               MMIO_AND, MMIO_SUB, MMIO_XOR, MMIO_CMP },
+    /* F6/F7: /1 is an undocumented TEST alias; NOT..IDIV are not MMIO. */
+    [G_3]  = { MMIO_TEST, G_UNH, G_UNH, G_UNH,
+               G_UNH, G_UNH, G_UNH, G_UNH },
+    /* C6/C7: memory forms other than /0 are undefined. */
+    [G_11] = { MMIO_MOV, G_UD, G_UD, G_UD, G_UD, G_UD, G_UD, G_UD },
+};
+
+static const struct opcode
+{
+    u16 code;           /* 0x0fxx for the two-byte map */
+    u8 form;
+    u8 op;              /* MMIO_*, or a G_* group for F_EI */
+    u8 flags;
+    u8 msize;           /* memory width if not the operand size */
+} opcodes[] = {
+    { 0x00, F_EG, MMIO_ADD,  O_BYTE, 0 },
+    { 0x01, F_EG, MMIO_ADD,  0, 0 },
+    { 0x08, F_EG, MMIO_OR,   O_BYTE, 0 },
+    { 0x09, F_EG, MMIO_OR,   0, 0 },
+    { 0x20, F_EG, MMIO_AND,  O_BYTE, 0 },
+    { 0x21, F_EG, MMIO_AND,  0, 0 },
+    { 0x28, F_EG, MMIO_SUB,  O_BYTE, 0 },
+    { 0x29, F_EG, MMIO_SUB,  0, 0 },
+    { 0x30, F_EG, MMIO_XOR,  O_BYTE, 0 },
+    { 0x31, F_EG, MMIO_XOR,  0, 0 },
+    { 0x38, F_EG, MMIO_CMP,  O_BYTE, 0 },
+    { 0x39, F_EG, MMIO_CMP,  0, 0 },
+    { 0x3a, F_GE, MMIO_CMP,  O_BYTE, 0 },
+    { 0x3b, F_GE, MMIO_CMP,  0, 0 },
+    { 0x63, F_GE, MMIO_MOVSX, O_REXW, 4 },
+    { 0x80, F_EI, G_1,       O_BYTE | O_IMM8, 0 },
+    { 0x81, F_EI, G_1,       O_IMMZ, 0 },
+    { 0x83, F_EI, G_1,       O_IMM8, 0 },
+    { 0x84, F_EG, MMIO_TEST, O_BYTE, 0 },
+    { 0x85, F_EG, MMIO_TEST, 0, 0 },
+    { 0x88, F_EG, MMIO_MOV,  O_BYTE, 0 },
+    { 0x89, F_EG, MMIO_MOV,  0, 0 },
+    { 0x8a, F_GE, MMIO_MOV,  O_BYTE, 0 },
+    { 0x8b, F_GE, MMIO_MOV,  0, 0 },
+    { 0xa0, F_GE, MMIO_MOV,  O_BYTE | O_MOFFS, 0 },
+    { 0xa1, F_GE, MMIO_MOV,  O_MOFFS, 0 },
+    { 0xa2, F_EG, MMIO_MOV,  O_BYTE | O_MOFFS, 0 },
+    { 0xa3, F_EG, MMIO_MOV,  O_MOFFS, 0 },
+    { 0xc6, F_EI, G_11,      O_BYTE | O_IMM8, 0 },
+    { 0xc7, F_EI, G_11,      O_IMMZ, 0 },
+    { 0xf6, F_EI, G_3,       O_BYTE | O_IMM8, 0 },
+    { 0xf7, F_EI, G_3,       O_IMMZ, 0 },
+    { 0x0fb6, F_GE, MMIO_MOVZX, 0, 1 },
+    { 0x0fb7, F_GE, MMIO_MOVZX, 0, 2 },
+    { 0x0fbe, F_GE, MMIO_MOVSX, 0, 1 },
+    { 0x0fbf, F_GE, MMIO_MOVSX, 0, 2 },
+};
+
+/* 16-bit addressing: the registers each ModRM.rm value adds. */
+#define R_NONE      0xff
+static const u8 ea16_base[8] = {
+    GPR_RBX, GPR_RBX, GPR_RBP, GPR_RBP, R_NONE, R_NONE, GPR_RBP, GPR_RBX,
+};
+static const u8 ea16_index[8] = {
+    GPR_RSI, GPR_RDI, GPR_RSI, GPR_RDI, GPR_RSI, GPR_RDI, R_NONE, R_NONE,
+};
+
+/* The instruction bytes, fetched once; nothing past 'avail' is read. */
+struct insn_bytes
+{
+    u8 buf[X86_MAX_INSN_LEN];
+    unsigned int avail;
+    unsigned int pos;
+};
+
+/* Consume n bytes as a little-endian value. */
+static int take(struct insn_bytes *b, unsigned int n, u64 *val)
+{
+    unsigned int i;
+    u64 v = 0;
+
+    /*
+     * Too long is #GP whether or not the bytes exist, so check it first;
+     * it also keeps every read inside buf whatever fetch returned.
+     */
+    if ( b->pos + n > X86_MAX_INSN_LEN )
+        return EMUL_BAD_INSN;
+    if ( b->pos + n > b->avail )
+        return EMUL_FETCH_FAIL;
+
+    for ( i = n; i-- > 0; )
+        v = (v << 8) | b->buf[b->pos + i];
+    b->pos += n;
+    *val = v;
+
+    return EMUL_OK;
+}
+
+static u64 size_mask(unsigned int size)
+{
+    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+static u64 sign_extend(u64 v, unsigned int size)
+{
+    unsigned int shift = 64 - size * 8;
+
+    return (u64)((s64)(v << shift) >> shift);
+}
+
+int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
+                    u64 rip, struct mmio_insn *insn)
+{
+    struct insn_bytes b;
+    const struct opcode *oc = NULL;
+    bool long64 = mode == X86_MODE_LONG64;
+    bool opsz_pfx = false, adsz_pfx = false, lock = false, rep = false;
+    unsigned int rex = 0, seg = SEG_NONE, def_seg = SEG_DS;
+    unsigned int opsize, adsize, msize, mod = 0, reg = 0, rm = 0, i;
+    unsigned int base = R_NONE, index = R_NONE, scale = 0;
+    bool rip_rel = false;
+    u64 byte, disp = 0, imm = 0, ea;
+    u8 op;
+    int rc;
+
+    /* A fetch claiming more than asked for is harmless: see take(). */
+    b.pos = 0;
+    b.avail = ops->fetch(ctx, rip, b.buf, X86_MAX_INSN_LEN);
+
+    /* Prefixes.  A REX only counts directly before the opcode. */
+    for ( ;; )
+    {
+        if ( (rc = take(&b, 1, &byte)) != EMUL_OK )
+            return rc;
+
+        switch ( byte )
+        {
+        case 0x66: opsz_pfx = true; break;
+        case 0x67: adsz_pfx = true; break;
+        case 0xf0: lock = true; break;
+        case 0xf2: case 0xf3: rep = true; break;
+        case 0x26: case 0x2e: case 0x36: case 0x3e:
+            seg = (byte >> 3) & 3;
+            break;
+        case 0x64: case 0x65:
+            seg = byte - 0x60;
+            break;
+        default:
+            if ( long64 && (byte & 0xf0) == 0x40 )
+            {
+                rex = byte;
+                continue;
+            }
+            goto opcode;
+        }
+        rex = 0;
+    }
+
+ opcode:
+    if ( byte == 0x0f )
+    {
+        if ( (rc = take(&b, 1, &byte)) != EMUL_OK )
+            return rc;
+        byte |= 0x0f00;
+    }
+    for ( i = 0; i < ARRAY_SIZE(opcodes) && !oc; i++ )
+        if ( opcodes[i].code == byte )
+            oc = &opcodes[i];
+    /* 63 outside 64-bit mode is ARPL; without REX.W a plain 32-bit move. */
+    if ( !oc || ((oc->flags & O_REXW) && (!long64 || !(rex & REX_W))) )
+        return EMUL_UNHANDLEABLE;
+    if ( rep )
+        return EMUL_UNHANDLEABLE;
+
+    if ( oc->flags & O_BYTE )
+        opsize = 1;
+    else if ( rex & REX_W )
+        opsize = 8;
+    else
+        opsize = (mode == X86_MODE_PROT32 || long64) != opsz_pfx ? 4 : 2;
+    msize = oc->msize ? oc->msize : opsize;
+
+    if ( long64 )
+        adsize = adsz_pfx ? 4 : 8;
+    else
+        adsize = (mode == X86_MODE_PROT32) != adsz_pfx ? 4 : 2;
+
+    op = oc->op;
+    if ( oc->flags & O_MOFFS )
+    {
+        if ( lock )
+            return EMUL_BAD_INSN;
+        if ( (rc = take(&b, adsize, &disp)) != EMUL_OK )
+            return rc;
+        goto decoded;
+    }
+
+    if ( (rc = take(&b, 1, &byte)) != EMUL_OK )
+        return rc;
+    mod = byte >> 6;
+    reg = ((byte >> 3) & 7) | (rex & REX_R ? 8 : 0);
+    rm = byte & 7;
+
+    /* Register-direct: no memory access, so no MMIO, unless #UD first. */
+    if ( mod == 3 )
+        return lock ? EMUL_BAD_INSN : EMUL_UNHANDLEABLE;
+    if ( oc->form == F_EI )
+    {
+        op = groups[op][reg & 7];
+        if ( op == G_UD )
+            return EMUL_BAD_INSN;
+        if ( op == G_UNH )
+            return EMUL_UNHANDLEABLE;
+    }
+    if ( lock && (op < MMIO_AND || op > MMIO_SUB) )
+        return EMUL_BAD_INSN;
+
+    if ( adsize == 2 )
+    {
+        base = ea16_base[rm];
+        index = ea16_index[rm];
+        if ( mod == 0 && rm == 6 )          /* disp16 alone */
+        {
+            base = R_NONE;
+            mod = 2;
+        }
+        if ( (rc = take(&b, mod, &disp)) != EMUL_OK )  /* 0, 1 or 2 */
+            return rc;
+        if ( mod == 1 )
+            disp = sign_extend(disp, 1);
+    }
+    else
+    {
+        if ( rm == 4 )
+        {
+            if ( (rc = take(&b, 1, &byte)) != EMUL_OK )
+                return rc;
+            scale = byte >> 6;
+            index = ((byte >> 3) & 7) | (rex & REX_X ? 8 : 0);
+            if ( index == GPR_RSP )         /* no index; R12 is one */
+                index = R_NONE;
+            rm = byte & 7;                  /* the base, same rules */
+            if ( mod == 0 && rm == 5 )      /* no base, disp32 */
+                mod = 2;
+            else
+                base = rm | (rex & REX_B ? 8 : 0);
+        }
+        else if ( mod == 0 && rm == 5 )     /* disp32, or RIP-relative */
+        {
+            rip_rel = long64;
+            mod = 2;
+        }
+        else
+            base = rm | (rex & REX_B ? 8 : 0);
+
+        if ( (rc = take(&b, mod == 1 ? 1 : mod == 2 ? 4 : 0,
+                        &disp)) != EMUL_OK )
+            return rc;
+        disp = sign_extend(disp, mod == 1 ? 1 : 4);
+    }
+    if ( base == GPR_RBP || base == GPR_RSP )
+        def_seg = SEG_SS;
+
+    if ( oc->form == F_EI )
+    {
+        unsigned int isize = oc->flags & O_IMM8 ? 1 : opsize == 2 ? 2 : 4;
+
+        if ( (rc = take(&b, isize, &imm)) != EMUL_OK )
+            return rc;
+        imm = sign_extend(imm, isize) & size_mask(opsize);
+    }
+
+ decoded:
+    /* The whole length is known: only now can RIP-relative resolve. */
+    ea = disp;
+    if ( base != R_NONE )
+        ea += ops->read_gpr(ctx, base);
+    if ( index != R_NONE )
+        ea += ops->read_gpr(ctx, index) << scale;
+    if ( rip_rel )
+        ea += rip + b.pos;
+    ea &= size_mask(adsize);
+
+    if ( seg == SEG_NONE )
+        seg = def_seg;
+    if ( !long64 )
+        ea = (ea + (ops->seg_base ? ops->seg_base(ctx, seg) : 0)) &
+             0xffffffffULL;
+    else if ( (seg == SEG_FS || seg == SEG_GS) && ops->seg_base )
+        ea += ops->seg_base(ctx, seg);
+
+    insn->len = b.pos;
+    insn->size = msize;
+    insn->op = op;
+    insn->write = oc->form != F_GE && op != MMIO_CMP && op != MMIO_TEST;
+    insn->src_is_imm = oc->form == F_EI;
+    insn->imm = imm;
+    insn->reg = GPR_RAX;
+    insn->reg_high_byte = false;
+    insn->reg_size = oc->form == F_GE ? opsize : 0;
+    insn->addr = ea;
+    if ( oc->form != F_EI && !(oc->flags & O_MOFFS) )
+    {
+        /* Without a REX, byte registers 4-7 are AH, CH, DH, BH. */
+        if ( opsize == 1 && !rex && reg >= 4 )
+        {
+            reg -= 4;
+            insn->reg_high_byte = true;
+        }
+        insn->reg = reg;
+    }
+
+    return EMUL_OK;
+}
+
+/* Even parity of the low byte, as PF reports it. */
+static bool parity_even(u64 v)
+{
+    v = (v ^ (v >> 4)) & 0xf;
+    return !((0x6996 >> v) & 1);
+}
+
+/* How a load writes 'val' into the destination register. */
+static void reg_write(const struct mmio_insn *insn, u64 val, u64 *out,
+                      u64 *mask)
+{
+    u64 m;
+
+    switch ( insn->reg_size )
+    {
+    case 1: m = 0xff; break;
+    case 2: m = 0xffff; break;
+    case 4: val &= 0xffffffffULL; m = ~0ULL; break; /* zero-extends */
+    case 8: m = ~0ULL; break;
+    default: m = 0; break;
+    }
+    val &= m;
+    if ( insn->reg_high_byte )
+    {
+        val <<= 8;
+        m <<= 8;
+    }
+    *out = val;
+    *mask = m;
+}
+
+void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
+                       u64 *store, u64 *reg_out, u64 *reg_mask,
+                       u64 *rflags)
+{
+    /* Sizes other than 1, 2 and 4 cannot come from the decoder: 64-bit. */
+    unsigned int size = insn->size == 1 || insn->size == 2 ||
+                        insn->size == 4 ? insn->size : 8;
+    u64 m = size_mask(size), msb = 1ULL << (size * 8 - 1);
+    u64 regop = insn->reg_high_byte ? reg_value >> 8 : reg_value;
+    u64 dst = mem & m, src = (insn->src_is_imm ? insn->imm : regop) & m;
+    u64 st = dst, out = 0, omask = 0, res, fl = 0;
+
+    switch ( insn->op )
+    {
+    case MMIO_MOV:
+        if ( insn->write )
+            st = src;
+        else
+            reg_write(insn, dst, &out, &omask);
+        goto no_flags;
+    case MMIO_MOVZX:
+        reg_write(insn, dst, &out, &omask);
+        goto no_flags;
+    case MMIO_MOVSX:
+        reg_write(insn, sign_extend(dst, size), &out, &omask);
+        goto no_flags;
+
+    case MMIO_AND: case MMIO_TEST:
+        res = dst & src;
+        break;
+    case MMIO_OR:
+        res = dst | src;
+        break;
+    case MMIO_XOR:
+        res = dst ^ src;
+        break;
+    case MMIO_ADD:
+        res = (dst + src) & m;
+        fl |= res < dst ? FL_CF : 0;
+        fl |= (dst ^ res) & (src ^ res) & msb ? FL_OF : 0;
+        fl |= (dst ^ src ^ res) & FL_AF;
+        break;
+    case MMIO_CMP:
+        /* CMP reg, r/m (reg_size set) subtracts memory from the reg. */
+        if ( insn->reg_size )
+        {
+            src = dst;
+            dst = regop & m;
+        }
+        /* fall through */
+    case MMIO_SUB:
+        res = (dst - src) & m;
+        fl |= dst < src ? FL_CF : 0;
+        fl |= (dst ^ src) & (dst ^ res) & msb ? FL_OF : 0;
+        fl |= (dst ^ src ^ res) & FL_AF;
+        break;
+    default:
+        goto no_flags;
+    }
+
+    fl |= res ? 0 : FL_ZF;
+    fl |= res & msb ? FL_SF : 0;
+    fl |= parity_even(res) ? FL_PF : 0;
+    if ( rflags )
+    {
+        /* The logic ops leave AF undefined: keep what it was. */
+        u64 keep = insn->op == MMIO_ADD || insn->op == MMIO_SUB ||
+                   insn->op == MMIO_CMP ? 0 : FL_AF;
+
+        *rflags = (*rflags & ~(FL_ARITH & ~keep)) | fl;
+    }
+    if ( insn->write )
+        st = res;
+
+ no_flags:
+    if ( store )
+        *store = st;
+    if ( reg_out )
+        *reg_out = out;
+    if ( reg_mask )
+        *reg_mask = omask;
+}
