@@ -7,6 +7,8 @@
 #include <xen/lib.h>
 #include <xen/acpi.h>
 #include <xen/console.h>
+#include <xen/keyhandler.h>
+#include <xen/sched.h>
 #include <xen/serial.h>
 #include <xen/mm.h>
 #include <xen/param.h>
@@ -17,6 +19,8 @@
 #include <xen/timer.h>
 #include <asm/apic.h>
 #include <asm/bootinfo.h>
+#include <asm/boot_domains.h>
+#include <asm/hvm/hvm.h>
 #include <asm/irq.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
@@ -103,6 +107,15 @@ static void serial_irq_init(void)
     serial_enable_rx_irq();
 }
 
+static void hvm_cpu_up_here(void *unused)
+{
+    unsigned int cpu = smp_processor_id();
+
+    (void)unused;
+    if ( hvm_cpu_up(cpu) )
+        panic("Cannot enable HVM on CPU %u", cpu);
+}
+
 void __start_xen(u32 magic, u32 info_pa)
 {
     paddr_t ebda;
@@ -152,6 +165,10 @@ void __start_xen(u32 magic, u32 info_pa)
 
     tsc_calibrate(boot_acpi.pm_tmr_port, boot_acpi.pm_tmr_32bit);
     timer_init();
+    if ( idle_domain_init() || idle_vcpu_init(0) || scheduler_init() ||
+         sched_cpu_init(0) )
+        panic("Cannot set up the scheduler");
+    dump_keys_init();
     local_irq_enable();
     lapic_timer_init();
     serial_irq_init();
@@ -162,8 +179,12 @@ void __start_xen(u32 magic, u32 info_pa)
     selftest_timers();
     selftest_fault();
 
+    if ( hvm_setup() )
+        on_selected_cpus(&cpu_online_map, hvm_cpu_up_here, NULL, true);
+
     printk("Boot complete: heap %lu of %lu pages free\n",
            free_heap_pages_count(), total_heap_pages());
-    nothing_left_to_run("no domains to run");
+    if ( !create_boot_domains() )
+        nothing_left_to_run("no domains to run", 0);
     idle_loop();
 }

@@ -67,10 +67,10 @@ noreturn void machine_exit(int status, const char *reason)
     leave_machine(status);
 }
 
-void nothing_left_to_run(const char *why)
+void nothing_left_to_run(const char *why, int status)
 {
     if ( opt_shutdown_exit )
-        machine_exit(0, why);
+        machine_exit(status, why);
     printk("Nothing left to run (%s); idling. Boot with shutdown=exit to "
            "end the run instead.\n", why);
 }

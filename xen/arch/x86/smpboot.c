@@ -7,6 +7,7 @@
 #include <xen/acpi.h>
 #include <xen/mm.h>
 #include <xen/param.h>
+#include <xen/sched.h>
 #include <xen/smp.h>
 #include <xen/time.h>
 #include <xen/timer.h>
@@ -79,7 +80,9 @@ static int boot_one_cpu(unsigned int cpu, u32 apic_id)
 
     if ( (rc = percpu_alloc_area(cpu)) != 0 ||
          (rc = cpu_desc_init(cpu)) != 0 ||
-         (rc = timer_cpu_init(cpu)) != 0 )
+         (rc = timer_cpu_init(cpu)) != 0 ||
+         (rc = idle_vcpu_init(cpu)) != 0 ||
+         (rc = sched_cpu_init(cpu)) != 0 )
         return rc;
     irq_cpu_init(cpu);
     stack = alloc_xenheap_pages(STACK_ORDER, 0);

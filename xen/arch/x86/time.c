@@ -51,6 +51,18 @@ static u64 ns_to_tsc(s_time_t ns)
     return (u64)(((unsigned __int128)ns * tsc_scale) >> 32);
 }
 
+s_time_t tsc_to_s_time(u64 tsc)
+{
+    if ( tsc <= boot_tsc || !ns_scale )
+        return 0;
+    return (s_time_t)(((unsigned __int128)(tsc - boot_tsc) * ns_scale) >> 32);
+}
+
+u64 s_time_to_tsc(s_time_t t)
+{
+    return boot_tsc + ns_to_tsc(t);
+}
+
 void udelay(unsigned long usecs)
 {
     u64 end = rdtsc() + usecs * cpu_khz / 1000;

@@ -13,4 +13,7 @@ void register_keyhandler(unsigned char key, keyhandler_fn fn,
 /* Run the handler of 'key'; an unknown key prints a line saying so. */
 void handle_keypress(unsigned char key);
 
+/* Register the state dumps (common/dump.c). */
+void dump_keys_init(void);
+
 #endif /* XEN_KEYHANDLER_H */

@@ -17,8 +17,11 @@ extern bool opt_shutdown_exit;
  */
 noreturn void machine_exit(int status, const char *reason);
 
-/* Called once the last thing that could run is gone. */
-void nothing_left_to_run(const char *why);
+/*
+ * Called once the last thing that could run is gone: with shutdown=exit
+ * the run ends with 'status' (0 clean), else the pCPUs idle.
+ */
+void nothing_left_to_run(const char *why, int status);
 
 /*
  * After a fatal error: halt every other pCPU, then end the run with

@@ -13,5 +13,8 @@ void tsc_calibrate(u32 pm_tmr_port, bool pm_tmr_32bit);
 /* Choose the timer mode and calibrate the LAPIC timer if needed. */
 void lapic_timer_init(void);
 void lapic_timer_cpu_init(void);
+/* System time at which the host TSC reads 'tsc' (0 before boot). */
+s_time_t tsc_to_s_time(u64 tsc);
+u64 s_time_to_tsc(s_time_t t);
 
 #endif /* ASM_X86_TIME_H */

@@ -71,6 +71,8 @@ struct hvm_domain
 
     bool exit_requested;        /* the guest wrote the exit port */
     u32 exit_status;
+
+    void *backend;              /* nested page tables (SVM NPT, VMX EPT) */
 };
 
 /* The HVM state of d (set up by the HVM layer at domain creation). */

@@ -1,0 +1,1118 @@
+/*
+ * Tests for the HVM domain builder (builder.c) and the guest ACPI tables
+ * (acpi_build.c).
+ *
+ * Guest RAM is the bounds-checked array of platform/doubles.c: every
+ * write outside populated RAM is refused and counted, and every test
+ * checks that none was attempted.  Kernel images are built here from
+ * byte arrays (ELF header, program headers, Multiboot header) in buffers
+ * malloc'd to their exact size, so ASan catches a read past the image.
+ * The ACPI tables are parsed back with the hypervisor's own parser
+ * (xen/arch/x86/acpi/tables.c) through a map function that hands out
+ * exact-size heap copies of guest RAM.
+ */
+#include <stdlib.h>
+
+#include <xen/lib.h>
+#include <xen/acpi.h>
+#include <xen/errno.h>
+#include <xen/guest_access.h>
+#include <xen/sched.h>
+#include <asm/hvm/builder.h>
+
+#include "harness.h"
+#include "stubs.h"
+#include "doubles.h"
+
+#define MiB             (1ULL << 20)
+#define MB_MAGIC        0x1badb002u
+
+static struct domain dom;
+
+/* --- reading guest RAM --- */
+
+static u32 rd32(u64 gpa)
+{
+    u32 v;
+
+    REQUIRE(gpa + 4 <= fake_ram_capacity());
+    memcpy(&v, fake_ram() + gpa, 4);
+    return v;
+}
+
+static u64 rd64(u64 gpa)
+{
+    u64 v;
+
+    REQUIRE(gpa + 8 <= fake_ram_capacity());
+    memcpy(&v, fake_ram() + gpa, 8);
+    return v;
+}
+
+static const char *rdstr(u64 gpa)
+{
+    REQUIRE(gpa < fake_ram_capacity());
+    REQUIRE(memchr(fake_ram() + gpa, 0, fake_ram_capacity() - gpa));
+    return (const char *)fake_ram() + gpa;
+}
+
+static bool ram_is(u64 gpa, u8 byte, u64 len)
+{
+    for ( u64 i = 0; i < len; i++ )
+        if ( fake_ram()[gpa + i] != byte )
+            return false;
+    return true;
+}
+
+/* --- ACPI mapping over guest RAM --- */
+
+struct mapping
+{
+    struct mapping *next;
+    u8 data[];
+};
+
+static struct mapping *mappings;
+
+static const void *ram_map(paddr_t pa, size_t len)
+{
+    struct mapping *m;
+
+    if ( !len || pa >= fake_ram_capacity() ||
+         len > fake_ram_capacity() - pa )
+        return NULL;
+    m = malloc(sizeof(*m) + len);
+    REQUIRE(m);
+    memcpy(m->data, fake_ram() + pa, len);
+    m->next = mappings;
+    mappings = m;
+    return m->data;
+}
+
+static void unmap_all(void)
+{
+    while ( mappings )
+    {
+        struct mapping *m = mappings;
+
+        mappings = m->next;
+        free(m);
+    }
+}
+
+static void setup(u64 ram)
+{
+    unmap_all();
+    stub_reset();
+    fake_reset_all();
+    fake_ram_reset(ram);
+    memset(&dom, 0, sizeof(dom));
+    dom.domain_id = 3;
+    dom.is_hvm = true;
+}
+
+/* --- ACPI tables --- */
+
+/* Populated 2 MiB of RAM with the tables for n vCPUs. */
+static int acpi_for(unsigned int n)
+{
+    setup(2 * MiB);
+    REQUIRE_EQ(p2m_populate(&dom, 0, (2 * MiB) >> 12), 0);
+    return hvm_build_acpi(&dom, n);
+}
+
+static void check_table(u64 gpa, const char *sig, u32 min_len)
+{
+    u32 len = rd32(gpa + 4);
+
+    CHECK(!memcmp(fake_ram() + gpa, sig, 4));
+    CHECK(len >= min_len);
+    REQUIRE(gpa + len <= fake_ram_capacity());
+    CHECK_EQ(acpi_checksum(fake_ram() + gpa, len), 0);
+    /* Every table lives in the BIOS area. */
+    CHECK(gpa >= GUEST_BIOS_START && gpa + len <= GUEST_HIGH_RAM);
+}
+
+static void check_acpi(unsigned int n)
+{
+    struct acpi_info *info = calloc(1, sizeof(*info));
+    paddr_t rsdp = 0;
+    u64 xsdt, madt = 0, fadt = 0, dsdt, off;
+    u32 rsdt, len, i;
+    unsigned int lapics = 0, ioapics = 0, isos = 0, nmis = 0;
+
+    REQUIRE(info);
+    REQUIRE_EQ(acpi_find_rsdp(ram_map, 0, &rsdp), 0);
+    CHECK_EQ(rsdp, GUEST_BIOS_START);
+    CHECK_EQ(rsdp % 16, 0);
+    REQUIRE_EQ(acpi_parse(ram_map, rsdp, info), 0);
+
+    CHECK_EQ(info->nr_cpus, min(n, (unsigned int)ACPI_MAX_CPUS));
+    CHECK_EQ(info->nr_cpus_ignored, n > ACPI_MAX_CPUS ? n - ACPI_MAX_CPUS
+                                                      : 0);
+    for ( i = 0; i < info->nr_cpus; i++ )
+    {
+        CHECK_EQ(info->cpus[i].apic_id, i);
+        CHECK_EQ(info->cpus[i].acpi_id, i);
+    }
+    CHECK_EQ(info->lapic_address, 0xfee00000);
+    CHECK(info->pic_present);
+    REQUIRE_EQ(info->nr_ioapics, 1);
+    CHECK_EQ(info->ioapics[0].id, 0);
+    CHECK_EQ(info->ioapics[0].address, 0xfec00000);
+    CHECK_EQ(info->ioapics[0].gsi_base, 0);
+    REQUIRE_EQ(info->nr_overrides, 1);
+    CHECK_EQ(info->overrides[0].source_irq, 0);
+    CHECK_EQ(info->overrides[0].gsi, 2);
+    CHECK_EQ(info->overrides[0].flags, 0x0005);
+    CHECK(info->have_fadt);
+    CHECK_EQ(info->pm_tmr_port, 0);
+    CHECK(!info->have_reset_reg);
+
+    /* The RSDP: revision 2, both checksums. */
+    CHECK(!memcmp(fake_ram() + rsdp, "RSD PTR ", 8));
+    CHECK_EQ(fake_ram()[rsdp + 15], 2);
+    CHECK_EQ(acpi_checksum(fake_ram() + rsdp, 20), 0);
+    CHECK_EQ(rd32(rsdp + 20), 36);
+    CHECK_EQ(acpi_checksum(fake_ram() + rsdp, 36), 0);
+    rsdt = rd32(rsdp + 16);
+    xsdt = rd64(rsdp + 24);
+
+    /* XSDT and RSDT list the same tables. */
+    check_table(xsdt, "XSDT", 36);
+    check_table(rsdt, "RSDT", 36);
+    len = rd32(xsdt + 4);
+    REQUIRE_EQ((len - 36) % 8, 0);
+    CHECK_EQ((rd32(rsdt + 4) - 36) / 4, (len - 36) / 8);
+    for ( off = 36; off < len; off += 8 )
+    {
+        u64 t = rd64(xsdt + off);
+
+        CHECK_EQ(rd32(rsdt + 36 + (off - 36) / 2), t);
+        if ( !memcmp(fake_ram() + t, "APIC", 4) )
+            madt = t;
+        else if ( !memcmp(fake_ram() + t, "FACP", 4) )
+            fadt = t;
+    }
+    REQUIRE(madt && fadt);
+
+    /* FADT: 276 bytes, hardware-reduced, no PM timer, DSDT both ways. */
+    check_table(fadt, "FACP", 276);
+    CHECK_EQ(rd32(fadt + 4), 276);
+    CHECK(rd32(fadt + 112) & (1u << 20));
+    CHECK_EQ(rd32(fadt + 76), 0);
+    CHECK_EQ(fake_ram()[fadt + 91], 0);
+    CHECK_EQ(rd64(fadt + 208 + 4), 0);
+    dsdt = rd32(fadt + 40);
+    CHECK_EQ(rd64(fadt + 140), dsdt);
+    check_table(dsdt, "DSDT", 36);
+
+    /* MADT: walk it ourselves for the entries the parser skips. */
+    check_table(madt, "APIC", 44);
+    len = rd32(madt + 4);
+    for ( off = 44; off < len; off += fake_ram()[madt + off + 1] )
+    {
+        const u8 *e = fake_ram() + madt + off;
+
+        REQUIRE(e[1] >= 2);
+        switch ( e[0] )
+        {
+        case ACPI_MADT_LAPIC:
+            CHECK_EQ(e[1], 8);
+            CHECK_EQ(e[2], lapics);
+            CHECK_EQ(e[3], lapics);
+            CHECK_EQ(e[4], ACPI_MADT_ENABLED);
+            lapics++;
+            break;
+        case ACPI_MADT_IOAPIC:
+            ioapics++;
+            break;
+        case ACPI_MADT_INT_OVERRIDE:
+            isos++;
+            break;
+        case ACPI_MADT_LAPIC_NMI:
+            CHECK_EQ(e[1], 6);
+            CHECK_EQ(e[2], 0xff);           /* all processors */
+            CHECK_EQ(e[3] | (e[4] << 8), 0x0005);
+            CHECK_EQ(e[5], 1);              /* LINT1 */
+            nmis++;
+            break;
+        default:
+            CHECK(!"unexpected MADT entry");
+        }
+    }
+    CHECK_EQ(off, len);
+    CHECK_EQ(lapics, n);
+    CHECK_EQ(ioapics, 1);
+    CHECK_EQ(isos, 1);
+    CHECK_EQ(nmis, 1);
+
+    CHECK_EQ(fake_ram_bad_accesses(), 0);
+    unmap_all();
+    free(info);
+}
+
+TEST(acpi_tables_1_vcpu)
+{
+    REQUIRE_EQ(acpi_for(1), 0);
+    check_acpi(1);
+}
+
+TEST(acpi_tables_4_vcpus)
+{
+    REQUIRE_EQ(acpi_for(4), 0);
+    check_acpi(4);
+}
+
+TEST(acpi_tables_64_vcpus)
+{
+    REQUIRE_EQ(acpi_for(64), 0);
+    check_acpi(64);
+}
+
+TEST(acpi_tables_255_vcpus_stay_in_bios_area)
+{
+    REQUIRE_EQ(acpi_for(255), 0);
+    check_acpi(255);
+    /* Nothing written outside the first 4 KiB of the BIOS area. */
+    CHECK(ram_is(0, 0xa5, GUEST_BIOS_START));
+    CHECK(ram_is(GUEST_BIOS_START + 0x1000, 0xa5,
+                 2 * MiB - GUEST_BIOS_START - 0x1000));
+}
+
+TEST(acpi_rsdt_alone_is_enough)
+{
+    struct acpi_info *info = calloc(1, sizeof(*info));
+    paddr_t rsdp;
+    u64 xsdt;
+
+    REQUIRE(info);
+    REQUIRE_EQ(acpi_for(4), 0);
+    REQUIRE_EQ(acpi_find_rsdp(ram_map, 0, &rsdp), 0);
+    /* Spoil the XSDT: a parser that falls back must find it all. */
+    xsdt = rd64(rsdp + 24);
+    fake_ram()[xsdt + 3] = 'X';
+    CHECK_EQ(acpi_parse(ram_map, rsdp, info), 0);
+    CHECK_EQ(info->nr_cpus, 4);
+    CHECK_EQ(info->nr_ioapics, 1);
+    CHECK(info->have_fadt);
+    unmap_all();
+    free(info);
+}
+
+TEST(acpi_rejects_bad_vcpu_counts)
+{
+    CHECK_EQ(acpi_for(0), -EINVAL);
+    CHECK_EQ(acpi_for(256), -EINVAL);
+    CHECK_EQ(fake_ram_writes(), 0);
+    CHECK_EQ(hvm_build_acpi(NULL, 1), -EINVAL);
+
+    /* No RAM there: the copy fails and says so. */
+    setup(2 * MiB);
+    CHECK_EQ(hvm_build_acpi(&dom, 1), -EFAULT);
+}
+
+/* --- kernel images --- */
+
+#define PT_LOAD     1
+#define PT_NOTE     4
+
+struct kseg
+{
+    u32 type, offset, vaddr, paddr, filesz, memsz;
+};
+
+struct kspec
+{
+    size_t len;
+    bool elf;
+    u8 ei_class, ei_data;
+    u16 type, machine, phentsize;
+    u32 entry, phoff;
+    unsigned int nseg;
+    struct kseg seg[4];
+    bool mb;
+    u32 mb_off, mb_flags, mb_csum_delta;
+    /* header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr */
+    u32 aout[5];
+};
+
+/* A good kernel: one segment at 1 MiB, 4 KiB of file and 8 KiB of bss. */
+static struct kspec good_kernel(void)
+{
+    struct kspec s = {
+        .len = 0x3000,
+        .elf = true, .ei_class = 1, .ei_data = 1,
+        .type = 2, .machine = 3, .phentsize = 32,
+        .entry = 0x100010, .phoff = 52,
+        .nseg = 1,
+        .seg = { { PT_LOAD, 0x1000, 0x100000, 0x100000, 0x1000, 0x3000 } },
+        .mb = true, .mb_off = 0x100, .mb_flags = 0x3,
+    };
+
+    return s;
+}
+
+static void put32(u8 *img, size_t len, size_t off, u32 v)
+{
+    if ( off + 4 <= len )
+        memcpy(img + off, &v, 4);
+}
+
+static void put16(u8 *img, size_t len, size_t off, u16 v)
+{
+    if ( off + 2 <= len )
+        memcpy(img + off, &v, 2);
+}
+
+/* The image, in a buffer of exactly s->len bytes. */
+static u8 *make_image(const struct kspec *s)
+{
+    u8 *img = malloc(s->len ? s->len : 1);
+    size_t i;
+
+    REQUIRE(img);
+    for ( i = 0; i < s->len; i++ )
+        img[i] = i * 7 + 3;
+
+    if ( s->elf && s->len >= 52 )
+    {
+        memset(img, 0, 52);
+        memcpy(img, "\177ELF", 4);
+        img[4] = s->ei_class;
+        img[5] = s->ei_data;
+        img[6] = 1;
+        put16(img, s->len, 16, s->type);
+        put16(img, s->len, 18, s->machine);
+        put32(img, s->len, 20, 1);
+        put32(img, s->len, 24, s->entry);
+        put32(img, s->len, 28, s->phoff);
+        put16(img, s->len, 40, 52);
+        put16(img, s->len, 42, s->phentsize);
+        put16(img, s->len, 44, s->nseg);
+        for ( i = 0; i < s->nseg; i++ )
+        {
+            size_t p = s->phoff + 32 * i;
+
+            put32(img, s->len, p + 0, s->seg[i].type);
+            put32(img, s->len, p + 4, s->seg[i].offset);
+            put32(img, s->len, p + 8, s->seg[i].vaddr);
+            put32(img, s->len, p + 12, s->seg[i].paddr);
+            put32(img, s->len, p + 16, s->seg[i].filesz);
+            put32(img, s->len, p + 20, s->seg[i].memsz);
+            put32(img, s->len, p + 24, 7);
+            put32(img, s->len, p + 28, 0x1000);
+        }
+    }
+
+    if ( s->mb )
+    {
+        put32(img, s->len, s->mb_off, MB_MAGIC);
+        put32(img, s->len, s->mb_off + 4, s->mb_flags);
+        put32(img, s->len, s->mb_off + 8,
+              -(MB_MAGIC + s->mb_flags) + s->mb_csum_delta);
+        if ( s->mb_flags & (1u << 16) )
+            for ( i = 0; i < 5; i++ )
+                put32(img, s->len, s->mb_off + 12 + 4 * i, s->aout[i]);
+    }
+
+    return img;
+}
+
+struct build
+{
+    struct hvm_build_args a;
+    struct hvm_boot_state out;
+    u8 *img;
+    int rc;
+};
+
+/*
+ * Build s into fresh RAM of 'ram' bytes (the capacity of the fake; the
+ * domain gets args.mem_bytes = ram unless the caller sets it).
+ */
+static void run_build(struct build *b, const struct kspec *s, u64 ram,
+                      const struct hvm_build_args *over)
+{
+    setup(ROUNDUP(ram, 4096));
+    b->img = make_image(s);
+    memset(&b->a, 0, sizeof(b->a));
+    b->a.kernel = b->img;
+    b->a.kernel_len = s->len;
+    b->a.cmdline = "console=ttyS0 quiet";
+    b->a.mem_bytes = ram;
+    b->a.nr_vcpus = 2;
+    if ( over )
+    {
+        if ( over->module )
+        {
+            b->a.module = over->module;
+            b->a.module_len = over->module_len;
+            b->a.module_args = over->module_args;
+        }
+        if ( over->cmdline )
+            b->a.cmdline = over->cmdline;
+        if ( over->nr_vcpus )
+            b->a.nr_vcpus = over->nr_vcpus;
+    }
+    memset(&b->out, 0xcc, sizeof(b->out));
+    b->rc = hvm_build_multiboot(&dom, &b->a, &b->out);
+}
+
+static void done(struct build *b)
+{
+    CHECK_EQ(fake_ram_bad_accesses(), 0);
+    free(b->img);
+    b->img = NULL;
+    unmap_all();
+}
+
+/* A build that must fail with rc and leave the domain untouched. */
+static void expect_reject(const struct kspec *s, u64 ram, int rc,
+                          const char *what)
+{
+    struct build b;
+
+    run_build(&b, s, ram, NULL);
+    if ( b.rc != rc )
+        harness_fail(__FILE__, __LINE__, false, "%s: rc %d, expected %d",
+                     what, b.rc, rc);
+    if ( fake_p2m_populate_calls() || fake_ram_writes() )
+        harness_fail(__FILE__, __LINE__, false,
+                     "%s: wrote to the domain before failing", what);
+    done(&b);
+}
+
+static void check_mmap(u64 mbi, u64 ram)
+{
+    static const struct
+    {
+        u64 addr, len;
+        u32 type;
+    } want[] = {
+        { 0, 0x9fc00, 1 },
+        { 0x9fc00, 0x400, 2 },
+        { 0xe0000, 0x20000, 2 },
+        { 0x100000, 0, 1 },         /* len: ram - 1 MiB */
+    };
+    u64 p = rd32(mbi + 48);
+    unsigned int i;
+
+    CHECK_EQ(rd32(mbi + 44), 4 * 24);
+    for ( i = 0; i < ARRAY_SIZE(want); i++, p += 24 )
+    {
+        CHECK_EQ(rd32(p), 20);
+        CHECK_EQ(rd64(p + 4), want[i].addr);
+        CHECK_EQ(rd64(p + 12), want[i].len ? want[i].len : ram - MiB);
+        CHECK_EQ(rd32(p + 20), want[i].type);
+    }
+}
+
+TEST(builder_loads_a_multiboot_elf)
+{
+    const struct kspec s = good_kernel();
+    const u64 ram = 8 * MiB;
+    struct acpi_info *info = calloc(1, sizeof(*info));
+    paddr_t rsdp;
+    struct build b;
+    u64 mbi;
+
+    REQUIRE(info);
+    run_build(&b, &s, ram, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(b.out.eip, 0x100010);
+    CHECK_EQ(b.out.eax, 0x2badb002);
+
+    /* RAM: all of it, in one call. */
+    CHECK_EQ(fake_p2m_populate_calls(), 1);
+    CHECK_EQ(fake_p2m_last_gfn(), 0);
+    CHECK_EQ(fake_p2m_last_nr(), ram >> 12);
+
+    /* The file bytes, then zeroes where the pages held garbage. */
+    CHECK(!memcmp(fake_ram() + 0x100000, b.img + 0x1000, 0x1000));
+    CHECK(ram_is(0x101000, 0, 0x2000));
+
+    /* The MBI right after the kernel, page-aligned. */
+    mbi = b.out.ebx;
+    CHECK_EQ(mbi, 0x103000);
+    CHECK_EQ(rd32(mbi), 0x245);         /* MEMORY CMDLINE MMAP LOADER */
+    CHECK_EQ(rd32(mbi + 4), 639);
+    CHECK_EQ(rd32(mbi + 8), (ram - MiB) >> 10);
+    CHECK_STR_EQ(rdstr(rd32(mbi + 16)), "console=ttyS0 quiet");
+    CHECK_EQ(rd32(mbi + 20), 0);        /* no modules */
+    CHECK_STR_EQ(rdstr(rd32(mbi + 64)), "xen-lite");
+    check_mmap(mbi, ram);
+    /* Everything the MBI points at is above it and in RAM. */
+    CHECK(rd32(mbi + 16) > mbi && rd32(mbi + 16) < ram);
+    CHECK(rd32(mbi + 48) > mbi && rd32(mbi + 48) < ram);
+    CHECK(rd32(mbi + 64) > mbi && rd32(mbi + 64) < ram);
+
+    /* The ACPI tables list both vCPUs. */
+    REQUIRE_EQ(acpi_find_rsdp(ram_map, 0, &rsdp), 0);
+    REQUIRE_EQ(acpi_parse(ram_map, rsdp, info), 0);
+    CHECK_EQ(info->nr_cpus, 2);
+    CHECK_EQ(info->nr_ioapics, 1);
+    free(info);
+    done(&b);
+}
+
+TEST(builder_places_the_module)
+{
+    const struct kspec s = good_kernel();
+    struct hvm_build_args over = { 0 };
+    u8 *mod = malloc(5000);
+    struct build b;
+    u64 mbi, m;
+
+    REQUIRE(mod);
+    for ( unsigned int i = 0; i < 5000; i++ )
+        mod[i] = i ^ 0x5a;
+    over.module = mod;
+    over.module_len = 5000;
+    over.module_args = "env=1 mode=test";
+
+    run_build(&b, &s, 4 * MiB, &over);
+    REQUIRE_EQ(b.rc, 0);
+    mbi = b.out.ebx;
+    CHECK_EQ(rd32(mbi) & 0x8, 0x8);     /* MODS */
+    CHECK_EQ(rd32(mbi + 20), 1);
+    m = rd32(mbi + 24);
+    CHECK_EQ(rd32(m), 0x103000);
+    CHECK_EQ(rd32(m + 4), 0x103000 + 5000);
+    CHECK_STR_EQ(rdstr(rd32(m + 8)), "env=1 mode=test");
+    CHECK_EQ(rd32(m + 12), 0);
+    CHECK(!memcmp(fake_ram() + 0x103000, mod, 5000));
+    /* The MBI follows the module, page-aligned. */
+    CHECK_EQ(mbi, ROUNDUP(0x103000 + 5000, 4096));
+    CHECK_EQ(rd32(mbi) & 0x245, 0x245);
+    check_mmap(mbi, 4 * MiB);
+    done(&b);
+
+    /* No arguments: an empty string. */
+    over.module_args = NULL;
+    run_build(&b, &s, 4 * MiB, &over);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_STR_EQ(rdstr(rd32(rd32(b.out.ebx + 24) + 8)), "");
+    done(&b);
+
+    /* An empty module is still a module. */
+    over.module_len = 0;
+    run_build(&b, &s, 4 * MiB, &over);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(rd32(b.out.ebx + 20), 1);
+    m = rd32(b.out.ebx + 24);
+    CHECK_EQ(rd32(m), rd32(m + 4));
+    done(&b);
+    free(mod);
+}
+
+TEST(builder_module_after_unaligned_kernel_end)
+{
+    struct kspec s = good_kernel();
+    struct hvm_build_args over = { 0 };
+    static const u8 mod[100] = { 1, 2, 3 };
+    struct build b;
+
+    s.seg[0].memsz = 0x2801;
+    over.module = mod;
+    over.module_len = sizeof(mod);
+    run_build(&b, &s, 4 * MiB, &over);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(rd32(rd32(b.out.ebx + 24)), 0x103000);
+    CHECK(ram_is(0x101000, 0, 0x1801));
+    /* The byte after the bss was not touched. */
+    CHECK_EQ(fake_ram()[0x102801], 0xa5);
+    done(&b);
+}
+
+TEST(builder_no_cmdline_gives_empty_string)
+{
+    const struct kspec s = good_kernel();
+    struct build b;
+
+    setup(4 * MiB);
+    b.img = make_image(&s);
+    memset(&b.a, 0, sizeof(b.a));
+    b.a.kernel = b.img;
+    b.a.kernel_len = s.len;
+    b.a.mem_bytes = 4 * MiB + 123;      /* rounded down to pages */
+    b.a.nr_vcpus = 1;
+    REQUIRE_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), 0);
+    CHECK_STR_EQ(rdstr(rd32(b.out.ebx + 16)), "");
+    CHECK_EQ(rd32(b.out.ebx) & 0x4, 0x4);
+    CHECK_EQ(fake_p2m_last_nr(), 1024);
+    check_mmap(b.out.ebx, 4 * MiB);
+    done(&b);
+}
+
+TEST(builder_several_segments_and_higher_half_entry)
+{
+    struct kspec s = good_kernel();
+    struct build b;
+
+    s.nseg = 4;
+    /* Text at 1 MiB linked at 3 GiB + 1 MiB, data at 2 MiB. */
+    s.seg[0] = (struct kseg){ PT_LOAD, 0x1000, 0xc0100000, 0x100000,
+                              0x800, 0x800 };
+    s.seg[1] = (struct kseg){ PT_NOTE, 0x1800, 0, 0, 0x10, 0x10 };
+    s.seg[2] = (struct kseg){ PT_LOAD, 0x2000, 0xc0200000, 0x200000,
+                              0x1000, 0x1800 };
+    s.seg[3] = (struct kseg){ PT_LOAD, 0, 0, 0, 0, 0 };
+    s.entry = 0xc0200123;
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(b.out.eip, 0x200123);
+    CHECK(!memcmp(fake_ram() + 0x100000, b.img + 0x1000, 0x800));
+    CHECK(!memcmp(fake_ram() + 0x200000, b.img + 0x2000, 0x1000));
+    CHECK(ram_is(0x201000, 0, 0x800));
+    /* Between the segments nothing was written. */
+    CHECK(ram_is(0x100800, 0xa5, 0x1000));
+    CHECK_EQ(b.out.ebx, 0x202000);
+    done(&b);
+}
+
+TEST(builder_header_at_the_end_of_the_window)
+{
+    struct kspec s = good_kernel();
+    struct build b;
+
+    /* The last 12 bytes of the first 8 KiB: still inside. */
+    s.mb_off = 8192 - 12;
+    run_build(&b, &s, 4 * MiB, NULL);
+    CHECK_EQ(b.rc, 0);
+    done(&b);
+
+    s.mb_off = 8192 - 8;
+    expect_reject(&s, 4 * MiB, -EINVAL, "header across 8 KiB");
+    s.mb_off = 8192;
+    expect_reject(&s, 4 * MiB, -EINVAL, "header beyond 8 KiB");
+    s.mb_off = 0x102;
+    expect_reject(&s, 4 * MiB, -EINVAL, "misaligned header");
+
+    /* A bad header first, a good one later: the good one counts. */
+    s = good_kernel();
+    s.mb_off = 0x200;
+    run_build(&b, &s, 4 * MiB, NULL);
+    {
+        u8 *img = b.img;
+
+        put32(img, s.len, 0x100, MB_MAGIC);
+        put32(img, s.len, 0x104, 0);
+        put32(img, s.len, 0x108, 0);
+        CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), 0);
+    }
+    done(&b);
+}
+
+TEST(builder_aout_kludge)
+{
+    struct kspec s = good_kernel();
+    struct build b;
+
+    /* Not an ELF file at all: the header says where everything goes. */
+    s.elf = false;
+    s.mb_off = 0x40;
+    s.mb_flags = 0x10003;
+    s.aout[0] = 0x200040;           /* header_addr: file offset 0x40 */
+    s.aout[1] = 0x200000;           /* load_addr: file offset 0 */
+    s.aout[2] = 0x201000;           /* load_end_addr */
+    s.aout[3] = 0x204000;           /* bss_end_addr */
+    s.aout[4] = 0x200100;           /* entry_addr */
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(b.out.eip, 0x200100);
+    CHECK(!memcmp(fake_ram() + 0x200000, b.img, 0x1000));
+    CHECK(ram_is(0x201000, 0, 0x3000));
+    CHECK_EQ(b.out.ebx, 0x204000);
+    done(&b);
+
+    /* load_end 0: the rest of the file; bss_end 0: no bss. */
+    s.aout[2] = 0;
+    s.aout[3] = 0;
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK(!memcmp(fake_ram() + 0x200000, b.img, s.len));
+    CHECK_EQ(b.out.ebx, 0x203000);
+    done(&b);
+
+    /* And it wins over the ELF headers when both are there. */
+    s = good_kernel();
+    s.mb_flags = 0x10003;
+    s.aout[0] = 0x300100;
+    s.aout[1] = 0x300000;
+    s.aout[2] = 0x301000;
+    s.aout[3] = 0x302000;
+    s.aout[4] = 0x300000;
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(b.out.eip, 0x300000);
+    CHECK(!memcmp(fake_ram() + 0x300000, b.img, 0x1000));
+    CHECK(ram_is(0x100000, 0xa5, 0x1000));
+    done(&b);
+}
+
+TEST(builder_rejects_bad_aout_headers)
+{
+    struct kspec base = good_kernel(), s;
+
+    base.elf = false;
+    base.mb_off = 0x40;
+    base.mb_flags = 0x10003;
+    base.aout[0] = 0x200040;
+    base.aout[1] = 0x200000;
+    base.aout[2] = 0x201000;
+    base.aout[3] = 0x204000;
+    base.aout[4] = 0x200100;
+
+    s = base;
+    s.aout[1] = 0x200044;
+    expect_reject(&s, 4 * MiB, -EINVAL, "load_addr above header_addr");
+    s = base;
+    s.aout[1] = 0x1fff00;
+    expect_reject(&s, 4 * MiB, -EINVAL, "load_addr before the file");
+    s = base;
+    s.aout[2] = 0x1fff00;
+    expect_reject(&s, 4 * MiB, -EINVAL, "load_end below load_addr");
+    s = base;
+    s.aout[2] = 0x204000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "load_end past the file");
+    s = base;
+    s.aout[3] = 0x200800;
+    expect_reject(&s, 4 * MiB, -EINVAL, "bss_end below load_end");
+    s = base;
+    s.aout[4] = 0x204000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "entry past bss_end");
+    s = base;
+    s.aout[4] = 0x1fffff;
+    expect_reject(&s, 4 * MiB, -EINVAL, "entry below load_addr");
+    s = base;
+    s.aout[0] = 0x80040;
+    s.aout[1] = 0x80000;
+    s.aout[2] = 0x81000;
+    s.aout[3] = 0x82000;
+    s.aout[4] = 0x80000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "a.out below 1 MiB");
+    s = base;
+    s.aout[3] = 0x500000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "a.out bss past RAM");
+    s = base;
+    s.aout[0] = 0xfffff040;
+    s.aout[1] = 0xfffff000;
+    s.aout[2] = 0;
+    s.aout[3] = 0;
+    s.aout[4] = 0xfffff000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "a.out wrapping");
+    /* The address fields must be inside the 8 KiB window too. */
+    s = base;
+    s.mb_off = 8192 - 16;
+    s.aout[0] = 0x200000 + 8192 - 16;
+    expect_reject(&s, 4 * MiB, -EINVAL, "a.out fields beyond 8 KiB");
+}
+
+TEST(builder_rejects_malformed_images)
+{
+    const u64 ram = 4 * MiB;
+    struct kspec s;
+
+    s = good_kernel();
+    s.elf = false;
+    expect_reject(&s, ram, -EINVAL, "not ELF");
+
+    s = good_kernel();
+    s.ei_class = 2;
+    expect_reject(&s, ram, -EINVAL, "ELF64");
+
+    s = good_kernel();
+    s.ei_data = 2;
+    expect_reject(&s, ram, -EINVAL, "big endian");
+
+    s = good_kernel();
+    s.machine = 62;
+    expect_reject(&s, ram, -EINVAL, "x86-64 machine");
+
+    s = good_kernel();
+    s.type = 3;
+    expect_reject(&s, ram, -EINVAL, "ET_DYN");
+
+    s = good_kernel();
+    s.phentsize = 56;
+    expect_reject(&s, ram, -EINVAL, "wrong phentsize");
+
+    s = good_kernel();
+    s.mb = false;
+    expect_reject(&s, ram, -EINVAL, "no multiboot header");
+
+    s = good_kernel();
+    s.mb_csum_delta = 1;
+    expect_reject(&s, ram, -EINVAL, "bad multiboot checksum");
+
+    s = good_kernel();
+    s.mb_flags |= 1u << 2;
+    expect_reject(&s, ram, -EINVAL, "video mode required");
+
+    s = good_kernel();
+    s.mb_flags |= 1u << 15;
+    expect_reject(&s, ram, -EINVAL, "unknown required flag");
+
+    s = good_kernel();
+    s.phoff = 0x3000 - 16;
+    expect_reject(&s, ram, -EINVAL, "program headers past the file");
+
+    s = good_kernel();
+    s.phoff = 0xfffffff0;
+    expect_reject(&s, ram, -EINVAL, "program headers far past the file");
+
+    s = good_kernel();
+    s.nseg = 0;
+    expect_reject(&s, ram, -EINVAL, "no program headers");
+
+    s = good_kernel();
+    s.seg[0].type = PT_NOTE;
+    expect_reject(&s, ram, -EINVAL, "no PT_LOAD");
+
+    s = good_kernel();
+    s.seg[0].filesz = 0x2001;
+    s.seg[0].memsz = 0x3000;
+    expect_reject(&s, ram, -EINVAL, "segment beyond the file");
+
+    s = good_kernel();
+    s.seg[0].offset = 0xfffff000;
+    expect_reject(&s, ram, -EINVAL, "segment offset wraps");
+
+    s = good_kernel();
+    s.seg[0].memsz = 0x800;
+    expect_reject(&s, ram, -EINVAL, "filesz > memsz");
+
+    s = good_kernel();
+    s.seg[0].paddr = s.seg[0].vaddr = 0xe0000;
+    s.entry = 0xe0010;
+    expect_reject(&s, ram, -EINVAL, "segment over the BIOS area");
+
+    s = good_kernel();
+    s.seg[0].paddr = s.seg[0].vaddr = 0xff000;
+    s.entry = 0xff010;
+    expect_reject(&s, ram, -EINVAL, "segment crossing 1 MiB");
+
+    s = good_kernel();
+    s.seg[0].paddr = s.seg[0].vaddr = 0x3ff000;
+    s.entry = 0x3ff010;
+    expect_reject(&s, ram, -EINVAL, "segment past RAM");
+
+    s = good_kernel();
+    s.seg[0].paddr = s.seg[0].vaddr = 0xfffff000;
+    s.entry = 0xfffff010;
+    expect_reject(&s, ram, -EINVAL, "segment wrapping 4 GiB");
+
+    s = good_kernel();
+    s.seg[0].memsz = 0xffffffff;
+    expect_reject(&s, ram, -EINVAL, "huge memsz");
+
+    s = good_kernel();
+    s.entry = 0x103000;
+    expect_reject(&s, ram, -EINVAL, "entry after the segment");
+
+    s = good_kernel();
+    s.entry = 0xfffff;
+    expect_reject(&s, ram, -EINVAL, "entry before the segment");
+
+    s = good_kernel();
+    s.len = 51;
+    s.mb_off = 0;
+    expect_reject(&s, ram, -EINVAL, "shorter than an ELF header");
+
+    s = good_kernel();
+    s.len = 8;
+    s.mb = false;
+    expect_reject(&s, ram, -EINVAL, "8 bytes");
+}
+
+TEST(builder_rejects_bad_arguments)
+{
+    const struct kspec s = good_kernel();
+    struct build b;
+
+    CHECK_EQ(hvm_build_multiboot(&dom, NULL, &b.out), -EINVAL);
+
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    setup(4 * MiB);
+    CHECK_EQ(hvm_build_multiboot(NULL, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, NULL), -EINVAL);
+
+    b.a.kernel = NULL;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.kernel = b.img;
+    b.a.kernel_len = 0;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.kernel_len = s.len;
+
+    /* A module length without a module. */
+    b.a.module_len = 1;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.module_len = 0;
+
+    b.a.mem_bytes = 2 * MiB - 4096;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.mem_bytes = 0xfec00000ULL + 4096;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.mem_bytes = 4 * MiB;
+
+    b.a.nr_vcpus = 0;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.nr_vcpus = 256;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    b.a.nr_vcpus = 1;
+
+    CHECK_EQ(fake_p2m_populate_calls(), 0);
+    CHECK_EQ(fake_ram_writes(), 0);
+    done(&b);
+}
+
+TEST(builder_too_little_ram)
+{
+    struct kspec s = good_kernel();
+    struct hvm_build_args over = { 0 };
+    u8 *mod = calloc(1, MiB);
+    char *longline = malloc(70000);
+    struct build b;
+
+    REQUIRE(mod && longline);
+
+    /* The module does not fit above the kernel. */
+    over.module = mod;
+    over.module_len = MiB;
+    run_build(&b, &s, 2 * MiB, &over);
+    CHECK_EQ(b.rc, -E2BIG);
+    CHECK_EQ(fake_ram_writes(), 0);
+    done(&b);
+
+    /* It just fits, with room for the MBI: fine. */
+    over.module_len = MiB - 0x3000 - 0x1000;
+    run_build(&b, &s, 2 * MiB, &over);
+    CHECK_EQ(b.rc, 0);
+    done(&b);
+
+    /* The kernel ends where RAM does: no room for the MBI. */
+    s.seg[0].memsz = MiB;
+    run_build(&b, &s, 2 * MiB, NULL);
+    CHECK_EQ(b.rc, -E2BIG);
+    CHECK_EQ(fake_ram_writes(), 0);
+    done(&b);
+
+    /* The module fills RAM exactly: no room for the MBI either. */
+    s = good_kernel();
+    over.module_len = 2 * MiB - 0x103000;
+    run_build(&b, &s, 2 * MiB, &over);
+    CHECK_EQ(b.rc, -E2BIG);
+    done(&b);
+
+    /* A command line too long to be real. */
+    memset(longline, 'x', 69999);
+    longline[69999] = '\0';
+    memset(&over, 0, sizeof(over));
+    over.cmdline = longline;
+    run_build(&b, &s, 4 * MiB, &over);
+    CHECK_EQ(b.rc, -E2BIG);
+    CHECK_EQ(fake_ram_writes(), 0);
+    done(&b);
+
+    /* Long but not too long: 60000 bytes land in the guest. */
+    longline[60000] = '\0';
+    run_build(&b, &s, 4 * MiB, &over);
+    CHECK_EQ(b.rc, 0);
+    CHECK_EQ(strlen(rdstr(rd32(b.out.ebx + 16))), 60000);
+    done(&b);
+
+    free(mod);
+    free(longline);
+}
+
+TEST(builder_reports_p2m_failure)
+{
+    const struct kspec s = good_kernel();
+    struct build b;
+
+    setup(4 * MiB);
+    fake_p2m_fail(-ENOMEM);
+    b.img = make_image(&s);
+    memset(&b.a, 0, sizeof(b.a));
+    b.a.kernel = b.img;
+    b.a.kernel_len = s.len;
+    b.a.mem_bytes = 4 * MiB;
+    b.a.nr_vcpus = 1;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -ENOMEM);
+    CHECK_EQ(fake_ram_writes(), 0);
+    done(&b);
+
+    /* RAM the p2m cannot back (the fake has less than asked for). */
+    setup(2 * MiB);
+    b.img = make_image(&s);
+    b.a.kernel = b.img;
+    b.a.mem_bytes = 4 * MiB;
+    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -ENOMEM);
+    done(&b);
+}
+
+/*
+ * Random damage to a good image: whatever the builder makes of it, it
+ * returns 0 or a documented error and never touches memory outside the
+ * guest's RAM (the doubles and ASan watch).
+ */
+TEST(builder_survives_corrupted_images)
+{
+    static const u8 mod[64] = { 9 };
+    unsigned int iter, ok = 0;
+    struct build b;
+
+    test_srand(12345);
+    for ( iter = 0; iter < 3000; iter++ )
+    {
+        struct kspec s = good_kernel();
+        unsigned int n, k;
+
+        if ( iter % 3 == 0 )
+        {
+            s.mb_flags = 0x10003;
+            s.aout[0] = 0x100100;
+            s.aout[1] = 0x100000;
+            s.aout[2] = 0x101000;
+            s.aout[3] = 0x102000;
+            s.aout[4] = 0x100000;
+        }
+        setup(4 * MiB);
+        b.img = make_image(&s);
+        n = 1 + test_rand() % 6;
+        for ( k = 0; k < n; k++ )
+        {
+            /* Mostly the headers, where the interesting fields are. */
+            unsigned int off = test_rand() % (k & 1 ? s.len : 0x140);
+
+            b.img[off] = test_rand();
+        }
+        memset(&b.a, 0, sizeof(b.a));
+        b.a.kernel = b.img;
+        b.a.kernel_len = s.len - (iter % 7 == 0 ? test_rand() % s.len : 0);
+        b.a.mem_bytes = 4 * MiB;
+        b.a.nr_vcpus = 1;
+        b.a.module = mod;
+        b.a.module_len = sizeof(mod);
+        b.rc = hvm_build_multiboot(&dom, &b.a, &b.out);
+        if ( b.rc != 0 && b.rc != -EINVAL && b.rc != -E2BIG )
+            harness_fail(__FILE__, __LINE__, false,
+                         "iteration %u: rc %d", iter, b.rc);
+        if ( b.rc == 0 )
+        {
+            ok++;
+            CHECK(b.out.eip >= MiB && b.out.eip < 4 * MiB);
+            CHECK(b.out.ebx > b.out.eip && b.out.ebx < 4 * MiB);
+        }
+        else if ( fake_ram_writes() )
+            harness_fail(__FILE__, __LINE__, false,
+                         "iteration %u: failed after writing", iter);
+        done(&b);
+        if ( harness_failures() )
+            break;
+    }
+    /* Some damage is harmless: the good paths were exercised too. */
+    CHECK(ok > 0);
+}

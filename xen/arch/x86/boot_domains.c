@@ -1,0 +1,181 @@
+/*
+ * Domains from boot modules.  Module 0 is dom0's kernel; boot_domains=N
+ * starts the first N kernel modules (dom0 and N-1 more).  A module whose
+ * arguments begin with "env" is the environment file of the kernel before
+ * it and reaches that guest as its Multiboot module.  A kernel module's
+ * arguments may set "vcpus=N" and "mem=SIZE"; the rest is the guest's
+ * command line.
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/param.h>
+#include <xen/sched.h>
+#include <xen/smp.h>
+#include <asm/bootinfo.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/builder.h>
+#include <asm/boot_domains.h>
+
+#define DEFAULT_MEM     (64ULL << 20)
+#define MAX_GUEST_MEM   (1ULL << 40)
+
+static unsigned int opt_boot_domains = 1;
+integer_param("boot_domains", opt_boot_domains);
+
+struct boot_kernel
+{
+    const struct boot_module *kernel;
+    const struct boot_module *env;
+    unsigned int vcpus;
+    u64 mem;
+    char cmdline[BOOT_MODARGS_MAX];
+    const char *env_args;
+};
+
+/* Module strings from a Multiboot v1 loader start with the file's path. */
+static const char *module_args(const struct boot_module *m)
+{
+    const char *p = m->args;
+
+    if ( boot_info.multiboot != 1 )
+        return p;
+    while ( *p && *p != ' ' )
+        p++;
+    while ( *p == ' ' )
+        p++;
+    return p;
+}
+
+static bool is_env(const struct boot_module *m)
+{
+    const char *a = module_args(m);
+
+    return !strncmp(a, "env", 3) && (a[3] == '\0' || a[3] == ' ');
+}
+
+static u64 parse_size(const char *s, const char **end)
+{
+    u64 v = simple_strtoull(s, end, 0);
+
+    switch ( **end )
+    {
+    case 'G': case 'g': v <<= 10; /* fall through */
+    case 'M': case 'm': v <<= 10; /* fall through */
+    case 'K': case 'k': v <<= 10; (*end)++; break;
+    }
+    return v;
+}
+
+/* Split a kernel module's arguments into our settings and its cmdline. */
+static int parse_kernel_args(struct boot_kernel *k)
+{
+    const char *p = module_args(k->kernel);
+    size_t len = 0;
+
+    k->vcpus = 1;
+    k->mem = DEFAULT_MEM;
+    while ( *p )
+    {
+        const char *tok = p, *end;
+        size_t n;
+
+        while ( *p && *p != ' ' )
+            p++;
+        n = p - tok;
+        while ( *p == ' ' )
+            p++;
+
+        if ( !strncmp(tok, "vcpus=", 6) )
+        {
+            k->vcpus = simple_strtoull(tok + 6, &end, 0);
+            if ( end != tok + n || !k->vcpus || k->vcpus > XEN_MAX_VCPUS )
+                return -EINVAL;
+        }
+        else if ( !strncmp(tok, "mem=", 4) )
+        {
+            k->mem = parse_size(tok + 4, &end);
+            if ( end != tok + n || k->mem < (2ULL << 20) ||
+                 k->mem > MAX_GUEST_MEM )
+                return -EINVAL;
+        }
+        else if ( len + n + 1 < sizeof(k->cmdline) )
+        {
+            if ( len )
+                k->cmdline[len++] = ' ';
+            memcpy(k->cmdline + len, tok, n);
+            len += n;
+        }
+    }
+    k->cmdline[len] = '\0';
+    return 0;
+}
+
+static int build_one(domid_t id, struct boot_kernel *k)
+{
+    struct hvm_build_args args = {
+        .kernel = (const void *)k->kernel->start,
+        .kernel_len = k->kernel->end - k->kernel->start,
+        .cmdline = k->cmdline,
+        .module = k->env ? (const void *)k->env->start : NULL,
+        .module_len = k->env ? k->env->end - k->env->start : 0,
+        .module_args = k->env_args,
+        .mem_bytes = k->mem,
+        .nr_vcpus = k->vcpus,
+    };
+    struct hvm_boot_state bs;
+    struct domain *d;
+    int rc;
+
+    rc = domain_create(id, XEN_DOMCTL_CDF_hvm |
+                           (id == 0 ? XEN_DOMCTL_CDF_privileged : 0),
+                       k->vcpus, k->mem >> 12, &d);
+    if ( rc )
+        return rc;
+    rc = hvm_build_multiboot(d, &args, &bs);
+    if ( rc )
+    {
+        domain_destroy(d);
+        return rc;
+    }
+    hvm_vcpu_set_boot_state(d->vcpu[0], &bs);
+    printk("d%u: %u vCPUs, %lu MiB, kernel %lu KiB, entry %#x%s%s\n",
+           id, k->vcpus, (unsigned long)(k->mem >> 20),
+           (unsigned long)(args.kernel_len >> 10), bs.eip,
+           k->env ? ", environment module" : "",
+           id == 0 ? " (dom0)" : "");
+    return vcpu_up(d->vcpu[0]);
+}
+
+unsigned int create_boot_domains(void)
+{
+    unsigned int i = 0, started = 0;
+
+    while ( i < boot_info.nr_modules && started < opt_boot_domains )
+    {
+        struct boot_kernel k = { .kernel = &boot_info.modules[i++] };
+        int rc;
+
+        if ( is_env(k.kernel) )
+        {
+            printk(XENLOG_WARNING "module %u: environment file without a "
+                   "kernel before it\n", i - 1);
+            continue;
+        }
+        if ( i < boot_info.nr_modules && is_env(&boot_info.modules[i]) )
+        {
+            k.env = &boot_info.modules[i++];
+            k.env_args = module_args(k.env) + 3;
+            while ( *k.env_args == ' ' )
+                k.env_args++;
+        }
+        rc = parse_kernel_args(&k);
+        if ( !rc )
+            rc = build_one(started, &k);
+        if ( rc )
+            printk(XENLOG_ERR "d%u: cannot build from module %u (%d)\n",
+                   started, (unsigned int)(k.kernel - boot_info.modules), rc);
+        else
+            started++;
+    }
+    return started;
+}

@@ -1,0 +1,89 @@
+/*
+ * The architecture's side of running vCPUs.  A pCPU's own stack always
+ * runs idle_loop(); a guest vCPU runs by entering the guest from that loop
+ * (hvm_vcpu_run) until an exit needs the scheduler or a softirq, so a
+ * context switch needs no stack switch: only the posted-interrupt
+ * descriptor and the vlapic timer follow the vCPU.
+ */
+#include <xen/lib.h>
+#include <xen/domain.h>
+#include <xen/errno.h>
+#include <xen/sched.h>
+#include <xen/sched-if.h>
+#include <xen/smp.h>
+#include <xen/softirq.h>
+#include <asm/system.h>
+#include <asm/hvm/hvm.h>
+
+void idle_loop(void) __attribute__((__noreturn__));
+
+/* xen-lite runs HVM guests only: a domain needs SVM or VMX behind it. */
+int arch_domain_create(struct domain *d, unsigned int flags)
+{
+    unsigned int i;
+    int rc;
+
+    if ( !(flags & XEN_DOMCTL_CDF_hvm) )
+        return -EINVAL;
+    if ( !hvm_funcs )
+        return -ENODEV;
+    rc = hvm_domain_initialise(d);
+    if ( rc )
+        return rc;
+    for ( i = 0; i < d->max_vcpus; i++ )
+        if ( (rc = hvm_vcpu_initialise(d->vcpu[i])) != 0 )
+            break;
+    if ( rc )
+        arch_domain_destroy(d);
+    return rc;
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+    for ( unsigned int i = 0; i < d->max_vcpus; i++ )
+        hvm_vcpu_destroy(d->vcpu[i]);
+    hvm_domain_destroy(d);
+}
+
+void sched_context_switch(struct vcpu *prev, struct vcpu *next)
+{
+    unsigned int cpu = smp_processor_id();
+
+    if ( !is_idle_vcpu(prev) && prev->hvm )
+        pi_set_not_running(prev);
+    if ( !is_idle_vcpu(next) && next->hvm )
+    {
+        pi_set_running(next, cpu);
+        vlapic_migrate_timer(&next->hvm->vlapic, cpu);
+    }
+}
+
+void idle_loop(void)
+{
+    unsigned int cpu = smp_processor_id();
+
+    for ( ; ; )
+    {
+        struct vcpu *v;
+
+        /*
+         * Check with interrupts off, then STI;HLT as one step: a softirq
+         * raised by an interrupt after the check wakes the HLT.
+         */
+        local_irq_disable();
+        if ( softirq_pending(cpu) )
+        {
+            local_irq_enable();
+            do_softirq();
+            continue;
+        }
+        v = current;
+        if ( is_idle_vcpu(v) )
+        {
+            safe_halt();
+            continue;
+        }
+        local_irq_enable();
+        hvm_vcpu_run(v);
+    }
+}

@@ -1,0 +1,132 @@
+/*
+ * The CPUID a guest sees: the host's, filtered.  Virtualisation, debug
+ * store, thermal/power, XSAVE-based features and the PMU are hidden;
+ * x2APIC, TSC-deadline and the hypervisor bit are offered because the
+ * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
+ * leaves 0x40000000-0x40000010 identify xen-lite and give the TSC and
+ * APIC timer frequencies.
+ */
+#include <xen/lib.h>
+#include <xen/sched.h>
+#include <xen/time.h>
+#include <asm/processor.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/cpuid.h>
+
+#define MAX_BASIC_LEAF  0xd
+#define MAX_EXT_LEAF    0x80000008u
+#define HV_LEAF_MAX     0x40000010u
+
+/* Leaf 1 ECX bits offered (if the host has them) and forced. */
+#define L1_ECX_KEEP     ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 12) | \
+                         (1u << 13) | (1u << 19) | (1u << 20) |           \
+                         (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
+#define L1_ECX_FORCE    ((1u << 21) | (1u << 24) | (1u << 31))
+/* Leaf 1 EDX: drop DS, ACPI thermal, TM, PBE, HTT. */
+#define L1_EDX_DROP     ((1u << 21) | (1u << 22) | (1u << 28) | (1u << 29) | \
+                         (1u << 31))
+/* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
+#define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
+                         (1u << 23) | (1u << 24) | (1u << 28))
+
+static unsigned int order_of(unsigned int n)
+{
+    unsigned int o = 0;
+
+    while ( (1u << o) < n )
+        o++;
+    return o;
+}
+
+void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+    struct domain *d = v->domain;
+
+    memset(r, 0, sizeof(*r));
+
+    if ( leaf >= 0x40000000u && leaf <= 0x400000ffu )
+    {
+        if ( leaf == 0x40000000u )
+        {
+            r->eax = HV_LEAF_MAX;
+            memcpy(&r->ebx, "xen-", 4);
+            memcpy(&r->ecx, "lite", 4);
+            memcpy(&r->edx, "\0\0\0\0", 4);
+        }
+        else if ( leaf == HV_LEAF_MAX )
+        {
+            /* The VMware/KVM timing leaf: TSC and APIC bus in kHz. */
+            r->eax = (u32)cpu_khz;
+            r->ebx = VLAPIC_BUS_KHZ;
+        }
+        return;
+    }
+
+    if ( leaf >= 0x80000000u )
+    {
+        if ( leaf > MAX_EXT_LEAF )
+            return;
+        cpuid_count(leaf, sub, r);
+        switch ( leaf )
+        {
+        case 0x80000000u:
+            r->eax = min(r->eax, MAX_EXT_LEAF);
+            break;
+        case 0x80000001u:
+            r->ecx &= ~X1_ECX_DROP;
+            break;
+        case 0x80000007u:
+            r->eax = r->ebx = r->ecx = 0;
+            r->edx &= 1u << 8;              /* invariant TSC only */
+            break;
+        case 0x80000008u:
+            r->ecx = 0;                     /* no core count */
+            break;
+        case 0x80000005u: case 0x80000006u:
+        case 0x80000002u: case 0x80000003u: case 0x80000004u:
+            break;
+        default:
+            memset(r, 0, sizeof(*r));
+        }
+        return;
+    }
+
+    if ( leaf > MAX_BASIC_LEAF )
+        return;
+    switch ( leaf )
+    {
+    case 0:
+        cpuid_count(0, 0, r);
+        r->eax = min(r->eax, (u32)MAX_BASIC_LEAF);
+        break;
+    case 1:
+        cpuid_count(1, 0, r);
+        r->ebx = (r->ebx & 0xffff) | (v->vcpu_id << 24) |
+                 (min(d->max_vcpus, 255u) << 16);
+        r->ecx = (r->ecx & L1_ECX_KEEP) | L1_ECX_FORCE;
+        r->edx &= ~L1_EDX_DROP;
+        if ( d->max_vcpus > 1 )
+            r->edx |= 1u << 28;             /* HTT: the count is valid */
+        break;
+    case 0xb:
+        /* One thread per core, all vCPUs in one package. */
+        r->edx = v->vcpu_id;
+        r->ecx = sub & 0xff;
+        if ( sub == 0 )
+        {
+            r->eax = 0;
+            r->ebx = 1;
+            r->ecx |= 1u << 8;
+        }
+        else if ( sub == 1 )
+        {
+            r->eax = order_of(d->max_vcpus);
+            r->ebx = d->max_vcpus;
+            r->ecx |= 2u << 8;
+        }
+        break;
+    default:
+        /* Cache, power, PMU, XSAVE and extended features: none. */
+        break;
+    }
+}

@@ -1,0 +1,35 @@
+/*
+ * Private to the HVM platform devices (io.c, platform.c, vuart.c,
+ * vioapic.c): the pieces one device file hands to platform.c, which
+ * registers them.  Not a contract: the public side is asm/hvm/io.h.
+ */
+#ifndef HVM_DEVICES_H
+#define HVM_DEVICES_H
+
+#include <xen/types.h>
+#include <asm/hvm/domain.h>
+
+struct vcpu;
+
+/* The 16550 at COM1. */
+#define VUART_BASE      0x3f8
+#define VUART_PORTS     8
+
+void vuart_init(struct vuart *uart);
+void vuart_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
+                  u32 *val);
+
+/* The IOAPIC register window (the architectural 4 KiB page). */
+#define VIOAPIC_SIZE    0x1000
+
+void vioapic_init(struct vioapic *vioapic);
+void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
+                  u64 *val);
+
+/* All ones in the low 'size' bytes: what an empty bus returns. */
+static inline u32 portio_mask(unsigned int size)
+{
+    return size >= 4 ? ~0u : (1u << (size * 8)) - 1;
+}
+
+#endif /* HVM_DEVICES_H */

@@ -1,0 +1,790 @@
+/*
+ * The common HVM layer: domain and vCPU set-up, the loop that enters a
+ * guest and handles its exits, interrupt injection from the vlapic, and
+ * the hooks the vlapic, the posting code and the device models call.
+ *
+ * Injection (software posting, every backend): before each entry, with
+ * interrupts off, PIR moves into IRR; the highest deliverable vector is
+ * injected if the guest can take it now (it becomes 'injected' in the
+ * vlapic), else an interrupt window is requested.  After the exit the
+ * backend says whether the injected vector was delivered, which moves it
+ * to ISR or back to IRR: nothing accepted is ever lost (seeds/002).
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/hypercall.h>
+#include <xen/keyhandler.h>
+#include <xen/guest_access.h>
+#include <xen/mm.h>
+#include <xen/sched.h>
+#include <xen/shutdown.h>
+#include <xen/smp.h>
+#include <xen/softirq.h>
+#include <xen/time.h>
+#include <xen/xmalloc.h>
+#include <asm/apic.h>
+#include <asm/processor.h>
+#include <asm/system.h>
+#include <asm/time.h>
+#include <asm/traps.h>
+#include <asm/irq_vectors.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/builder.h>
+#include <asm/hvm/cpuid.h>
+#include <asm/hvm/emulate.h>
+#include <asm/hvm/msr.h>
+
+const struct hvm_funcs *hvm_funcs;
+extern const struct hvm_funcs svm_funcs;
+bool svm_probe(void);
+
+#define X86_EXC_UD  6
+#define X86_EXC_GP  13
+
+/* --- hooks for the vlapic, the posting code and the devices --- */
+
+struct vlapic *vcpu_vlapic(struct vcpu *v)
+{
+    return &v->hvm->vlapic;
+}
+
+struct pi_desc *vcpu_pi_desc(struct vcpu *v)
+{
+    return v->hvm->pi_desc;
+}
+
+struct hvm_domain *domain_hvm(struct domain *d)
+{
+    return d->hvm;
+}
+
+void pi_send_notification(u32 apic_id, u8 vector)
+{
+    apic_send_ipi(apic_id, APIC_DM_FIXED | vector);
+}
+
+u64 hvm_guest_tsc(const struct vcpu *v)
+{
+    return rdtsc() + v->hvm->tsc_offset;
+}
+
+s_time_t hvm_guest_tsc_to_time(const struct vcpu *v, u64 tsc)
+{
+    return tsc_to_s_time(tsc - v->hvm->tsc_offset);
+}
+
+/* Make v notice new work: an exit if it runs elsewhere, a wake if asleep. */
+static void vcpu_kick(struct vcpu *v)
+{
+    if ( __atomic_fetch_and(&v->pause_flags, ~VPF_blocked,
+                            __ATOMIC_SEQ_CST) & VPF_blocked )
+        vcpu_wake(v);
+    else if ( READ_ONCE(v->is_running) &&
+              READ_ONCE(v->processor) != smp_processor_id() )
+        smp_send_event_check_cpu(READ_ONCE(v->processor));
+}
+
+void hvm_vcpu_send_init(struct vcpu *target)
+{
+    WRITE_ONCE(target->hvm->init_pending, true);
+    vcpu_kick(target);
+}
+
+void hvm_vcpu_send_sipi(struct vcpu *target, u8 vector)
+{
+    /*
+     * A SIPI only starts a vCPU that waits for one, or will once it has
+     * processed an INIT sent before this SIPI; running vCPUs ignore it.
+     */
+    if ( READ_ONCE(target->hvm->boot_state) != HVM_VCPU_WAIT_SIPI &&
+         !READ_ONCE(target->hvm->init_pending) )
+        return;
+    WRITE_ONCE(target->hvm->sipi_vector, vector);
+    vcpu_up(target);
+    vcpu_kick(target);
+}
+
+void hvm_vcpu_send_nmi(struct vcpu *target)
+{
+    WRITE_ONCE(target->hvm->nmi_pending, true);
+    vcpu_kick(target);
+}
+
+/* --- ending a domain --- */
+
+static bool any_domain_failed;
+
+/* Once every domain has stopped, there is nothing left to run. */
+static void domain_stopped(void)
+{
+    struct domain *d;
+    bool all = true;
+
+    domlist_read_lock();
+    for ( d = domain_first(); d; d = domain_next(d) )
+        if ( !d->is_shutting_down )
+            all = false;
+    domlist_read_unlock();
+    if ( all )
+        nothing_left_to_run(any_domain_failed ? "a domain failed"
+                                              : "all domains have exited",
+                            any_domain_failed ? 1 : 0);
+}
+
+void hvm_domain_exit(struct domain *d, u32 status)
+{
+    printk("d%u: exit port written, status %u\n", d->domain_id, status);
+    d->hvm->exit_requested = true;
+    d->hvm->exit_status = status;
+    if ( status )
+        any_domain_failed = true;
+    domain_shutdown(d, status ? 1 : 0);
+    domain_stopped();
+}
+
+void hvm_crash_domain(struct domain *d, const char *why)
+{
+    printk(XENLOG_ERR "d%u crashed: %s\n", d->domain_id, why);
+    for ( unsigned int i = 0; i < d->max_vcpus; i++ )
+        if ( d->vcpu[i] && d->vcpu[i]->hvm && d->vcpu[i]->hvm->backend )
+        {
+            printk("  d%uv%u:\n", d->domain_id, i);
+            hvm_funcs->dump_vcpu(d->vcpu[i]);
+        }
+    any_domain_failed = true;
+    domain_shutdown(d, 3);
+    domain_stopped();
+}
+
+/* --- debug key 'v' --- */
+
+static const char *const exit_names[HVM_EXIT_NR] = {
+    [HVM_EXIT_NONE] = "none", [HVM_EXIT_EXTINT] = "extint",
+    [HVM_EXIT_NMI] = "nmi", [HVM_EXIT_INTR_WINDOW] = "intr-window",
+    [HVM_EXIT_CPUID] = "cpuid", [HVM_EXIT_HLT] = "hlt",
+    [HVM_EXIT_IO] = "io", [HVM_EXIT_MSR_READ] = "rdmsr",
+    [HVM_EXIT_MSR_WRITE] = "wrmsr", [HVM_EXIT_HYPERCALL] = "hypercall",
+    [HVM_EXIT_NPF] = "npf", [HVM_EXIT_SHUTDOWN] = "shutdown",
+    [HVM_EXIT_INIT] = "init", [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
+    [HVM_EXIT_UNHANDLED] = "unhandled",
+};
+
+void hvm_dump_exit_counters(const struct vcpu *v)
+{
+    char line[160];
+    int n = 0;
+
+    for ( unsigned int r = 0; r < HVM_EXIT_NR; r++ )
+        if ( v->hvm->exits[r] && n < (int)sizeof(line) )
+            n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
+                          exit_names[r], (unsigned long)v->hvm->exits[r]);
+    line[n < (int)sizeof(line) ? n : (int)sizeof(line) - 1] = '\0';
+    printk("    exits:%s (entries %lu)\n", n ? line : " none",
+           (unsigned long)v->hvm->nr_entries);
+}
+
+static void dump_vlapics(unsigned char key)
+{
+    struct domain *d;
+
+    printk("'%c' pressed -> dumping virtual local APICs\n", key);
+    domlist_read_lock();
+    for ( d = domain_first(); d; d = domain_next(d) )
+        for ( unsigned int i = 0; i < d->max_vcpus; i++ )
+        {
+            struct vcpu *v = d->vcpu[i];
+
+            if ( !v || !v->hvm )
+                continue;
+            printk("d%uv%u:\n", d->domain_id, i);
+            vlapic_dump(&v->hvm->vlapic);
+            hvm_dump_exit_counters(v);
+        }
+    domlist_read_unlock();
+}
+
+/* --- set-up --- */
+
+bool hvm_setup(void)
+{
+    if ( svm_probe() )
+        hvm_funcs = &svm_funcs;
+    if ( !hvm_funcs )
+    {
+        printk(XENLOG_WARNING "HVM: no usable SVM (or VMX) on this CPU\n");
+        return false;
+    }
+    register_keyhandler('v', dump_vlapics, "dump virtual local APICs");
+    return true;
+}
+
+static void posted_intr_interrupt(struct cpu_user_regs *regs)
+{
+    /*
+     * The notification did its job by making the guest exit; the loop
+     * moves PIR into IRR before the next entry.
+     */
+    (void)regs;
+}
+
+int hvm_cpu_up(unsigned int cpu)
+{
+    if ( cpu == 0 )
+        set_vector_handler(POSTED_INTR_VECTOR, posted_intr_interrupt);
+    return hvm_funcs->cpu_up(cpu);
+}
+
+int hvm_domain_initialise(struct domain *d)
+{
+    int rc;
+
+    d->hvm = xzalloc(struct hvm_domain);
+    if ( !d->hvm )
+        return -ENOMEM;
+    if ( (rc = hvm_platform_init(d)) != 0 ||
+         (rc = hvm_funcs->domain_init(d)) != 0 )
+    {
+        hvm_domain_destroy(d);
+        return rc;
+    }
+    d->is_hvm = true;
+    return 0;
+}
+
+void hvm_domain_destroy(struct domain *d)
+{
+    if ( !d->hvm )
+        return;
+    hvm_funcs->domain_destroy(d);
+    hvm_platform_destroy(d);
+    xfree(d->hvm);
+    d->hvm = NULL;
+}
+
+int hvm_vcpu_initialise(struct vcpu *v)
+{
+    struct hvm_vcpu *h = xzalloc(struct hvm_vcpu);
+    int rc;
+
+    if ( !h )
+        return -ENOMEM;
+    v->hvm = h;
+    h->sipi_vector = -1;
+    h->boot_state = v->vcpu_id ? HVM_VCPU_WAIT_SIPI : HVM_VCPU_RUNNING;
+    /* Every vCPU of a domain sees the same TSC, starting near zero. */
+    h->tsc_offset = v->vcpu_id ? v->domain->vcpu[0]->hvm->tsc_offset
+                               : -rdtsc();
+    h->msr_mtrr_def_type = 0x6;         /* WB, MTRRs disabled */
+    h->pi_desc = pi_desc_alloc();
+    if ( !h->pi_desc )
+        rc = -ENOMEM;
+    else if ( (rc = vlapic_init(v)) == 0 )
+        rc = hvm_funcs->vcpu_init(v);
+    if ( rc )
+        hvm_vcpu_destroy(v);
+    return rc;
+}
+
+void hvm_vcpu_destroy(struct vcpu *v)
+{
+    struct hvm_vcpu *h = v->hvm;
+
+    if ( !h )
+        return;
+    if ( h->backend )
+        hvm_funcs->vcpu_destroy(v);
+    if ( h->vlapic.regs )
+        vlapic_destroy(v);
+    if ( h->pi_desc )
+        pi_desc_free(h->pi_desc);
+    xfree(h);
+    v->hvm = NULL;
+}
+
+static void set_flat_segments(struct vcpu *v)
+{
+    struct segment_register cs = { 0x08, 0xc9b, 0xffffffff, 0 };
+    struct segment_register ds = { 0x10, 0xc93, 0xffffffff, 0 };
+
+    hvm_funcs->set_seg(v, x86_seg_cs, &cs);
+    hvm_funcs->set_seg(v, x86_seg_ds, &ds);
+    hvm_funcs->set_seg(v, x86_seg_es, &ds);
+    hvm_funcs->set_seg(v, x86_seg_fs, &ds);
+    hvm_funcs->set_seg(v, x86_seg_gs, &ds);
+    hvm_funcs->set_seg(v, x86_seg_ss, &ds);
+}
+
+void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
+{
+    /* Multiboot: 32-bit protected mode, flat segments, paging off. */
+    set_flat_segments(v);
+    hvm_funcs->set_reg(v, HVM_REG_CR0, 0x11);      /* PE, ET */
+    hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);
+    hvm_funcs->set_reg(v, HVM_REG_RIP, b->eip);
+    hvm_funcs->set_reg(v, HVM_REG_RAX, b->eax);
+    v->hvm->gprs.rbx = b->ebx;
+}
+
+/* Real mode at vector << 12, as a SIPI starts an AP. */
+static void start_from_sipi(struct vcpu *v, u8 vector)
+{
+    struct segment_register cs = { (u16)(vector << 8), 0x9b, 0xffff,
+                                   (u64)vector << 12 };
+    struct segment_register ds = { 0, 0x93, 0xffff, 0 };
+
+    hvm_funcs->set_seg(v, x86_seg_cs, &cs);
+    hvm_funcs->set_seg(v, x86_seg_ds, &ds);
+    hvm_funcs->set_seg(v, x86_seg_es, &ds);
+    hvm_funcs->set_seg(v, x86_seg_fs, &ds);
+    hvm_funcs->set_seg(v, x86_seg_gs, &ds);
+    hvm_funcs->set_seg(v, x86_seg_ss, &ds);
+    hvm_funcs->set_reg(v, HVM_REG_RIP, 0);
+    hvm_funcs->set_reg(v, HVM_REG_CR0, 0x60000010);
+    hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);
+    v->hvm->boot_state = HVM_VCPU_RUNNING;
+}
+
+/* --- the entry/exit loop --- */
+
+/*
+ * INIT and SIPI sent by other vCPUs, applied by this vCPU itself, in the
+ * order they were sent: an INIT first (reset, wait for SIPI), then a SIPI
+ * (start in real mode).  Returns whether the vCPU may enter the guest.
+ */
+static bool process_init_sipi(struct vcpu *v)
+{
+    struct hvm_vcpu *h = v->hvm;
+    int sipi;
+
+    if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
+    {
+        vlapic_reset(&h->vlapic);
+        h->boot_state = HVM_VCPU_WAIT_SIPI;
+    }
+    sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);
+    if ( sipi >= 0 && h->boot_state == HVM_VCPU_WAIT_SIPI )
+        start_from_sipi(v, (u8)sipi);
+    if ( h->boot_state == HVM_VCPU_RUNNING )
+        return true;
+
+    /* Down until a SIPI: its sender brings the vCPU up again. */
+    __atomic_fetch_or(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST);
+    if ( READ_ONCE(h->sipi_vector) >= 0 )
+        vcpu_up(v);             /* a SIPI raced with going down */
+    else
+        vcpu_sleep_nosync(v);
+    return false;
+}
+
+static void inject_pending(struct vcpu *v)
+{
+    struct vlapic *vl = &v->hvm->vlapic;
+    int vec;
+
+    pi_sync_pir_to_irr(v);
+
+    if ( READ_ONCE(v->hvm->nmi_pending) &&
+         hvm_funcs->interrupts_enabled(v) )
+    {
+        WRITE_ONCE(v->hvm->nmi_pending, false);
+        hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
+        return;
+    }
+
+    vec = vlapic_pending_irq(vl);
+    if ( vec < 0 )
+        return;
+    if ( hvm_funcs->interrupts_enabled(v) )
+    {
+        vlapic_ack_irq(vl, vec);
+        hvm_funcs->inject_event(v, vec, HVM_EVENT_EXTINT, false, 0);
+    }
+    else
+        hvm_funcs->enable_intr_window(v);
+}
+
+static void inject_exception(struct vcpu *v, u8 vector, bool has_err)
+{
+    hvm_funcs->inject_event(v, vector, HVM_EVENT_EXCEPTION, has_err, 0);
+}
+
+static void advance_rip(struct vcpu *v, u64 next)
+{
+    hvm_funcs->set_reg(v, HVM_REG_RIP, next);
+    hvm_funcs->set_reg(v, HVM_REG_INTR_SHADOW, 0);
+}
+
+static u64 get_gpr(struct vcpu *v, enum x86_gpr r)
+{
+    struct hvm_gprs *g = &v->hvm->gprs;
+
+    switch ( r )
+    {
+    case GPR_RAX: return hvm_funcs->get_reg(v, HVM_REG_RAX);
+    case GPR_RCX: return g->rcx;
+    case GPR_RDX: return g->rdx;
+    case GPR_RBX: return g->rbx;
+    case GPR_RSP: return hvm_funcs->get_reg(v, HVM_REG_RSP);
+    case GPR_RBP: return g->rbp;
+    case GPR_RSI: return g->rsi;
+    case GPR_RDI: return g->rdi;
+    case GPR_R8:  return g->r8;
+    case GPR_R9:  return g->r9;
+    case GPR_R10: return g->r10;
+    case GPR_R11: return g->r11;
+    case GPR_R12: return g->r12;
+    case GPR_R13: return g->r13;
+    case GPR_R14: return g->r14;
+    default:      return g->r15;
+    }
+}
+
+static void set_gpr(struct vcpu *v, enum x86_gpr r, u64 val)
+{
+    struct hvm_gprs *g = &v->hvm->gprs;
+
+    switch ( r )
+    {
+    case GPR_RAX: hvm_funcs->set_reg(v, HVM_REG_RAX, val); break;
+    case GPR_RCX: g->rcx = val; break;
+    case GPR_RDX: g->rdx = val; break;
+    case GPR_RBX: g->rbx = val; break;
+    case GPR_RSP: hvm_funcs->set_reg(v, HVM_REG_RSP, val); break;
+    case GPR_RBP: g->rbp = val; break;
+    case GPR_RSI: g->rsi = val; break;
+    case GPR_RDI: g->rdi = val; break;
+    case GPR_R8:  g->r8 = val; break;
+    case GPR_R9:  g->r9 = val; break;
+    case GPR_R10: g->r10 = val; break;
+    case GPR_R11: g->r11 = val; break;
+    case GPR_R12: g->r12 = val; break;
+    case GPR_R13: g->r13 = val; break;
+    case GPR_R14: g->r14 = val; break;
+    default:      g->r15 = val; break;
+    }
+}
+
+static void handle_cpuid(struct vcpu *v, const struct hvm_exit *e)
+{
+    struct cpuid_regs r;
+    struct hvm_gprs *g = &v->hvm->gprs;
+
+    hvm_cpuid(v, (u32)hvm_funcs->get_reg(v, HVM_REG_RAX), (u32)g->rcx, &r);
+    hvm_funcs->set_reg(v, HVM_REG_RAX, r.eax);
+    g->rbx = r.ebx;
+    g->rcx = r.ecx;
+    g->rdx = r.edx;
+    advance_rip(v, e->next_rip);
+}
+
+static void handle_io(struct vcpu *v, const struct hvm_exit *e)
+{
+    unsigned int size = e->io_size;
+    u64 rax = hvm_funcs->get_reg(v, HVM_REG_RAX);
+    u32 val = (u32)rax;
+
+    if ( e->io_string || (size != 1 && size != 2 && size != 4) )
+    {
+        hvm_crash_domain(v->domain, "string or malformed port I/O");
+        return;
+    }
+    hvm_portio(v, !e->io_in, e->port, size, &val);
+    if ( e->io_in )
+    {
+        /* 8/16-bit IN keeps the rest of RAX; 32-bit zero-extends. */
+        u64 mask = size == 4 ? ~0ULL : (1ULL << (size * 8)) - 1;
+
+        rax = size == 4 ? val : (rax & ~mask) | (val & mask);
+        hvm_funcs->set_reg(v, HVM_REG_RAX, rax);
+    }
+    advance_rip(v, e->next_rip);
+}
+
+static void handle_msr(struct vcpu *v, const struct hvm_exit *e)
+{
+    struct hvm_gprs *g = &v->hvm->gprs;
+    u32 msr = (u32)g->rcx;
+    u64 val;
+
+    if ( e->reason == HVM_EXIT_MSR_READ )
+    {
+        if ( hvm_msr_read(v, msr, &val) != MSR_OK )
+        {
+            inject_exception(v, X86_EXC_GP, true);
+            return;
+        }
+        hvm_funcs->set_reg(v, HVM_REG_RAX, (u32)val);
+        g->rdx = val >> 32;
+    }
+    else
+    {
+        val = ((u64)(u32)g->rdx << 32) |
+              (u32)hvm_funcs->get_reg(v, HVM_REG_RAX);
+        if ( hvm_msr_write(v, msr, val) != MSR_OK )
+        {
+            inject_exception(v, X86_EXC_GP, true);
+            return;
+        }
+    }
+    advance_rip(v, e->next_rip);
+}
+
+static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
+{
+    advance_rip(v, e->next_rip);
+
+    /*
+     * Set VPF_blocked, then look for work; a poster sets PIR/ON, then
+     * test-and-clears VPF_blocked.  Both steps are full-barrier atomics,
+     * so either we see the posted interrupt here or the poster sees the
+     * flag and wakes us: a vCPU with a pending interrupt never sleeps.
+     */
+    __atomic_fetch_or(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
+    if ( pi_pending(v) || vlapic_has_wakeup(&v->hvm->vlapic) ||
+         READ_ONCE(v->hvm->nmi_pending) || READ_ONCE(v->hvm->init_pending) ||
+         READ_ONCE(v->hvm->sipi_vector) >= 0 )
+    {
+        __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+        return;
+    }
+    vcpu_sleep_nosync(v);
+}
+
+static void handle_hypercall(struct vcpu *v, const struct hvm_exit *e)
+{
+    struct hvm_gprs *g = &v->hvm->gprs;
+    struct hypercall_ctx ctx = {
+        .v = v,
+        .cpl = (unsigned int)hvm_funcs->get_reg(v, HVM_REG_CPL),
+        .paging = {
+            .cr0 = hvm_funcs->get_reg(v, HVM_REG_CR0),
+            .cr3 = hvm_funcs->get_reg(v, HVM_REG_CR3),
+            .cr4 = hvm_funcs->get_reg(v, HVM_REG_CR4),
+            .efer = hvm_funcs->get_reg(v, HVM_REG_EFER),
+        },
+    };
+    u64 args[5] = { g->rdi, g->rsi, g->rdx, g->r10, g->r8 };
+    long rc;
+
+    advance_rip(v, e->next_rip);
+    rc = do_hypercall(&ctx, hvm_funcs->get_reg(v, HVM_REG_RAX), args);
+    hvm_funcs->set_reg(v, HVM_REG_RAX, (u64)rc);
+}
+
+/* --- MMIO: a nested page fault on a frame that is not guest RAM --- */
+
+struct mmio_ctx
+{
+    struct vcpu *v;
+    struct guest_paging pg;
+};
+
+static unsigned int mmio_fetch(void *c, u64 rip, u8 *buf, unsigned int len)
+{
+    struct mmio_ctx *m = c;
+    unsigned int got = 0;
+
+    /* Byte by byte, so a fetch stops exactly where the mapping ends. */
+    while ( got < len &&
+            copy_from_guest_virt(m->v->domain, &m->pg, buf + got, rip + got,
+                                 1) == 0 )
+        got++;
+    return got;
+}
+
+static u64 mmio_read_gpr(void *c, enum x86_gpr r)
+{
+    return get_gpr(((struct mmio_ctx *)c)->v, r);
+}
+
+static u64 mmio_seg_base(void *c, unsigned int s)
+{
+    struct segment_register reg;
+
+    hvm_funcs->get_seg(((struct mmio_ctx *)c)->v, (enum x86_segment)s, &reg);
+    return reg.base;
+}
+
+static const struct emul_ops mmio_ops = {
+    .fetch = mmio_fetch,
+    .read_gpr = mmio_read_gpr,
+    .seg_base = mmio_seg_base,
+};
+
+static enum x86_mode guest_mode(struct vcpu *v)
+{
+    struct segment_register cs;
+
+    hvm_funcs->get_seg(v, x86_seg_cs, &cs);
+    if ( !(hvm_funcs->get_reg(v, HVM_REG_CR0) & 1) )
+        return X86_MODE_REAL;
+    if ( (hvm_funcs->get_reg(v, HVM_REG_EFER) & (1UL << 10)) &&
+         (cs.attr & (1u << 9)) )
+        return X86_MODE_LONG64;
+    return (cs.attr & (1u << 10)) ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+/* One access to the device (or the empty bus) behind gpa. */
+static void mmio_access(struct vcpu *v, bool write, u64 gpa,
+                        unsigned int size, u64 *val)
+{
+    struct vlapic *vl = &v->hvm->vlapic;
+
+    if ( vlapic_is_mmio(vl, gpa) )
+    {
+        if ( write )
+            vlapic_mmio_write(vl, gpa & 0xfff, size, *val);
+        else
+            vlapic_mmio_read(vl, gpa & 0xfff, size, val);
+    }
+    else if ( !hvm_mmio(v, write, gpa, size, val) && !write )
+        *val = ~0ULL;           /* nothing there: the bus floats high */
+}
+
+static void handle_mmio(struct vcpu *v, u64 gpa)
+{
+    struct mmio_ctx m = { .v = v };
+    struct segment_register cs;
+    struct mmio_insn insn;
+    enum x86_mode mode = guest_mode(v);
+    u64 rip = hvm_funcs->get_reg(v, HVM_REG_RIP);
+    u64 mem = 0, store, reg_out, mask;
+    u64 rflags = hvm_funcs->get_reg(v, HVM_REG_RFLAGS);
+    int rc;
+
+    m.pg.cr0 = hvm_funcs->get_reg(v, HVM_REG_CR0);
+    m.pg.cr3 = hvm_funcs->get_reg(v, HVM_REG_CR3);
+    m.pg.cr4 = hvm_funcs->get_reg(v, HVM_REG_CR4);
+    m.pg.efer = hvm_funcs->get_reg(v, HVM_REG_EFER);
+    hvm_funcs->get_seg(v, x86_seg_cs, &cs);
+    if ( mode != X86_MODE_LONG64 )
+        rip = (u32)(cs.base + rip);
+
+    rc = x86_decode_mmio(&mmio_ops, &m, mode, rip, &insn);
+    if ( rc == EMUL_BAD_INSN )
+    {
+        inject_exception(v, X86_EXC_UD, false);
+        return;
+    }
+    if ( rc != EMUL_OK )
+    {
+        hvm_crash_domain(v->domain, rc == EMUL_FETCH_FAIL
+                         ? "MMIO instruction could not be fetched"
+                         : "MMIO instruction not emulated");
+        return;
+    }
+
+    /*
+     * The decoder computed the linear address; the fault gave the
+     * physical one.  The access uses the physical address, at the
+     * operand's offset within its page.
+     */
+    if ( insn.op != MMIO_MOV || !insn.write )
+        mmio_access(v, false, gpa, insn.size, &mem);
+    x86_mmio_complete(&insn, get_gpr(v, insn.reg), mem, &store, &reg_out,
+                      &mask, &rflags);
+    if ( insn.write )
+        mmio_access(v, true, gpa, insn.size, &store);
+    else if ( mask )
+        set_gpr(v, insn.reg, (get_gpr(v, insn.reg) & ~mask) |
+                             (reg_out & mask));
+    hvm_funcs->set_reg(v, HVM_REG_RFLAGS, rflags);
+
+    hvm_funcs->set_reg(v, HVM_REG_RIP,
+                       hvm_funcs->get_reg(v, HVM_REG_RIP) + insn.len);
+    hvm_funcs->set_reg(v, HVM_REG_INTR_SHADOW, 0);
+}
+
+static void handle_npf(struct vcpu *v, const struct hvm_exit *e)
+{
+    struct domain *d = v->domain;
+    u64 mfn = p2m_lookup(d, e->gpa >> PAGE_SHIFT);
+
+    if ( mfn != ~0ULL && !vlapic_is_mmio(&v->hvm->vlapic, e->gpa) )
+    {
+        if ( hvm_funcs->map_gfn(d, e->gpa >> PAGE_SHIFT, mfn) )
+            hvm_crash_domain(d, "out of memory for nested page tables");
+        return;
+    }
+    handle_mmio(v, e->gpa);
+}
+
+static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
+{
+    v->hvm->exits[e->reason]++;
+    switch ( e->reason )
+    {
+    case HVM_EXIT_NONE:
+    case HVM_EXIT_EXTINT:
+    case HVM_EXIT_NMI:
+        break;
+    case HVM_EXIT_INTR_WINDOW:
+        hvm_funcs->disable_intr_window(v);
+        break;
+    case HVM_EXIT_CPUID:
+        handle_cpuid(v, e);
+        break;
+    case HVM_EXIT_HLT:
+        handle_hlt(v, e);
+        break;
+    case HVM_EXIT_IO:
+        handle_io(v, e);
+        break;
+    case HVM_EXIT_MSR_READ:
+    case HVM_EXIT_MSR_WRITE:
+        handle_msr(v, e);
+        break;
+    case HVM_EXIT_HYPERCALL:
+        handle_hypercall(v, e);
+        break;
+    case HVM_EXIT_NPF:
+        handle_npf(v, e);
+        break;
+    case HVM_EXIT_SHUTDOWN:
+        hvm_crash_domain(v->domain, "triple fault");
+        break;
+    case HVM_EXIT_FAILED_ENTRY:
+        hvm_crash_domain(v->domain, "VM entry failed (invalid state)");
+        break;
+    default:
+    {
+        char why[64];
+
+        snprintf(why, sizeof(why), "unhandled exit %#lx",
+                 (unsigned long)e->hw_code);
+        hvm_crash_domain(v->domain, why);
+        break;
+    }
+    }
+}
+
+void hvm_vcpu_run(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    struct hvm_exit e;
+
+    for ( ; ; )
+    {
+        local_irq_disable();
+        /* Leave for the scheduler and softirqs; re-checked every entry. */
+        if ( softirq_pending(cpu) || !vcpu_runnable(v) ||
+             v->domain->is_shutting_down || !process_init_sipi(v) )
+        {
+            local_irq_enable();
+            return;
+        }
+
+        inject_pending(v);
+        v->hvm->nr_entries++;
+        hvm_funcs->run(v, &e);
+
+        if ( v->hvm->vlapic.injected >= 0 )
+            vlapic_injection_done(&v->hvm->vlapic,
+                                  hvm_funcs->event_delivered(v));
+        else
+            (void)hvm_funcs->event_delivered(v);
+        local_irq_enable();
+
+        handle_exit(v, &e);
+    }
+}

@@ -1,0 +1,171 @@
+/*
+ * The MSRs an HVM guest may use.  Every MSR access exits (the SVM MSR
+ * bitmap is all ones), so this is the whole policy: the local APIC range
+ * to the vlapic, the registers the backend keeps in its control block,
+ * a fixed-size MTRR view, and #GP for everything else and for reserved
+ * bits, as hardware does.
+ */
+#include <xen/lib.h>
+#include <xen/sched.h>
+#include <asm/processor.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/msr.h>
+
+#define MSR_TSC             0x00000010
+#define MSR_PLATFORM_ID     0x00000017
+#define MSR_FEATURE_CONTROL 0x0000003a
+#define MSR_BIOS_SIGN       0x0000008b
+#define MSR_MTRRCAP         0x000000fe
+#define MSR_SYSENTER_CS     0x00000174
+#define MSR_SYSENTER_ESP    0x00000175
+#define MSR_SYSENTER_EIP    0x00000176
+#define MSR_MISC_ENABLE     0x000001a0
+#define MSR_PAT             0x00000277
+#define MSR_MTRR_DEF_TYPE   0x000002ff
+#define MSR_STAR            0xc0000081
+#define MSR_LSTAR           0xc0000082
+#define MSR_CSTAR           0xc0000083
+#define MSR_SFMASK          0xc0000084
+#define MSR_KERNEL_GS_BASE  0xc0000102
+
+#define EFER_LMA            (1UL << 10)
+#define EFER_GUEST_BITS     (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+static bool canonical(u64 a)
+{
+    return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* Each PAT entry must be a defined memory type: 0, 1, 4, 5, 6 or 7. */
+static bool pat_valid(u64 pat)
+{
+    for ( unsigned int i = 0; i < 8; i++ )
+    {
+        u8 t = pat >> (i * 8);
+
+        if ( t > 7 || t == 2 || t == 3 )
+            return false;
+    }
+    return true;
+}
+
+/* MSRs that are plain registers of the backend's state. */
+static int backend_reg(u32 msr)
+{
+    switch ( msr )
+    {
+    case MSR_SYSENTER_CS:       return HVM_REG_SYSENTER_CS;
+    case MSR_SYSENTER_ESP:      return HVM_REG_SYSENTER_ESP;
+    case MSR_SYSENTER_EIP:      return HVM_REG_SYSENTER_EIP;
+    case MSR_STAR:              return HVM_REG_STAR;
+    case MSR_LSTAR:             return HVM_REG_LSTAR;
+    case MSR_CSTAR:             return HVM_REG_CSTAR;
+    case MSR_SFMASK:            return HVM_REG_SFMASK;
+    case MSR_KERNEL_GS_BASE:    return HVM_REG_KERNEL_GS_BASE;
+    case MSR_FS_BASE:           return HVM_REG_FS_BASE;
+    case MSR_GS_BASE:           return HVM_REG_GS_BASE;
+    default:                    return -1;
+    }
+}
+
+static bool is_vlapic_msr(u32 msr)
+{
+    return msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
+           (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST);
+}
+
+int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
+{
+    int r;
+
+    if ( is_vlapic_msr(msr) )
+        return vlapic_msr_read(vcpu_vlapic(v), msr, val) == VLAPIC_OK
+               ? MSR_OK : MSR_GP;
+    if ( (r = backend_reg(msr)) >= 0 )
+    {
+        *val = hvm_funcs->get_reg(v, r);
+        return MSR_OK;
+    }
+
+    switch ( msr )
+    {
+    case MSR_EFER:
+        *val = hvm_funcs->get_reg(v, HVM_REG_EFER);
+        break;
+    case MSR_TSC:
+        *val = hvm_guest_tsc(v);
+        break;
+    case MSR_PAT:
+        *val = hvm_funcs->get_reg(v, HVM_REG_PAT);
+        break;
+    case MSR_MTRRCAP:
+        *val = 0;                       /* no variable or fixed ranges */
+        break;
+    case MSR_MTRR_DEF_TYPE:
+        *val = v->hvm->msr_mtrr_def_type;
+        break;
+    case MSR_MISC_ENABLE:
+        *val = 1;                       /* fast strings */
+        break;
+    case MSR_FEATURE_CONTROL:
+        *val = 1;                       /* locked, VMX off */
+        break;
+    case MSR_PLATFORM_ID:
+    case MSR_BIOS_SIGN:
+        *val = 0;
+        break;
+    default:
+        return MSR_GP;
+    }
+    return MSR_OK;
+}
+
+int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
+{
+    int r;
+
+    if ( is_vlapic_msr(msr) )
+        return vlapic_msr_write(vcpu_vlapic(v), msr, val) == VLAPIC_OK
+               ? MSR_OK : MSR_GP;
+    if ( (r = backend_reg(msr)) >= 0 )
+    {
+        if ( msr >= MSR_STAR ? !canonical(val)
+                             : msr == MSR_SYSENTER_CS && val >> 16 )
+            return MSR_GP;
+        hvm_funcs->set_reg(v, r, val);
+        return MSR_OK;
+    }
+
+    switch ( msr )
+    {
+    case MSR_EFER:
+        if ( val & ~EFER_GUEST_BITS )
+            return MSR_GP;
+        /* LMA is the CPU's to set: keep the current value. */
+        val = (val & ~EFER_LMA) |
+              (hvm_funcs->get_reg(v, HVM_REG_EFER) & EFER_LMA);
+        hvm_funcs->set_reg(v, HVM_REG_EFER, val);
+        break;
+    case MSR_TSC:
+        v->hvm->tsc_offset = val - rdtsc();
+        break;
+    case MSR_PAT:
+        if ( !pat_valid(val) )
+            return MSR_GP;
+        hvm_funcs->set_reg(v, HVM_REG_PAT, val);
+        break;
+    case MSR_MTRR_DEF_TYPE:
+        /* Type in 7:0 (UC, WC, WT, WP or WB), FE bit 10, E bit 11. */
+        if ( (val & ~0xcffULL) || (val & 0xff) > 6 ||
+             (val & 0xff) == 2 || (val & 0xff) == 3 )
+            return MSR_GP;
+        v->hvm->msr_mtrr_def_type = val;
+        break;
+    case MSR_MISC_ENABLE:
+    case MSR_BIOS_SIGN:
+        break;                          /* accepted and ignored */
+    default:
+        return MSR_GP;
+    }
+    return MSR_OK;
+}

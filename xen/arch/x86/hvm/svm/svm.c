@@ -1,0 +1,504 @@
+/*
+ * The AMD-V (SVM) backend of hvm_funcs: enabling SVM per pCPU, one VMCB
+ * per vCPU, entry and exit, event injection through EVENTINJ with the
+ * interrupt window through V_IRQ and the VINTR intercept, and EXITINTINFO
+ * re-injection.  QEMU's SVM has no NRIP-save and no decode assists, so
+ * the RIP of the next instruction is computed here when the CPU does not
+ * give it.
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/mm.h>
+#include <xen/sched.h>
+#include <xen/smp.h>
+#include <xen/xmalloc.h>
+#include <asm/processor.h>
+#include <asm/system.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/svm/svm.h>
+
+#define MSR_VM_HSAVE_PA     0xc0010117
+#define EFER_SVME           (1UL << 12)
+#define CPUIDX1_ECX_SVM     (1u << 2)
+#define SVM_FEATURE_NPT     (1u << 0)
+#define SVM_FEATURE_NRIPS   (1u << 3)
+
+static bool has_nrips;
+static u32 nr_asids;
+static u32 next_asid = 1;
+static DEFINE_SPINLOCK(asid_lock);
+
+/* Intercept every port and every MSR: both bitmaps all ones, shared. */
+static u8 *iopm, *msrpm;
+
+static DEFINE_PER_CPU(void *, hsave_area);
+static DEFINE_PER_CPU(struct vmcb *, host_vmcb);
+
+static struct svm_vcpu *svm(struct vcpu *v)
+{
+    return v->hvm->backend;
+}
+
+static struct vmcb *vmcb(struct vcpu *v)
+{
+    return svm(v)->vmcb;
+}
+
+bool svm_probe(void);
+bool svm_probe(void)
+{
+    struct cpuid_regs r;
+
+    cpuid_count(0x80000000, 0, &r);
+    if ( r.eax < 0x8000000a )
+        return false;
+    cpuid_count(0x80000001, 0, &r);
+    if ( !(r.ecx & CPUIDX1_ECX_SVM) )
+        return false;
+    cpuid_count(0x8000000a, 0, &r);
+    if ( !(r.edx & SVM_FEATURE_NPT) )
+    {
+        printk(XENLOG_WARNING "SVM: no nested paging, not using SVM\n");
+        return false;
+    }
+    has_nrips = r.edx & SVM_FEATURE_NRIPS;
+    nr_asids = r.ebx;
+    printk("HVM: SVM with NPT, %u ASIDs, NRIP-save %s\n", nr_asids,
+           has_nrips ? "yes" : "no (RIP advanced by the hypervisor)");
+
+    iopm = alloc_xenheap_pages(2, MEMF_bits(32));       /* 12 KiB used */
+    msrpm = alloc_xenheap_pages(1, MEMF_bits(32));      /* 8 KiB */
+    if ( !iopm || !msrpm )
+        return false;
+    memset(iopm, 0xff, PAGE_SIZE << 2);
+    memset(msrpm, 0xff, PAGE_SIZE << 1);
+    return true;
+}
+
+static int svm_cpu_up(unsigned int cpu)
+{
+    void *hsave = alloc_xenheap_pages(0, 0);
+    struct vmcb *host = alloc_xenheap_pages(0, 0);
+
+    if ( !hsave || !host )
+        return -ENOMEM;
+    memset(hsave, 0, PAGE_SIZE);
+    memset(host, 0, PAGE_SIZE);
+    per_cpu(hsave_area, cpu) = hsave;
+    per_cpu(host_vmcb, cpu) = host;
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, (u64)hsave);
+    return 0;
+}
+
+static void seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit, u64 base)
+{
+    s->sel = sel;
+    s->attr = attr;
+    s->limit = limit;
+    s->base = base;
+}
+
+/* Architectural state after INIT (SDM 9.1.1), with SVME kept on. */
+static void vmcb_init_state(struct vmcb *c)
+{
+    seg(&c->cs, 0xf000, 0x9b, 0xffff, 0xffff0000);
+    seg(&c->ds, 0, 0x93, 0xffff, 0);
+    c->es = c->ss = c->fs = c->gs = c->ds;
+    seg(&c->gdtr, 0, 0, 0xffff, 0);
+    seg(&c->idtr, 0, 0, 0xffff, 0);
+    seg(&c->ldtr, 0, 0x82, 0xffff, 0);
+    seg(&c->tr, 0, 0x8b, 0xffff, 0);
+    c->cpl = 0;
+    c->efer = EFER_SVME;
+    c->cr0 = 0x60000010;
+    c->cr3 = 0;
+    c->cr4 = 0;
+    c->dr6 = 0xffff0ff0;
+    c->dr7 = 0x400;
+    c->rflags = 2;
+    c->rip = 0xfff0;
+    c->rsp = 0;
+    c->rax = 0;
+    c->g_pat = 0x0007040600070406ULL;
+    c->int_state = 0;
+    c->eventinj = 0;
+}
+
+static u32 alloc_asid(bool *shared)
+{
+    u32 a;
+
+    spin_lock(&asid_lock);
+    *shared = next_asid >= nr_asids;
+    a = *shared ? 1 : next_asid++;
+    spin_unlock(&asid_lock);
+    return a;
+}
+
+static int svm_vcpu_init(struct vcpu *v)
+{
+    struct svm_vcpu *s = xzalloc(struct svm_vcpu);
+    struct vmcb *c;
+
+    if ( !s )
+        return -ENOMEM;
+    c = alloc_xenheap_pages(0, 0);
+    if ( !c )
+    {
+        xfree(s);
+        return -ENOMEM;
+    }
+    memset(c, 0, PAGE_SIZE);
+    s->vmcb = c;
+    s->last_cpu = -1;
+    s->injected = -1;
+    s->asid = alloc_asid(&s->asid_shared);
+    v->hvm->backend = s;
+
+    c->general1_intercepts = GENERAL1_INTR | GENERAL1_NMI | GENERAL1_SMI |
+                             GENERAL1_INIT | GENERAL1_CPUID |
+                             GENERAL1_INVD | GENERAL1_HLT | GENERAL1_IOIO |
+                             GENERAL1_MSR | GENERAL1_SHUTDOWN;
+    c->general2_intercepts = GENERAL2_VMRUN | GENERAL2_VMMCALL |
+                             GENERAL2_VMLOAD | GENERAL2_VMSAVE |
+                             GENERAL2_STGI | GENERAL2_CLGI |
+                             GENERAL2_SKINIT | GENERAL2_XSETBV;
+    c->iopm_base_pa = (u64)iopm;
+    c->msrpm_base_pa = (u64)msrpm;
+    c->guest_asid = s->asid;
+    c->np_enable = 1;
+    c->n_cr3 = npt_root_pa(v->domain);
+    /* Physical interrupts stay under the host's IF while in the guest. */
+    c->int_ctl = INTCTL_V_INTR_MASKING;
+    vmcb_init_state(c);
+    return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+
+    if ( !s )
+        return;
+    free_xenheap_pages(s->vmcb, 0);
+    xfree(s);
+    v->hvm->backend = NULL;
+}
+
+/* Length of the instruction that caused the exit, when NRIP is missing. */
+static u64 next_rip(struct vcpu *v, unsigned int len)
+{
+    struct vmcb *c = vmcb(v);
+
+    return has_nrips && c->nrip ? c->nrip : c->rip + len;
+}
+
+static void decode_exit(struct vcpu *v, struct hvm_exit *e)
+{
+    struct vmcb *c = vmcb(v);
+    u64 info1 = c->exitinfo1;
+
+    memset(e, 0, sizeof(*e));
+    e->hw_code = c->exitcode;
+    switch ( c->exitcode )
+    {
+    case VMEXIT_INTR:
+        e->reason = HVM_EXIT_EXTINT;
+        break;
+    case VMEXIT_NMI:
+        e->reason = HVM_EXIT_NMI;
+        break;
+    case VMEXIT_VINTR:
+        e->reason = HVM_EXIT_INTR_WINDOW;
+        break;
+    case VMEXIT_CPUID:
+        e->reason = HVM_EXIT_CPUID;
+        e->next_rip = next_rip(v, 2);
+        break;
+    case VMEXIT_HLT:
+        e->reason = HVM_EXIT_HLT;
+        e->next_rip = next_rip(v, 1);
+        break;
+    case VMEXIT_IOIO:
+        e->reason = HVM_EXIT_IO;
+        e->io_in = info1 & 1;
+        e->io_string = info1 & 4;
+        e->io_size = (info1 >> 4) & 7;       /* one-hot: 1, 2 or 4 */
+        e->port = info1 >> 16;
+        e->next_rip = c->exitinfo2;          /* always provided for IOIO */
+        break;
+    case VMEXIT_MSR:
+        e->reason = info1 ? HVM_EXIT_MSR_WRITE : HVM_EXIT_MSR_READ;
+        e->next_rip = next_rip(v, 2);
+        break;
+    case VMEXIT_VMMCALL:
+        e->reason = HVM_EXIT_HYPERCALL;
+        e->next_rip = next_rip(v, 3);
+        break;
+    case VMEXIT_NPF:
+        e->reason = HVM_EXIT_NPF;
+        e->gpa = c->exitinfo2;
+        e->npf_present = info1 & 1;
+        e->npf_write = info1 & 2;
+        break;
+    case VMEXIT_SHUTDOWN:
+        e->reason = HVM_EXIT_SHUTDOWN;
+        break;
+    case VMEXIT_INIT:
+        e->reason = HVM_EXIT_INIT;
+        break;
+    case VMEXIT_INVALID:
+        e->reason = HVM_EXIT_FAILED_ENTRY;
+        break;
+    default:
+        e->reason = HVM_EXIT_UNHANDLED;
+        break;
+    }
+}
+
+static void svm_run(struct vcpu *v, struct hvm_exit *e)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+    unsigned int cpu = smp_processor_id();
+
+    ASSERT(!local_irq_is_enabled());
+    c->tlb_control = TLB_CONTROL_NONE;
+    if ( s->asid_shared || s->last_cpu != (int)cpu )
+        c->tlb_control = TLB_CONTROL_ALL;
+    s->last_cpu = cpu;
+    c->tsc_offset = v->hvm->tsc_offset;
+
+    /*
+     * GIF clear holds off every host interrupt, NMI included, across the
+     * state swap; IF set lets a physical interrupt that arrives while the
+     * guest runs cause an INTR exit (V_INTR_MASKING).  It is taken once
+     * GIF is set again and the caller re-enables interrupts.
+     */
+    __asm__ __volatile__ ( "clgi" ::: "memory" );
+    local_irq_enable();
+    svm_vmrun((u64)c, &v->hvm->gprs, (u64)per_cpu(host_vmcb, cpu));
+    local_irq_disable();
+    __asm__ __volatile__ ( "stgi" ::: "memory" );
+
+    decode_exit(v, e);
+}
+
+static bool svm_event_delivered(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+    u32 info = c->exitintinfo;
+    bool delivered = true;
+
+    c->eventinj = 0;
+    if ( info & EVENT_VALID )
+    {
+        unsigned int type = (info >> EVENT_TYPE_SHIFT) & 7;
+
+        if ( type == HVM_EVENT_EXTINT && s->injected == (int)(info & 0xff) )
+            delivered = false;      /* the vlapic takes it back */
+        else
+        {
+            /* An event of the guest's own, cut short: deliver it again. */
+            c->eventinj = info;
+            c->eventinj_err = c->exitintinfo_err;
+        }
+    }
+    s->injected = -1;
+    return delivered;
+}
+
+static void svm_inject_event(struct vcpu *v, u8 vector, unsigned int type,
+                             bool has_error, u32 error)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+
+    c->eventinj = EVENT_VALID | (type << EVENT_TYPE_SHIFT) | vector |
+                  (has_error ? EVENT_ERR_VALID : 0);
+    c->eventinj_err = error;
+    s->injected = type == HVM_EVENT_EXTINT ? vector : -1;
+}
+
+static bool svm_interrupts_enabled(struct vcpu *v)
+{
+    struct vmcb *c = vmcb(v);
+
+    return (c->rflags & X86_EFLAGS_IF) && !(c->int_state & 1) &&
+           !(c->eventinj & EVENT_VALID);
+}
+
+static void svm_enable_intr_window(struct vcpu *v)
+{
+    struct vmcb *c = vmcb(v);
+
+    /*
+     * A dummy virtual interrupt at the highest priority, ignoring V_TPR:
+     * the CPU would take it as soon as the guest can, and the VINTR
+     * intercept turns that moment into an exit instead.
+     */
+    c->int_ctl |= INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
+                  (0xfu << INTCTL_V_PRIO_SHIFT);
+    c->int_vector = 0;
+    c->general1_intercepts |= GENERAL1_VINTR;
+}
+
+static void svm_disable_intr_window(struct vmcb *c)
+{
+    c->int_ctl &= ~(INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
+                    (0xfu << INTCTL_V_PRIO_SHIFT));
+    c->general1_intercepts &= ~GENERAL1_VINTR;
+}
+
+static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
+{
+    struct vmcb *c = vmcb(v);
+
+    switch ( r )
+    {
+    case HVM_REG_RAX:       return c->rax;
+    case HVM_REG_RSP:       return c->rsp;
+    case HVM_REG_RIP:       return c->rip;
+    case HVM_REG_RFLAGS:    return c->rflags;
+    case HVM_REG_CR0:       return c->cr0;
+    case HVM_REG_CR2:       return c->cr2;
+    case HVM_REG_CR3:       return c->cr3;
+    case HVM_REG_CR4:       return c->cr4;
+    case HVM_REG_EFER:      return c->efer & ~EFER_SVME;
+    case HVM_REG_PAT:       return c->g_pat;
+    case HVM_REG_STAR:      return c->star;
+    case HVM_REG_LSTAR:     return c->lstar;
+    case HVM_REG_CSTAR:     return c->cstar;
+    case HVM_REG_SFMASK:    return c->sfmask;
+    case HVM_REG_KERNEL_GS_BASE: return c->kernel_gs_base;
+    case HVM_REG_SYSENTER_CS:  return c->sysenter_cs;
+    case HVM_REG_SYSENTER_ESP: return c->sysenter_esp;
+    case HVM_REG_SYSENTER_EIP: return c->sysenter_eip;
+    case HVM_REG_FS_BASE:   return c->fs.base;
+    case HVM_REG_GS_BASE:   return c->gs.base;
+    case HVM_REG_CPL:       return c->cpl;
+    case HVM_REG_INTR_SHADOW: return c->int_state & 1;
+    default:                return 0;
+    }
+}
+
+static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
+{
+    struct vmcb *c = vmcb(v);
+
+    switch ( r )
+    {
+    case HVM_REG_RAX:       c->rax = val; break;
+    case HVM_REG_RSP:       c->rsp = val; break;
+    case HVM_REG_RIP:       c->rip = val; break;
+    case HVM_REG_RFLAGS:    c->rflags = val | 2; break;
+    case HVM_REG_CR0:       c->cr0 = val; break;
+    case HVM_REG_CR2:       c->cr2 = val; break;
+    case HVM_REG_CR3:       c->cr3 = val; break;
+    case HVM_REG_CR4:       c->cr4 = val; break;
+    /* SVME must stay set in the guest's EFER for VMRUN to accept it. */
+    case HVM_REG_EFER:      c->efer = val | EFER_SVME; break;
+    case HVM_REG_PAT:       c->g_pat = val; break;
+    case HVM_REG_STAR:      c->star = val; break;
+    case HVM_REG_LSTAR:     c->lstar = val; break;
+    case HVM_REG_CSTAR:     c->cstar = val; break;
+    case HVM_REG_SFMASK:    c->sfmask = val; break;
+    case HVM_REG_KERNEL_GS_BASE: c->kernel_gs_base = val; break;
+    case HVM_REG_SYSENTER_CS:  c->sysenter_cs = val; break;
+    case HVM_REG_SYSENTER_ESP: c->sysenter_esp = val; break;
+    case HVM_REG_SYSENTER_EIP: c->sysenter_eip = val; break;
+    case HVM_REG_FS_BASE:   c->fs.base = val; break;
+    case HVM_REG_GS_BASE:   c->gs.base = val; break;
+    case HVM_REG_CPL:       c->cpl = val; break;
+    case HVM_REG_INTR_SHADOW: c->int_state = val & 1; break;
+    default:                break;
+    }
+}
+
+static struct vmcb_seg *seg_of(struct vmcb *c, enum x86_segment s)
+{
+    switch ( s )
+    {
+    case x86_seg_es:   return &c->es;
+    case x86_seg_cs:   return &c->cs;
+    case x86_seg_ss:   return &c->ss;
+    case x86_seg_ds:   return &c->ds;
+    case x86_seg_fs:   return &c->fs;
+    case x86_seg_gs:   return &c->gs;
+    case x86_seg_tr:   return &c->tr;
+    case x86_seg_ldtr: return &c->ldtr;
+    case x86_seg_gdtr: return &c->gdtr;
+    default:           return &c->idtr;
+    }
+}
+
+static void svm_get_seg(struct vcpu *v, enum x86_segment s,
+                        struct segment_register *reg)
+{
+    const struct vmcb_seg *src = seg_of(vmcb(v), s);
+
+    reg->sel = src->sel;
+    reg->attr = src->attr;
+    reg->limit = src->limit;
+    reg->base = src->base;
+}
+
+static void svm_set_seg(struct vcpu *v, enum x86_segment s,
+                        const struct segment_register *reg)
+{
+    struct vmcb *c = vmcb(v);
+    struct vmcb_seg *dst = seg_of(c, s);
+
+    dst->sel = reg->sel;
+    dst->attr = reg->attr;
+    dst->limit = reg->limit;
+    dst->base = reg->base;
+    /* SVM takes CPL from the VMCB, not from CS or SS. */
+    if ( s == x86_seg_ss )
+        c->cpl = (reg->attr >> 5) & 3;
+}
+
+static int svm_domain_init(struct domain *d)
+{
+    return npt_domain_init(d);
+}
+
+static void svm_dump_vcpu(struct vcpu *v)
+{
+    struct vmcb *c = vmcb(v);
+
+    printk("    SVM: rip %016lx rsp %016lx rflags %08lx cpl %u "
+           "cr0 %08lx cr3 %08lx cr4 %08lx efer %lx\n", c->rip, c->rsp,
+           c->rflags, c->cpl, c->cr0, c->cr3, c->cr4, c->efer);
+    printk("         exit %#lx info1 %#lx info2 %#lx intinfo %#x "
+           "eventinj %#x int_ctl %#x\n", c->exitcode, c->exitinfo1,
+           c->exitinfo2, c->exitintinfo, c->eventinj, c->int_ctl);
+}
+
+static void svm_close_intr_window(struct vcpu *v)
+{
+    svm_disable_intr_window(vmcb(v));
+}
+
+const struct hvm_funcs svm_funcs = {
+    .name = "SVM",
+    .cpu_up = svm_cpu_up,
+    .vcpu_init = svm_vcpu_init,
+    .vcpu_destroy = svm_vcpu_destroy,
+    .domain_init = svm_domain_init,
+    .domain_destroy = npt_domain_destroy,
+    .run = svm_run,
+    .get_reg = svm_get_reg,
+    .set_reg = svm_set_reg,
+    .get_seg = svm_get_seg,
+    .set_seg = svm_set_seg,
+    .inject_event = svm_inject_event,
+    .interrupts_enabled = svm_interrupts_enabled,
+    .enable_intr_window = svm_enable_intr_window,
+    .disable_intr_window = svm_close_intr_window,
+    .event_delivered = svm_event_delivered,
+    .map_gfn = npt_map_gfn,
+    .dump_vcpu = svm_dump_vcpu,
+};

@@ -1,0 +1,175 @@
+/*
+ * The common HVM layer.  hvm_funcs is the only place VMX and SVM differ;
+ * everything else (exit handling, the vlapic, devices, posting) is shared.
+ */
+#ifndef ASM_X86_HVM_HVM_H
+#define ASM_X86_HVM_HVM_H
+
+#include <xen/types.h>
+#include <asm/hvm/vlapic.h>
+#include <asm/hvm/domain.h>
+#include <asm/hvm/pi.h>
+
+struct vcpu;
+struct domain;
+
+/* The guest registers the backends do not keep in their control block. */
+struct hvm_gprs
+{
+    u64 rbx, rcx, rdx, rsi, rdi, rbp;
+    u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* Why the vCPU exited, normalised across backends. */
+enum hvm_exit_reason
+{
+    HVM_EXIT_NONE,              /* handled inside the backend */
+    HVM_EXIT_EXTINT,            /* host interrupt: nothing to emulate */
+    HVM_EXIT_NMI,
+    HVM_EXIT_INTR_WINDOW,
+    HVM_EXIT_CPUID,
+    HVM_EXIT_HLT,
+    HVM_EXIT_IO,
+    HVM_EXIT_MSR_READ,
+    HVM_EXIT_MSR_WRITE,
+    HVM_EXIT_HYPERCALL,
+    HVM_EXIT_NPF,               /* EPT/NPT violation */
+    HVM_EXIT_SHUTDOWN,          /* triple fault */
+    HVM_EXIT_INIT,
+    HVM_EXIT_FAILED_ENTRY,
+    HVM_EXIT_UNHANDLED,         /* anything else: the domain is crashed */
+    HVM_EXIT_NR
+};
+
+struct hvm_exit
+{
+    enum hvm_exit_reason reason;
+    u64 hw_code;                /* the backend's own exit code */
+    /* IO */
+    u16 port;
+    u8 io_size;
+    bool io_in, io_string;
+    u64 next_rip;               /* where the instruction ends, if known */
+    /* NPF */
+    u64 gpa;
+    bool npf_write, npf_present;
+};
+
+/* INIT/SIPI state of a vCPU. */
+enum hvm_vcpu_boot
+{
+    HVM_VCPU_RUNNING,
+    HVM_VCPU_WAIT_SIPI,         /* after INIT: only a SIPI starts it */
+};
+
+struct hvm_vcpu
+{
+    struct hvm_gprs gprs;
+    struct vlapic vlapic;
+    struct pi_desc *pi_desc;
+    void *backend;              /* VMCB or VMCS state */
+    enum hvm_vcpu_boot boot_state;
+    /* Set by other vCPUs, consumed by this one before its next entry. */
+    bool init_pending;
+    int sipi_vector;            /* -1: none */
+    bool nmi_pending;
+    u64 tsc_offset;
+    u64 msr_pat, msr_mtrr_def_type;
+    u64 exits[HVM_EXIT_NR];
+    u64 nr_entries;
+};
+
+/* Segment register as the backends store it (SVM's packed attributes). */
+struct segment_register
+{
+    u16 sel;
+    u16 attr;       /* type 3:0, S 4, DPL 6:5, P 7, AVL 8, L 9, DB 10, G 11 */
+    u32 limit;
+    u64 base;
+};
+
+enum x86_segment
+{
+    x86_seg_es, x86_seg_cs, x86_seg_ss, x86_seg_ds, x86_seg_fs, x86_seg_gs,
+    x86_seg_tr, x86_seg_ldtr, x86_seg_gdtr, x86_seg_idtr
+};
+
+/* Guest state the common code reads and writes through the backend. */
+enum hvm_reg
+{
+    HVM_REG_RAX, HVM_REG_RSP, HVM_REG_RIP, HVM_REG_RFLAGS,
+    HVM_REG_CR0, HVM_REG_CR2, HVM_REG_CR3, HVM_REG_CR4, HVM_REG_EFER,
+    HVM_REG_PAT, HVM_REG_STAR, HVM_REG_LSTAR, HVM_REG_CSTAR,
+    HVM_REG_SFMASK, HVM_REG_KERNEL_GS_BASE, HVM_REG_SYSENTER_CS,
+    HVM_REG_SYSENTER_ESP, HVM_REG_SYSENTER_EIP, HVM_REG_FS_BASE,
+    HVM_REG_GS_BASE, HVM_REG_CPL, HVM_REG_INTR_SHADOW, HVM_REG_NR
+};
+
+/* Event types for injection. */
+#define HVM_EVENT_EXTINT    0
+#define HVM_EVENT_NMI       2
+#define HVM_EVENT_EXCEPTION 3
+
+struct hvm_funcs
+{
+    const char *name;
+    int (*cpu_up)(unsigned int cpu);        /* enable on this pCPU */
+    int (*vcpu_init)(struct vcpu *v);
+    void (*vcpu_destroy)(struct vcpu *v);
+    int (*domain_init)(struct domain *d);   /* nested page tables */
+    void (*domain_destroy)(struct domain *d);
+    /* Enter the guest once, with interrupts off; fill *exit on return. */
+    void (*run)(struct vcpu *v, struct hvm_exit *exit);
+    u64 (*get_reg)(struct vcpu *v, enum hvm_reg r);
+    void (*set_reg)(struct vcpu *v, enum hvm_reg r, u64 val);
+    void (*get_seg)(struct vcpu *v, enum x86_segment s,
+                    struct segment_register *reg);
+    void (*set_seg)(struct vcpu *v, enum x86_segment s,
+                    const struct segment_register *reg);
+    /* Queue an event for the next entry. */
+    void (*inject_event)(struct vcpu *v, u8 vector, unsigned int type,
+                         bool has_error, u32 error);
+    /* Whether the guest can take an external interrupt right now. */
+    bool (*interrupts_enabled)(struct vcpu *v);
+    /* Ask for an exit as soon as it can (interrupt window), or stop. */
+    void (*enable_intr_window)(struct vcpu *v);
+    void (*disable_intr_window)(struct vcpu *v);
+    /*
+     * After an exit: whether the event injected at the last entry was
+     * delivered (false: it is still pending, e.g. EXITINTINFO on SVM).
+     */
+    bool (*event_delivered)(struct vcpu *v);
+    /* Map guest frame gfn to machine frame mfn in the nested tables. */
+    int (*map_gfn)(struct domain *d, u64 gfn, u64 mfn);
+    void (*dump_vcpu)(struct vcpu *v);
+};
+
+extern const struct hvm_funcs *hvm_funcs;
+
+/* Pick the backend for this CPU (SVM or VMX); false when there is none. */
+bool hvm_setup(void);
+/* Per pCPU, after hvm_setup. */
+int hvm_cpu_up(unsigned int cpu);
+
+int hvm_domain_initialise(struct domain *d);
+void hvm_domain_destroy(struct domain *d);
+int hvm_vcpu_initialise(struct vcpu *v);
+void hvm_vcpu_destroy(struct vcpu *v);
+
+/*
+ * Run 'v' on this pCPU until the next exit that needs the scheduler or
+ * until a softirq is pending.  Called from the pCPU loop, interrupts on.
+ */
+void hvm_vcpu_run(struct vcpu *v);
+
+/* Start vCPU 0 of a domain built by hvm_build_multiboot. */
+struct hvm_boot_state;
+void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b);
+
+/* One line of per-reason exit counts, for the debug dumps. */
+void hvm_dump_exit_counters(const struct vcpu *v);
+
+/* Crash the domain (guest error the hardware would not survive). */
+void hvm_crash_domain(struct domain *d, const char *why);
+
+#endif /* ASM_X86_HVM_HVM_H */

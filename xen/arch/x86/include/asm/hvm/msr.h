@@ -1,0 +1,17 @@
+/*
+ * The MSR policy for HVM guests.
+ */
+#ifndef ASM_X86_HVM_MSR_H
+#define ASM_X86_HVM_MSR_H
+
+#include <xen/types.h>
+
+struct vcpu;
+
+#define MSR_OK  0
+#define MSR_GP  1   /* inject #GP(0) */
+
+int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val);
+int hvm_msr_write(struct vcpu *v, u32 msr, u64 val);
+
+#endif /* ASM_X86_HVM_MSR_H */
