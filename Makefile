@@ -10,12 +10,16 @@ XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
 
-.PHONY: all xen iso run test unit integration deps clean
+.PHONY: all xen guests iso run test test-long unit integration bench deps clean
 
 all: xen
 
 xen:
 	@$(MAKE) --no-print-directory -C xen
+
+# The guest test kernels (Multiboot v1), also the demo domain of make run.
+guests:
+	@$(MAKE) --no-print-directory -s -C tests/guests
 
 $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
 
@@ -27,22 +31,36 @@ iso: xen
 deps:
 	@scripts/install-deps.sh
 
-# Quit with Ctrl-C.  Add options with e.g. XEN_ARGS="... shutdown=exit".
-run: deps xen
+# Boots xen-lite in QEMU with a demo domain: ipi_pingpong with 4 vCPUs,
+# which bounces IPIs between pairs of vCPUs and prints the counts.  Quit
+# with Ctrl-C.  Add options with e.g. XEN_ARGS="... shutdown=exit".
+DEMO_ENV := build/run/demo.env
+run: deps xen guests
+	@mkdir -p build/run && printf 'ipis=2000\n' > $(DEMO_ENV)
 	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 512 \
 	    -nodefaults -display none -serial stdio -monitor none -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	    -kernel $(DIST)/xen-lite.elf32 -append "$(XEN_ARGS)"; \
+	    -kernel $(DIST)/xen-lite.elf32 -append "$(XEN_ARGS)" \
+	    -initrd "build/guests/ipi_pingpong.elf vcpus=4,$(DEMO_ENV) env"; \
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen
+test: deps xen guests
 	@scripts/run-tests.sh
+
+# The guest suite with the kernels' full counts (100 000 IPIs): slow under
+# emulation, so not part of make test.
+test-long: deps xen guests
+	XENLITE_LONG=1 $(PYTHON) -m pytest tests/integration/test_guests_svm.py
+
+# Tables, not pass/fail: the scheduler simulation's share and latency.
+bench:
+	@$(MAKE) --no-print-directory -C tests/bench run
 
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit run
 
-integration: deps xen
+integration: deps xen guests
 	$(PYTHON) -m pytest tests/integration
 
 clean:
