@@ -59,10 +59,12 @@ def verdicts(r):
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("smp", [1, 2, 4])
 @pytest.mark.parametrize("kernel,vcpus,env", CASES,
                          ids=[f"{c[0]}-{c[1]}vcpu" for c in CASES])
-def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env):
-    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=TIMEOUT,
+def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
+                      smp):
+    r = run_qemu(dist.elf32, ARGS, smp=smp, timeout=TIMEOUT,
                  modules=modules_for(guests, test_dir, kernel, vcpus, env))
     v = verdicts(r)
     assert v, f"no verdict from {kernel}\n{r.describe()}"
