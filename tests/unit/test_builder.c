@@ -899,6 +899,16 @@ TEST(builder_rejects_malformed_images)
     expect_reject(&s, ram, -EINVAL, "segment past RAM");
 
     s = good_kernel();
+    s.seg[0].paddr = s.seg[0].vaddr = ram - 0x3000 + 1;
+    s.entry = s.seg[0].paddr;
+    expect_reject(&s, ram, -EINVAL, "segment one byte past RAM");
+
+    s = good_kernel();
+    s.nseg = 2;
+    s.seg[1] = (struct kseg){ PT_LOAD, 0x2000, 0x300000, 0x300000, 0x10, 0 };
+    expect_reject(&s, ram, -EINVAL, "file bytes in an empty segment");
+
+    s = good_kernel();
     s.seg[0].paddr = s.seg[0].vaddr = 0xfffff000;
     s.entry = 0xfffff010;
     expect_reject(&s, ram, -EINVAL, "segment wrapping 4 GiB");
@@ -990,6 +1000,13 @@ TEST(builder_too_little_ram)
     over.module_len = MiB - 0x3000 - 0x1000;
     run_build(&b, &s, 2 * MiB, &over);
     CHECK_EQ(b.rc, 0);
+    done(&b);
+
+    /* A length no memory has: refused before anything is read. */
+    over.module_len = ~(size_t)0;
+    run_build(&b, &s, 2 * MiB, &over);
+    CHECK_EQ(b.rc, -E2BIG);
+    CHECK_EQ(fake_ram_writes(), 0);
     done(&b);
 
     /* The kernel ends where RAM does: no room for the MBI. */

@@ -35,11 +35,16 @@ void fake_ram_free(void)
 
 void fake_ram_reset(u64 capacity)
 {
-    fake_ram_free();
-    ram_capacity = capacity;
-    ram = malloc(capacity ? capacity : 1);
-    populated = calloc(capacity / PAGE_SIZE + 1, 1);
-    REQUIRE(ram && populated);
+    /* The same size again: reuse it (fresh mappings are slow under ASan). */
+    if ( !ram || capacity != ram_capacity )
+    {
+        fake_ram_free();
+        ram_capacity = capacity;
+        ram = malloc(capacity ? capacity : 1);
+        populated = calloc(capacity / PAGE_SIZE + 1, 1);
+        REQUIRE(ram && populated);
+    }
+    memset(populated, 0, capacity / PAGE_SIZE + 1);
     memset(ram, 0x5a, capacity);
     bad_accesses = 0;
     writes = 0;
@@ -300,7 +305,6 @@ void fake_advance(s_time_t ns)
 
 void fake_reset_all(void)
 {
-    fake_ram_free();
     bad_accesses = writes = populate_calls = 0;
     populate_fail = 0;
     fake_hvm_unbind_all();

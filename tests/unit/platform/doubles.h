@@ -74,7 +74,7 @@ void fake_ipi_reset(void);
 void fake_set_now(s_time_t t);
 void fake_advance(s_time_t ns);
 
-/* Everything above back to its initial state (RAM freed). */
+/* Everything above back to its initial state (RAM kept for reuse). */
 void fake_reset_all(void);
 
 #endif /* UNIT_PLATFORM_DOUBLES_H */

@@ -69,32 +69,18 @@ static void exit_portio(struct vcpu *v, bool write, u16 port,
 #define ICW_SINGLE      0x8     /* ICW1 said no cascade: no ICW3 */
 
 /*
- * WORKAROUND: struct hvm_domain (asm/hvm/domain.h, a contract) has no
- * field for where each PIC is in its ICW sequence, and without it ICW2-4
- * would be taken for mask writes.  Until it grows one ("u8 pic_icw[2]"),
- * the state lives here, one byte per domain id: the master's nibble low,
- * the slave's high.  hvm_platform_init() resets a domain's byte, so a
- * reused id starts clean.  32 KiB of BSS.
+ * Where each PIC is in its initialisation sequence: ICW2-4 follow ICW1,
+ * and only then are writes to the data port mask (OCW1) writes.
  */
-static u8 pic_icw[DOMID_FIRST_RESERVED];
-
 static unsigned int pic_icw_get(const struct domain *d, unsigned int pic)
 {
-    if ( d->domain_id >= DOMID_FIRST_RESERVED )
-        return ICW_READY;
-    return (READ_ONCE(pic_icw[d->domain_id]) >> (4 * pic)) & 0xf;
+    return READ_ONCE(domain_hvm((struct domain *)d)->pic_icw[pic]);
 }
 
 static void pic_icw_set(const struct domain *d, unsigned int pic,
                         unsigned int state)
 {
-    u8 old;
-
-    if ( d->domain_id >= DOMID_FIRST_RESERVED )
-        return;
-    old = READ_ONCE(pic_icw[d->domain_id]);
-    WRITE_ONCE(pic_icw[d->domain_id],
-               (old & ~(0xf << (4 * pic))) | ((state & 0xf) << (4 * pic)));
+    WRITE_ONCE(domain_hvm((struct domain *)d)->pic_icw[pic], (u8)state);
 }
 
 static void pic_write(struct domain *d, struct hvm_domain *hvm,

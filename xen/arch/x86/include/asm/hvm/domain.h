@@ -66,6 +66,7 @@ struct hvm_domain
     struct vioapic vioapic;
     struct vpit pit;
     u8 pic_imr[2];
+    u8 pic_icw[2];              /* where each PIC is in its ICW sequence */
     u8 rtc_index;
     u32 pci_cf8;
 
