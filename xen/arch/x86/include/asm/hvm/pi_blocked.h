@@ -1,0 +1,65 @@
+/*
+ * Blocked vCPUs wait on per-pCPU lists, one list (and one lock) per
+ * wakeup vector.  Each pCPU reserves K vectors from the posted-interrupt
+ * wakeup pool (pi_wakeup_vectors=K, 1..64, default 16).  A vCPU blocking
+ * in HLT joins the least-loaded list of its pCPU and its descriptor's NV
+ * becomes that list's vector, NDST its pCPU, SN 0; a post to it then
+ * sends that vector to that pCPU, and the handler scans only that list,
+ * waking the entries whose ON is set.  K = 1 is what Xen and KVM do (one
+ * list per pCPU); K >= the number of blocked vCPUs makes a wakeup O(1).
+ *
+ * Protocol (the seeds/001 race): the blocking vCPU switches NV with a
+ * cmpxchg on the control word and then reads ON again; a poster sets ON
+ * with an atomic OR that returns NV/NDST/SN as they were.  Either the
+ * poster saw the wakeup vector (and notifies the list's pCPU) or the
+ * blocker sees ON (and does not sleep): a vCPU with a posted interrupt
+ * never sleeps, and senders never take a scheduler lock.
+ */
+#ifndef ASM_X86_HVM_PI_BLOCKED_H
+#define ASM_X86_HVM_PI_BLOCKED_H
+
+#include <xen/types.h>
+
+struct vcpu;
+
+#define PI_WAKEUP_VECTORS_MAX   64
+
+/* Boot: reserve the vectors and set up the lists of every online pCPU. */
+int pi_blocked_init(void);
+/* Per pCPU, before it runs vCPUs (vectors from its vector table). */
+int pi_blocked_cpu_init(unsigned int cpu);
+
+/*
+ * The HLT path, on v's own pCPU, after VPF_blocked is set: put v on a
+ * list and point its descriptor there.  Returns false (and leaves v off
+ * every list, NV unchanged, VPF_blocked cleared) when an interrupt is
+ * already posted: then v must not sleep.
+ */
+bool pi_blocked_enter(struct vcpu *v);
+
+/*
+ * v is about to run (sched_context_switch): take it off its list if a
+ * path other than the wakeup handler woke it.  Cheap when it is on none.
+ */
+void pi_blocked_leave(struct vcpu *v);
+
+/* Per-pCPU, per-vector counters, for the 'i' dump and the sysctl. */
+struct pi_wakeup_stats
+{
+    u64 handler_runs;
+    u64 entries_scanned;
+    u64 woken;
+    u64 spurious;               /* runs that woke nobody */
+    u64 max_scan;               /* longest scan */
+};
+
+unsigned int pi_wakeup_vectors(void);   /* K */
+/* Copy the counters of (cpu, index); false when out of range. */
+bool pi_wakeup_stats_get(unsigned int cpu, unsigned int index,
+                         struct pi_wakeup_stats *out, u8 *vector,
+                         unsigned int *nr_blocked);
+
+/* Debug key 'i': wakeup vectors and every blocked list per pCPU. */
+void pi_blocked_dump(void);
+
+#endif /* ASM_X86_HVM_PI_BLOCKED_H */
