@@ -26,9 +26,6 @@
 
 static DEFINE_SPINLOCK(domctl_lock);
 
-/* Also used by sysctl.c (getdomaininfolist), which declares it. */
-void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
-
 /*
  * Fill 'info' from d, as Xen does.  The caller holds a reference to d.
  * 'paused' means any pause is in force (toolstack or internal).
@@ -82,16 +79,6 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->max_pages = d->max_pages;
 }
 
-static bool all_zero(const void *p, size_t len)
-{
-    const u8 *b = p;
-
-    for ( size_t i = 0; i < len; i++ )
-        if ( b[i] )
-            return false;
-    return true;
-}
-
 /*
  * Unknown command: -ENOSYS.  Otherwise the explicit pad fields of the
  * command's structure and every byte of the union past it must be zero
@@ -132,8 +119,8 @@ static int check_unused(const struct xen_domctl *op)
         return -ENOSYS;
     }
 
-    if ( !pads_zero || !all_zero(op->pad, sizeof(op->pad)) ||
-         !all_zero((const u8 *)&op->u + used, sizeof(op->u) - used) )
+    if ( !pads_zero || !mem_is_zero(op->pad, sizeof(op->pad)) ||
+         !mem_is_zero((const u8 *)&op->u + used, sizeof(op->u) - used) )
         return -EINVAL;
     return 0;
 }

@@ -29,19 +29,6 @@
 #define DOMAININFOLIST_MAX      1024            /* entries per call */
 #define CONSOLE_CHUNK           256             /* bounce buffer */
 
-/* Defined in domctl.c: the one description of a domain. */
-void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
-
-static bool all_zero(const void *p, size_t len)
-{
-    const u8 *b = p;
-
-    for ( size_t i = 0; i < len; i++ )
-        if ( b[i] )
-            return false;
-    return true;
-}
-
 /* As in domctl.c: -ENOSYS for an unknown command, -EINVAL for pad bytes. */
 static int check_unused(const struct xen_sysctl *op)
 {
@@ -74,7 +61,7 @@ static int check_unused(const struct xen_sysctl *op)
     }
 
     if ( !pads_zero ||
-         !all_zero((const u8 *)&op->u + used, sizeof(op->u) - used) )
+         !mem_is_zero((const u8 *)&op->u + used, sizeof(op->u) - used) )
         return -EINVAL;
     return 0;
 }

@@ -6,40 +6,10 @@
  */
 #include <xen/lib.h>
 #include <asm/bootinfo.h>
+#include <asm/multiboot.h>
 
-#define MB1_BOOTLOADER_MAGIC 0x2badb002
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 
-#define MB1_INFO_CMDLINE    (1u << 2)
-#define MB1_INFO_MODS       (1u << 3)
-#define MB1_INFO_MMAP       (1u << 6)
-#define MB1_INFO_LOADER     (1u << 9)
-
-struct mb1_info
-{
-    u32 flags;
-    u32 mem_lower, mem_upper;
-    u32 boot_device;
-    u32 cmdline;
-    u32 mods_count, mods_addr;
-    u32 syms[4];
-    u32 mmap_length, mmap_addr;
-    u32 drives_length, drives_addr;
-    u32 config_table;
-    u32 boot_loader_name;
-} __packed;
-
-struct mb1_module
-{
-    u32 mod_start, mod_end, string, reserved;
-} __packed;
-
-struct mb1_mmap
-{
-    u32 size;           /* of the rest of this entry */
-    u64 addr, len;
-    u32 type;
-} __packed;
 
 struct mb2_tag
 {
@@ -78,23 +48,23 @@ static const char *pa_str(u32 pa)
     return pa ? (const char *)(unsigned long)pa : "";
 }
 
-static void parse_mb1(const struct mb1_info *mbi)
+static void parse_mb1(const struct mb_info *mbi)
 {
     boot_info.multiboot = 1;
-    if ( mbi->flags & MB1_INFO_LOADER )
+    if ( mbi->flags & MBI_LOADER_NAME )
         strlcpy(boot_info.loader, pa_str(mbi->boot_loader_name),
                 sizeof(boot_info.loader));
-    if ( mbi->flags & MB1_INFO_CMDLINE )
+    if ( mbi->flags & MBI_CMDLINE )
         strlcpy(boot_info.cmdline, pa_str(mbi->cmdline),
                 sizeof(boot_info.cmdline));
 
-    if ( mbi->flags & MB1_INFO_MMAP )
+    if ( mbi->flags & MBI_MMAP )
     {
         unsigned long p = mbi->mmap_addr, end = p + mbi->mmap_length;
 
-        while ( p + sizeof(struct mb1_mmap) <= end )
+        while ( p + sizeof(struct mb_mmap) <= end )
         {
-            const struct mb1_mmap *e = (const void *)p;
+            const struct mb_mmap *e = (const void *)p;
 
             add_region(e->addr, e->len, e->type);
             if ( e->size < 20 )
@@ -109,9 +79,9 @@ static void parse_mb1(const struct mb1_info *mbi)
         add_region(1ULL << 20, (u64)mbi->mem_upper << 10, MEM_RAM);
     }
 
-    if ( mbi->flags & MB1_INFO_MODS )
+    if ( mbi->flags & MBI_MODS )
     {
-        const struct mb1_module *m =
+        const struct mb_module *m =
             (const void *)(unsigned long)mbi->mods_addr;
 
         for ( u32 i = 0; i < mbi->mods_count; i++ )

@@ -24,6 +24,10 @@ struct hypercall_ctx
 long do_hypercall(struct hypercall_ctx *ctx, u64 nr, const u64 args[5]);
 
 long do_domctl(struct hypercall_ctx *ctx, u64 uarg);
+/* The one description of a domain, for getdomaininfo and its list. */
+struct domain;
+struct xen_domctl_getdomaininfo;
+void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info);
 long do_sysctl(struct hypercall_ctx *ctx, u64 uarg);
 long do_console_io(struct hypercall_ctx *ctx, u64 cmd, u64 count, u64 buf);
 

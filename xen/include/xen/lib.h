@@ -34,6 +34,17 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
                   __LINE__);                                            \
     } while ( 0 )
 
+/* Whether all 'len' bytes at p are zero (reserved fields of an ABI). */
+static inline bool mem_is_zero(const void *p, size_t len)
+{
+    const u8 *b = p;
+
+    for ( size_t i = 0; i < len; i++ )
+        if ( b[i] )
+            return false;
+    return true;
+}
+
 #define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 #define ROUNDUP(x, a)   (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define ROUNDDOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))

@@ -36,6 +36,7 @@
  * the usual p_vaddr == p_paddr.
  */
 #include <xen/lib.h>
+#include <asm/multiboot.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/mm.h>
@@ -104,11 +105,6 @@ struct elf32_phdr
 #define MB_FLAGS_REQUIRED   0xffffu         /* the loader must know these */
 #define MB_FLAGS_KNOWN      (MB_FLAG_PAGE_ALIGN | MB_FLAG_MEMORY)
 
-#define MBI_MEMORY          (1u << 0)
-#define MBI_CMDLINE         (1u << 2)
-#define MBI_MODS            (1u << 3)
-#define MBI_MMAP            (1u << 6)
-#define MBI_LOADER_NAME     (1u << 9)
 
 #define MBI_MEM_LOWER_KB    (GUEST_LOW_RAM_END >> 10)   /* 639 */
 #define LOADER_NAME         "xen-lite"
@@ -118,39 +114,6 @@ struct mb_header
     u32 magic, flags, checksum;
     /* Valid with MB_FLAG_AOUT_KLUDGE. */
     u32 header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
-} __packed;
-
-struct mb_info
-{
-    u32 flags;
-    u32 mem_lower, mem_upper;
-    u32 boot_device;
-    u32 cmdline;
-    u32 mods_count, mods_addr;
-    u32 syms[4];
-    u32 mmap_length, mmap_addr;
-    u32 drives_length, drives_addr;
-    u32 config_table;
-    u32 boot_loader_name;
-    u32 apm_table;
-    u32 vbe_control_info, vbe_mode_info;
-    u16 vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
-    u64 framebuffer_addr;
-    u32 framebuffer_pitch, framebuffer_width, framebuffer_height;
-    u8 framebuffer_bpp, framebuffer_type;
-    u8 color_info[6];
-} __packed;
-
-struct mb_module
-{
-    u32 mod_start, mod_end, string, reserved;
-} __packed;
-
-struct mb_mmap
-{
-    u32 size;                   /* of the rest of the entry: 20 */
-    u64 addr, len;
-    u32 type;
 } __packed;
 
 BUILD_BUG_ON(sizeof(struct elf32_ehdr) != 52);
