@@ -301,17 +301,25 @@ void hvm_vcpu_destroy(struct vcpu *v)
     v->hvm = NULL;
 }
 
+/* CS, and one descriptor for every data segment register. */
+static void load_segments(struct vcpu *v, const struct segment_register *cs,
+                          const struct segment_register *ds)
+{
+    static const enum x86_segment data[] = {
+        x86_seg_ds, x86_seg_es, x86_seg_fs, x86_seg_gs, x86_seg_ss,
+    };
+
+    hvm_funcs->set_seg(v, x86_seg_cs, cs);
+    for ( unsigned int i = 0; i < ARRAY_SIZE(data); i++ )
+        hvm_funcs->set_seg(v, data[i], ds);
+}
+
 static void set_flat_segments(struct vcpu *v)
 {
     struct segment_register cs = { 0x08, 0xc9b, 0xffffffff, 0 };
     struct segment_register ds = { 0x10, 0xc93, 0xffffffff, 0 };
 
-    hvm_funcs->set_seg(v, x86_seg_cs, &cs);
-    hvm_funcs->set_seg(v, x86_seg_ds, &ds);
-    hvm_funcs->set_seg(v, x86_seg_es, &ds);
-    hvm_funcs->set_seg(v, x86_seg_fs, &ds);
-    hvm_funcs->set_seg(v, x86_seg_gs, &ds);
-    hvm_funcs->set_seg(v, x86_seg_ss, &ds);
+    load_segments(v, &cs, &ds);
 }
 
 void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
@@ -332,12 +340,7 @@ static void start_from_sipi(struct vcpu *v, u8 vector)
                                    (u64)vector << 12 };
     struct segment_register ds = { 0, 0x93, 0xffff, 0 };
 
-    hvm_funcs->set_seg(v, x86_seg_cs, &cs);
-    hvm_funcs->set_seg(v, x86_seg_ds, &ds);
-    hvm_funcs->set_seg(v, x86_seg_es, &ds);
-    hvm_funcs->set_seg(v, x86_seg_fs, &ds);
-    hvm_funcs->set_seg(v, x86_seg_gs, &ds);
-    hvm_funcs->set_seg(v, x86_seg_ss, &ds);
+    load_segments(v, &cs, &ds);
     hvm_funcs->set_reg(v, HVM_REG_RIP, 0);
     hvm_funcs->set_reg(v, HVM_REG_CR0, 0x60000010);
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);
