@@ -4,14 +4,16 @@
  *  - the divide configuration: TMCCT counts at 1/2, 1/4, 1/16 and 1/128 of
  *    the divide-1 rate (within 1 %, measured against the TSC with
  *    bracketed reads, so it does not depend on interrupt latency);
- *  - one-shot at divide 1 (1, 2, 5 and 10 ms) and divide 16 (2 and 50 ms):
+ *  - one-shot at divide 1 (1, 2, 5 and 10 ms) and divide 16 (2 and 100 ms):
  *    one interrupt each, TMCCT 0 afterwards; and masked, the count still
  *    runs out but no interrupt comes;
- *  - periodic: periods=N (default 20) interrupts of 5 ms: none before its
- *    expiry (t0 + k * period), median spacing = period within 1 % + 100
- *    us (a timer that drifts or runs at the wrong rate moves the median;
- *    a few late or merged expiries do not), all within N periods plus
- *    late_max_us, and no more once masked;
+ *  - periodic: periods=N (default 30) interrupts of 10 ms: none before its
+ *    expiry (t0 + k * period), median spacing = period within 5 % + 100
+ *    us (a timer that drifts, e.g. re-armed from when its interrupt was
+ *    delivered, or runs at the wrong rate moves the median; late or merged
+ *    expiries move single spacings), and no more once masked. The 5 %
+ *    is what a loaded host allows: interrupt jitter there reaches ~0.6 ms,
+ *    which moves the median of 30 spacings by up to ~0.2 ms;
  *  - TSC-deadline (when CPUID.1:ECX[24] says so; otherwise reported as not
  *    tested): 1, 2 and 5 ms deadlines, a deadline in the past (fires at
  *    once), a deadline cancelled by writing 0 (never fires), and the MSR
@@ -25,10 +27,11 @@
  * frequency, so it may look early by the calibration error: allowed
  * early_ppm (default 5000 = 0.5 %) of the interval plus 20 us. Late:
  * emulators and hypervisors deliver timer interrupts late by scheduling
- * noise (a descheduled emulator thread: milliseconds on a loaded host), so
- * each interrupt may be up to late_max_us (default 20000) late, and the
- * median lateness of each group must stay under late_median_us (default
- * 3000): the median, so that one unlucky sample does not decide. Generous,
+ * noise (a descheduled emulator thread: ~25 ms seen on a loaded 2-core
+ * host running QEMU), so each interrupt may be up to late_max_us (default
+ * 50000) late, and the median lateness of each group must stay under
+ * late_median_us (default 3000): the median, so that one unlucky sample
+ * does not decide. Generous,
  * but a timer that runs at the wrong rate, ignores the divider, fires
  * early, twice, or not at all fails. A periodic expiry that comes while
  * the previous interrupt is still pending merges with it (as on hardware),
@@ -211,11 +214,11 @@ static void test_one_shot(void)
     for ( i = 0; i < ARRAY_SIZE(durations); i++ )
         one_shot(&s, durations[i], APIC_TDCR_DIV1, 1);
     /*
-     * TDCR 0x3 is divide by 16; at 50 ms a wrong divider is off by more
-     * than late_max_us.
+     * TDCR 0x3 is divide by 16; at 100 ms a divider off by a factor of two
+     * is off by more than late_max_us.
      */
     one_shot(&s, 2000, 0x3, 16);
-    one_shot(&s, 50000, 0x3, 16);
+    one_shot(&s, 100000, 0x3, 16);
     stats_done(&s);
 
     /*
@@ -246,7 +249,7 @@ static void test_one_shot(void)
 
 static void test_periodic(uint32_t periods)
 {
-    const uint32_t period_us = 5000;
+    const uint32_t period_us = 10000;
     uint64_t t0, p = us_to_tsc(period_us), spacing[MAX_FIRES], med, tol;
     uint64_t total;
     unsigned int k, i;
@@ -294,15 +297,15 @@ static void test_periodic(uint32_t periods)
      * rate; a few preempted or merged expiries do not move it.
      */
     med = spacing[(periods - 1) / 2];
-    tol = p / 100 + us_to_tsc(100);
+    tol = p / 20 + us_to_tsc(100);
     CHECK(med + tol >= p && med <= p + tol, "periodic: median spacing "
           "%llu us, period %u us (tolerance %llu us)", tsc_to_us(med),
           period_us, tsc_to_us(tol));
-    /* All of them in periods * period plus at most late_max_us. */
+    /*
+     * The total is only reported: expiries that merge while the CPU is
+     * held back (by the host, not the timer) stretch it without limit.
+     */
     total = fire_tsc[periods - 1] - t0;
-    CHECK(tsc_to_us(total) <= (uint64_t)periods * period_us + late_max_us,
-          "periodic: %u interrupts took %llu us (period %u us)", periods,
-          tsc_to_us(total), period_us);
     printf("lapic_timer: periodic: %u interrupts of %u us, median spacing "
            "%llu ns, %llu us in all\n", periods, period_us, tsc_to_ns(med),
            tsc_to_us(total));
@@ -360,12 +363,12 @@ void test_main(void)
     enum apic_mode mode = apic_mode_param(apic_has_x2apic()
                                           ? APIC_MODE_X2APIC
                                           : APIC_MODE_XAPIC);
-    uint32_t periods = env_u32("periods", 20);
+    uint32_t periods = env_u32("periods", 30);
     bool deadline = cpuid_ecx(1) & CPUID1_ECX_TSC_DEADLINE;
     const char *waiting;
 
     early_ppm = env_u32("early_ppm", 5000);
-    late_max_us = env_u32("late_max_us", 20000);
+    late_max_us = env_u32("late_max_us", 50000);
     late_median_us = env_u32("late_median_us", 3000);
     deadline_clear = env_u32("deadline_clear", 1);
     platform_init(mode, true);
