@@ -1720,3 +1720,32 @@ TEST(dump_shows_state)
     CHECK(stub_log_contains("counters:"));
     env_teardown();
 }
+
+TEST(icr_fastpath_takes_only_fixed_physical_single_destination_ipis)
+{
+    env_setup(4);
+    for ( unsigned int i = 0; i < 3; i++ )
+        to_x2apic(i);                       /* vCPU 3 stays in xAPIC mode */
+
+    /* Fixed, physical, no shorthand, one vCPU: done, as the MSR would. */
+    CHECK(vlapic_icr_fastpath(VL(0), (2ULL << 32) | 0x41));
+    CHECK_EQ(got(4, 0x41), 1u << 2);
+    CHECK_EQ(mrd(0, MSR_X2(APIC_REG_ICR)), (2ULL << 32) | 0x41);
+    CHECK_EQ(VL(0)->nr_ipis_sent, 1);
+
+    /* Everything else is left to the full path, with nothing done. */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x842));  /* logical */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x40142)); /* self */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x142));  /* lowest */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x400));  /* NMI */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x0f));   /* vec < 16 */
+    CHECK(!vlapic_icr_fastpath(VL(0), (0xffffffffULL << 32) | 0x42));
+    CHECK(!vlapic_icr_fastpath(VL(0), (9ULL << 32) | 0x42));   /* no vCPU */
+    CHECK(!vlapic_icr_fastpath(VL(0), (3ULL << 32) | 0x42));   /* xAPIC */
+    CHECK(!vlapic_icr_fastpath(VL(0), (1ULL << 32) | 0x100042)); /* rsvd */
+    CHECK(!vlapic_icr_fastpath(VL(3), (1ULL << 32) | 0x42)); /* sender xAPIC */
+    CHECK_EQ(got(4, 0x42), 0);
+    CHECK_EQ(VL(0)->nr_ipis_sent, 1);
+    CHECK_EQ(mrd(0, MSR_X2(APIC_REG_ICR)), (2ULL << 32) | 0x41);
+    env_teardown();
+}

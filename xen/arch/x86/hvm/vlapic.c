@@ -799,6 +799,36 @@ static void lowest_prio_consider(struct lowest_prio *lp, struct vlapic *t)
         lp->after = t;
 }
 
+/*
+ * The IPI fast path (seeds/003): an x2APIC ICR write sending a fixed IPI
+ * to one vCPU by physical ID, which is what a guest's IPIs mostly are.
+ * It runs straight after the exit, before the general exit dispatch; it
+ * does what the register write would do for this case (store ICR, post
+ * the vector) and nothing else.  Anything else returns false untouched.
+ */
+bool vlapic_icr_fastpath(struct vlapic *vl, u64 val)
+{
+    u32 low = (u32)val, dest = (u32)(val >> 32);
+    struct domain *d = vl->vcpu->domain;
+    struct vlapic *target;
+
+    if ( !x2apic_mode(vl) || (low & ~(ICR_WRITABLE | ICR_BUSY)) ||
+         (low & (ICR_DM_MASK | ICR_LOGICAL | ICR_SH_MASK)) ||
+         (low & ICR_VECTOR) < 16 || dest >= d->max_vcpus ||
+         !d->vcpu[dest] )
+        return false;
+    /* The x2APIC ID is the vCPU id: only an x2APIC-mode target matches. */
+    target = vcpu_vlapic(d->vcpu[dest]);
+    if ( !x2apic_mode(target) )
+        return false;
+
+    reg_set(vl, APIC_REG_ICR2, dest);
+    reg_set(vl, APIC_REG_ICR, low & ICR_WRITABLE);
+    vl->nr_ipis_sent++;
+    vlapic_set_irq(target, low & ICR_VECTOR, false);
+    return true;
+}
+
 void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
                 u32 dest)
 {

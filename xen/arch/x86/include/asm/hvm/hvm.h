@@ -77,6 +77,7 @@ struct hvm_vcpu
     u64 msr_pat, msr_mtrr_def_type;
     u64 exits[HVM_EXIT_NR];
     u64 nr_entries;
+    u64 ipi_fastpath;           /* ICR writes handled by the fast path */
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */

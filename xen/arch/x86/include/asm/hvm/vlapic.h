@@ -127,6 +127,12 @@ void vlapic_set_irq(struct vlapic *target, u8 vector, bool level);
 void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
                 u32 dest);
 
+/*
+ * The IPI fast path: handle an x2APIC ICR write of 'val' if it is a fixed
+ * IPI to one vCPU by physical ID; false (and nothing done) otherwise.
+ */
+bool vlapic_icr_fastpath(struct vlapic *vlapic, u64 val);
+
 /* Injection, for the backends' entry path. */
 int vlapic_pending_irq(struct vlapic *vlapic);   /* vector or -1 */
 void vlapic_ack_irq(struct vlapic *vlapic, int vector);   /* -> injected */
