@@ -6,14 +6,16 @@
  * Protocol (every step a full-barrier atomic; the arguments are written
  * next to the steps below):
  *  - post(v, vec): set PIR bit vec; set ON; if ON was clear this post
- *    owns the notification: unless SN, send NV to NDST; and it wakes v if
- *    v is blocked (test-and-clear VPF_blocked, then vcpu_wake()).
+ *    owns the notification: unless SN, send NV to NDST.  That is all a
+ *    post does: a blocked v has NV = a wakeup vector of its pCPU, whose
+ *    handler wakes it (pi_blocked.c).
  *  - sync (the owner, before entering v): clear ON, then swap each PIR
  *    word with 0 and OR it into IRR, with the level-trigger bits that
  *    came with it into TMR.
  *  - HLT (the owner): set VPF_blocked, then look again (pi_pending(),
- *    vlapic_has_wakeup()); sleep only if nothing is there.
- * Senders never take a lock of the target.
+ *    vlapic_has_wakeup()); then pi_blocked_enter() switches NV to a
+ *    wakeup vector unless ON is set; sleep only if nothing is there.
+ * Senders never take a lock of the target, nor call the scheduler.
  *
  * The control word is read and written as one u64 (ON bit 0, SN bit 1,
  * NV bits 23:16, NDST bits 63:32, as the bitfields in pi.h lay it out).
@@ -95,24 +97,17 @@ bool pi_post(struct vcpu *v, u8 vector)
      * (3) Notify with the NV/NDST/SN that (2) read atomically with ON.
      * A pi_set_running() after (2) precedes the owner's entry sync, which
      * finds our bit: no notification is needed then.
+     *
+     * A blocked target is woken by this notification, not by us: its
+     * pi_blocked_enter() switched NV to its list's wakeup vector with a
+     * cmpxchg of this same word, refusing if ON was set.  So either (2)
+     * came first and it does not sleep, or (2) read the wakeup vector
+     * and NDST of its list, and that list's handler wakes it.  The
+     * caller may hold any lock: no scheduler lock is taken here.
      */
     if ( !(old & PI_SN) )
         pi_send_notification(ndst_decode((u32)(old >> PI_NDST_SHIFT)),
                              (u8)((old & PI_NV_MASK) >> PI_NV_SHIFT));
-
-    /*
-     * (4) Wake a blocked target.  Dekker with the HLT path: it sets
-     * VPF_blocked (a), then looks at ON/PIR (b); we set ON (2), then
-     * test-and-clear VPF_blocked (4).  All are seq_cst, so in their
-     * single total order either (4) follows (a), and we clear the flag
-     * and wake it, or (2) precedes (b) and it sees ON and does not
-     * sleep.  (If a sync cleared ON in between, it moved the bit into
-     * IRR first, where vlapic_has_wakeup() sees it.)  Test-and-clear:
-     * of several racing wakers exactly one calls vcpu_wake().
-     */
-    if ( __atomic_fetch_and(&v->pause_flags, ~VPF_blocked,
-                            __ATOMIC_SEQ_CST) & VPF_blocked )
-        vcpu_wake(v);
     return true;
 }
 

@@ -44,7 +44,9 @@ void pi_desc_free(struct pi_desc *pi);
 
 /*
  * Post 'vector' to v.  Returns true when this call set ON (and so owned
- * the notification).  A blocked target is woken (vcpu_unblock).
+ * the notification).  A blocked target is woken by that notification,
+ * which goes to its wakeup list (pi_blocked.h); pi_post itself never
+ * calls the scheduler.
  */
 bool pi_post(struct vcpu *v, u8 vector);
 

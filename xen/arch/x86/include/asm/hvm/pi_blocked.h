@@ -24,9 +24,15 @@ struct vcpu;
 
 #define PI_WAKEUP_VECTORS_MAX   64
 
-/* Boot: reserve the vectors and set up the lists of every online pCPU. */
+/*
+ * Boot, once (hvm_cpu_up() on the boot pCPU): the 'i' debug key.  The
+ * vectors and lists of each pCPU come from pi_blocked_cpu_init().
+ */
 int pi_blocked_init(void);
-/* Per pCPU, before it runs vCPUs (vectors from its vector table). */
+/*
+ * Per pCPU, before it runs vCPUs: reserve K vectors of its vector table,
+ * set up one list per vector and route the vectors to the handler.
+ */
 int pi_blocked_cpu_init(unsigned int cpu);
 
 /*
@@ -42,6 +48,14 @@ bool pi_blocked_enter(struct vcpu *v);
  * path other than the wakeup handler woke it.  Cheap when it is on none.
  */
 void pi_blocked_leave(struct vcpu *v);
+
+/*
+ * Whether v is on a wakeup list, for the context switch: a blocked prev
+ * must keep notifying its list, a preempted one gets SN.  "No" stays
+ * true until v runs again (only its own HLT puts it on a list); "yes"
+ * may turn stale as the handler takes v off, which sets SN itself.
+ */
+bool pi_blocked_on_list(const struct vcpu *v);
 
 /* Per-pCPU, per-vector counters, for the 'i' dump and the sysctl. */
 struct pi_wakeup_stats

@@ -1,0 +1,542 @@
+/*
+ * Blocked vCPUs behind multiplexed wakeup vectors (pi_blocked.h): the
+ * pi_wakeup_vectors= option, each pCPU's K wakeup lists (one lock, one
+ * vector and one set of counters per list), joining a list on HLT and
+ * leaving it before running again, the wakeup-vector handler, and the
+ * 'i' debug key.
+ *
+ * The descriptor protocol is pi.c's; this file adds the "blocked" state
+ * of the design's table (NV = the list's vector, NDST = the list's pCPU,
+ * SN = 0).  Invariant, whenever no list lock is held: a blocked vCPU is
+ * on exactly one list, the one its NV names, and no vCPU is on two.
+ * While v is on list (p, i), its NV is list i's vector, its NDST pCPU p,
+ * SN 0, and its pi_blocked_cpu/index say (p, i); on no list,
+ * pi_blocked_cpu is -1.  Only the holder of a list's lock changes its
+ * entries, their fields, and the NV/SN of their descriptors; a vCPU's
+ * NV/SN change otherwise only while it is on no list.
+ *
+ * Who touches a list: pi_blocked_enter() on the list's own pCPU (adds),
+ * the wakeup handler on the list's own pCPU (removes entries whose ON is
+ * set), and pi_blocked_leave() on any pCPU (removes one entry).  Every
+ * lock is taken with interrupts off: the handler takes it in interrupt
+ * context on the same pCPU as pi_blocked_enter().
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/keyhandler.h>
+#include <xen/list.h>
+#include <xen/param.h>
+#include <xen/sched.h>
+#include <xen/smp.h>
+#include <xen/spinlock.h>
+#include <asm/apic.h>
+#include <asm/irq.h>
+#include <asm/irq_vectors.h>
+#include <asm/smpboot.h>
+#include <asm/system.h>
+#include <asm/traps.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/pi.h>
+#include <asm/hvm/pi_blocked.h>
+
+/* The control word as pi.c reads and writes it (see pi.h's bitfields). */
+#define PI_ON           (1ULL << PI_ON_BIT)
+#define PI_SN           (1ULL << PI_SN_BIT)
+#define PI_NV_SHIFT     16
+#define PI_NV_MASK      (0xffULL << PI_NV_SHIFT)
+#define PI_NDST_SHIFT   32
+#define PI_NDST_MASK    (0xffffffffULL << PI_NDST_SHIFT)
+
+#define PI_WAKEUP_VECTORS_DEFAULT   16
+#define PI_WAKEUP_POOL_SIZE \
+    (PI_WAKEUP_VECTOR_LAST - PI_WAKEUP_VECTOR_FIRST + 1)
+
+BUILD_BUG_ON(PI_WAKEUP_VECTORS_MAX > PI_WAKEUP_POOL_SIZE);
+
+/* vCPU names kept per list by the dump (the rest are counted). */
+#define DUMP_NAMES      16
+
+struct pi_blocked_list
+{
+    spinlock_t lock;
+    struct list_head vcpus;     /* struct hvm_vcpu, pi_blocked_link */
+    /*
+     * Entries.  Changed under the lock; pi_blocked_enter() reads it
+     * without the lock to pick a list, which only needs a recent value.
+     */
+    unsigned int count;
+    u8 vector;
+    struct pi_wakeup_stats stats;   /* under the lock */
+} __attribute__((__aligned__(64)));
+
+struct pi_blocked_pcpu
+{
+    unsigned int nr;            /* lists set up: K, or 0 before init */
+    /* Vector - PI_WAKEUP_VECTOR_FIRST -> list index + 1 (0: none). */
+    u8 index_of[PI_WAKEUP_POOL_SIZE];
+    /* vCPUs on this pCPU's lists, and the most there ever were. */
+    unsigned int nr_blocked;    /* atomic */
+    unsigned int peak_blocked;  /* written by this pCPU only */
+    struct pi_blocked_list lists[PI_WAKEUP_VECTORS_MAX];
+};
+
+static DEFINE_PER_CPU(struct pi_blocked_pcpu, pi_blocked);
+
+static unsigned int opt_wakeup_vectors = PI_WAKEUP_VECTORS_DEFAULT;
+
+/*
+ * pi_wakeup_vectors=K, 1..64.  Anything else is reported and the default
+ * kept; returning 0 keeps parse_params() from reporting it a second time.
+ */
+static int parse_wakeup_vectors(const char *s)
+{
+    unsigned int k = 0;
+    const char *p = s;
+
+    while ( *p >= '0' && *p <= '9' && k <= PI_WAKEUP_VECTORS_MAX )
+        k = k * 10 + (unsigned int)(*p++ - '0');
+    if ( p == s || *p || k < 1 || k > PI_WAKEUP_VECTORS_MAX )
+    {
+        printk(XENLOG_WARNING
+               "Bad value for option 'pi_wakeup_vectors': '%s'\n", s);
+        k = PI_WAKEUP_VECTORS_DEFAULT;
+    }
+    opt_wakeup_vectors = k;
+    return 0;
+}
+custom_param("pi_wakeup_vectors", parse_wakeup_vectors);
+
+unsigned int pi_wakeup_vectors(void)
+{
+    return opt_wakeup_vectors;
+}
+
+/* NDST in the hardware's format, as pi.c's ndst_encode(). */
+static u32 ndst_of_cpu(unsigned int cpu)
+{
+    u32 apic_id = cpu_to_apic_id(cpu);
+
+    return x2apic_enabled ? apic_id : (apic_id & 0xff) << 8;
+}
+
+/* List l's lock held; returns the pCPU's new number of blocked vCPUs. */
+static unsigned int blocked_count_add(struct pi_blocked_list *l,
+                                      struct pi_blocked_pcpu *pc, int delta)
+{
+    __atomic_store_n(&l->count, l->count + delta, __ATOMIC_RELAXED);
+    return __atomic_add_fetch(&pc->nr_blocked, delta, __ATOMIC_RELAXED);
+}
+
+/* Take h off list l (lock held): the entry and its fields go together. */
+static void list_remove_locked(struct pi_blocked_list *l,
+                               struct pi_blocked_pcpu *pc,
+                               struct hvm_vcpu *h)
+{
+    list_del(&h->pi_blocked_link);
+    blocked_count_add(l, pc, -1);
+    /*
+     * Release: pi_blocked_leave() and pi_blocked_on_list() read this
+     * without the lock; one that reads -1 sees everything done under
+     * the lock before, in particular the handler's switch of NV/SN.
+     */
+    __atomic_store_n(&h->pi_blocked_cpu, -1, __ATOMIC_RELEASE);
+}
+
+static void pi_wakeup_interrupt(struct cpu_user_regs *regs);
+
+int pi_blocked_cpu_init(unsigned int cpu)
+{
+    struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
+    unsigned int k = opt_wakeup_vectors;
+    u8 vecs[PI_WAKEUP_VECTORS_MAX];
+    int rc;
+
+    /*
+     * The same K vectors on every pCPU (each table is allocated the same
+     * way, lowest first), so one global handler per vector number serves
+     * them all: it looks up the list of the pCPU it runs on.  At boot,
+     * from hvm_cpu_up() with interrupts off on an otherwise idle pCPU,
+     * so nothing on this pCPU can be holding its table's lock.
+     */
+    rc = vector_alloc_many(cpu_vector_table(cpu), VR_PI_WAKEUP, k,
+                           "pi-wakeup", vecs);
+    if ( rc )
+    {
+        printk(XENLOG_ERR "CPU%u: no room for %u PI wakeup vectors (%d)\n",
+               cpu, k, rc);
+        return rc;
+    }
+
+    memset(pc->index_of, 0, sizeof(pc->index_of));
+    pc->nr_blocked = 0;
+    pc->peak_blocked = 0;
+    for ( unsigned int i = 0; i < k; i++ )
+    {
+        struct pi_blocked_list *l = &pc->lists[i];
+
+        spin_lock_init(&l->lock);
+        INIT_LIST_HEAD(&l->vcpus);
+        l->count = 0;
+        l->vector = vecs[i];
+        memset(&l->stats, 0, sizeof(l->stats));
+        pc->index_of[vecs[i] - PI_WAKEUP_VECTOR_FIRST] = i + 1;
+        set_vector_handler(vecs[i], pi_wakeup_interrupt);
+    }
+    /* Last: a non-zero nr says the lists above are ready. */
+    __atomic_store_n(&pc->nr, k, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static void dump_key(unsigned char key)
+{
+    (void)key;
+    pi_blocked_dump();
+}
+
+int pi_blocked_init(void)
+{
+    printk("PI: %u wakeup vector%s per pCPU\n", opt_wakeup_vectors,
+           opt_wakeup_vectors == 1 ? "" : "s");
+    register_keyhandler('i', dump_key,
+                        "dump interrupt and wakeup-vector state");
+    return 0;
+}
+
+bool pi_blocked_enter(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
+    struct hvm_vcpu *h = v->hvm;
+    struct pi_desc *pi = vcpu_pi_desc(v);
+    struct pi_blocked_list *l;
+    unsigned int best = 0, best_count = ~0u, blocked;
+    unsigned long flags;
+    u64 old, new;
+
+    /* Off every list since it last ran: see hvm_vcpu_run()'s resume. */
+    ASSERT(__atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_RELAXED) < 0);
+    ASSERT(pc->nr);
+
+    /*
+     * Least-loaded list, lowest index on a tie.  The counts are read
+     * without the locks: only this pCPU adds entries (here, not
+     * reentrantly), others only remove, so a stale count is at most an
+     * overestimate.  At the time of this choice the list holds at most
+     * floor(blocked / K) entries, so no list ever holds more than
+     * ceil(peak blocked / K): the bound on a handler's scan.
+     */
+    for ( unsigned int i = 0; i < pc->nr; i++ )
+    {
+        unsigned int c = __atomic_load_n(&pc->lists[i].count,
+                                         __ATOMIC_RELAXED);
+
+        if ( c < best_count )
+        {
+            best = i;
+            best_count = c;
+        }
+    }
+    l = &pc->lists[best];
+
+    /*
+     * Entry and NV change together under l->lock, so outside it a
+     * blocked vCPU is on exactly one list, the one its NV names.
+     */
+    spin_lock_irqsave(&l->lock, flags);
+    h->pi_blocked_vcpu = v;
+    h->pi_blocked_index = best;
+    list_add_tail(&h->pi_blocked_link, &l->vcpus);
+    blocked = blocked_count_add(l, pc, 1);
+    __atomic_store_n(&h->pi_blocked_cpu, (int)cpu, __ATOMIC_RELAXED);
+
+    /*
+     * Point the descriptor at this list, unless an interrupt is posted
+     * already.  The cmpxchg and a poster's ON fetch-or are RMWs of the
+     * same word, so they are ordered: either the poster's comes first,
+     * then the value we compare against has ON (we stop, NV unchanged,
+     * and v does not sleep), or ours comes first, then the poster reads
+     * NV = l->vector, NDST = this pCPU and SN = 0 with its ON and sends
+     * that vector here.  We hold l->lock with interrupts off until v is
+     * on the list, so that handler, which takes l->lock, finds v.
+     * A vCPU with a posted interrupt never sleeps.
+     */
+    old = __atomic_load_n(&pi->control, __ATOMIC_RELAXED);
+    do {
+        if ( old & PI_ON )
+            break;
+        new = (old & ~(PI_SN | PI_NV_MASK | PI_NDST_MASK)) |
+              ((u64)l->vector << PI_NV_SHIFT) |
+              ((u64)ndst_of_cpu(cpu) << PI_NDST_SHIFT);
+    } while ( !__atomic_compare_exchange_n(&pi->control, &old, new, false,
+                                           __ATOMIC_SEQ_CST,
+                                           __ATOMIC_RELAXED) );
+
+    if ( old & PI_ON )
+    {
+        /*
+         * Posted before we could switch: undo the list entry.  The
+         * descriptor still says "running here" (posted vector, SN = 0),
+         * which is right: v goes back into the guest.
+         */
+        list_remove_locked(l, pc, h);
+        spin_unlock_irqrestore(&l->lock, flags);
+        __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+        return false;
+    }
+
+    /* The count our add made, so no concurrent removal hides a peak. */
+    if ( blocked > pc->peak_blocked )
+        WRITE_ONCE(pc->peak_blocked, blocked);
+    spin_unlock_irqrestore(&l->lock, flags);
+    return true;
+}
+
+void pi_blocked_leave(struct vcpu *v)
+{
+    struct hvm_vcpu *h = v->hvm;
+    struct pi_blocked_pcpu *pc;
+    struct pi_blocked_list *l;
+    unsigned long flags;
+    int cpu;
+
+    /*
+     * Acquire, pairing with list_remove_locked(): -1 means the handler
+     * (or an earlier leave) took v off, with everything it did to the
+     * descriptor done.  A value >= 0 is the list v joined in its last
+     * HLT: pi_blocked_enter() ran on v's previous pCPU, and the
+     * scheduler's locks order that before v is picked to run here.
+     * Only v's own HLT puts it on a list again, and v is not running,
+     * so cpu and index stay valid while we look.
+     */
+    cpu = __atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_ACQUIRE);
+    if ( cpu < 0 )
+        return;
+    pc = &per_cpu(pi_blocked, cpu);
+    l = &pc->lists[h->pi_blocked_index];
+
+    spin_lock_irqsave(&l->lock, flags);
+    /* The handler may have taken v off meanwhile. */
+    if ( h->pi_blocked_cpu == cpu )
+        list_remove_locked(l, pc, h);
+    spin_unlock_irqrestore(&l->lock, flags);
+
+    /*
+     * The descriptor may still name l's vector: the caller switches it
+     * next (pi_set_running).  A post in between sends l's vector to
+     * pCPU cpu, whose handler finds nothing of v's: a spurious run.
+     */
+}
+
+bool pi_blocked_on_list(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->hvm->pi_blocked_cpu, __ATOMIC_ACQUIRE) >= 0;
+}
+
+/*
+ * A wakeup vector: this pCPU's list for it has one or more vCPUs with
+ * ON set.  Interrupt context, interrupts off (interrupt gate).
+ */
+static void pi_wakeup_interrupt(struct cpu_user_regs *regs)
+{
+    unsigned int cpu = smp_processor_id();
+    struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
+    unsigned int vec = (unsigned int)regs->vector, idx = 0;
+    unsigned int scanned = 0, woken = 0;
+    struct hvm_vcpu *h, *tmp;
+    struct pi_blocked_list *l;
+
+    if ( vec >= PI_WAKEUP_VECTOR_FIRST && vec <= PI_WAKEUP_VECTOR_LAST )
+        idx = pc->index_of[vec - PI_WAKEUP_VECTOR_FIRST];
+    if ( !idx )
+    {
+        printk(XENLOG_WARNING "CPU%u: wakeup vector %#x has no list\n",
+               cpu, vec);
+        return;
+    }
+    l = &pc->lists[idx - 1];
+
+    spin_lock(&l->lock);
+    list_for_each_entry_safe ( h, tmp, &l->vcpus, pi_blocked_link )
+    {
+        struct vcpu *v = h->pi_blocked_vcpu;
+        struct pi_desc *pi = vcpu_pi_desc(v);
+        u64 old;
+
+        scanned++;
+        /*
+         * The poster set ON with a locked RMW before it sent the IPI
+         * that got us here, so its ON is visible to this load.
+         */
+        old = __atomic_load_n(&pi->control, __ATOMIC_SEQ_CST);
+        if ( !(old & PI_ON) )
+            continue;
+
+        /*
+         * Back to "runnable, not running" (NV = the posted vector,
+         * SN = 1, ON kept) before v leaves the list: later posts then
+         * notify nobody, and the next entry's sync picks them up.  This
+         * happens under l->lock, before list_remove_locked()'s release
+         * store; whoever runs v next calls pi_blocked_leave() first,
+         * which takes l->lock or reads -1 with acquire, so its
+         * pi_set_running() comes after this switch in the control
+         * word's order and is the one that stays.  Done the other way
+         * round, a late switch here could leave a running vCPU with
+         * SN = 1, deaf to notifications.
+         */
+        while ( !__atomic_compare_exchange_n(
+                    &pi->control, &old,
+                    (old & ~PI_NV_MASK) | PI_SN |
+                    ((u64)POSTED_INTR_VECTOR << PI_NV_SHIFT),
+                    false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED) )
+            ;
+        list_remove_locked(l, pc, h);
+        woken++;
+
+        /*
+         * Of several wakers (this handler, INIT/SIPI/NMI kicks) exactly
+         * one clears VPF_blocked and calls vcpu_wake().  It takes v's
+         * schedule lock with interrupts off, which is allowed here: no
+         * schedule lock holder ever waits for a list lock.
+         */
+        if ( __atomic_fetch_and(&v->pause_flags, ~VPF_blocked,
+                                __ATOMIC_SEQ_CST) & VPF_blocked )
+            vcpu_wake(v);
+    }
+
+    l->stats.handler_runs++;
+    l->stats.entries_scanned += scanned;
+    l->stats.woken += woken;
+    if ( !woken )
+        l->stats.spurious++;
+    if ( scanned > l->stats.max_scan )
+        l->stats.max_scan = scanned;
+    spin_unlock(&l->lock);
+}
+
+bool pi_wakeup_stats_get(unsigned int cpu, unsigned int index,
+                         struct pi_wakeup_stats *out, u8 *vector,
+                         unsigned int *nr_blocked)
+{
+    struct pi_blocked_pcpu *pc;
+    struct pi_blocked_list *l;
+    unsigned long flags;
+
+    if ( cpu >= NR_CPUS || !cpumask_test_cpu(cpu, &cpu_online_map) )
+        return false;
+    pc = &per_cpu(pi_blocked, cpu);
+    if ( index >= __atomic_load_n(&pc->nr, __ATOMIC_ACQUIRE) )
+        return false;
+    l = &pc->lists[index];
+
+    spin_lock_irqsave(&l->lock, flags);
+    if ( out )
+        *out = l->stats;
+    if ( vector )
+        *vector = l->vector;
+    if ( nr_blocked )
+        *nr_blocked = l->count;
+    spin_unlock_irqrestore(&l->lock, flags);
+    return true;
+}
+
+/* One list, copied under its lock and printed after (console lock). */
+static void dump_list(struct pi_blocked_list *l, unsigned int *idle)
+{
+    struct { u16 dom, vcpu; } names[DUMP_NAMES];
+    struct pi_wakeup_stats s;
+    unsigned int count, n = 0;
+    struct hvm_vcpu *h;
+    unsigned long flags;
+    char line[16 * DUMP_NAMES + 8];
+    int len = 0;
+
+    spin_lock_irqsave(&l->lock, flags);
+    s = l->stats;
+    count = l->count;
+    list_for_each_entry ( h, &l->vcpus, pi_blocked_link )
+    {
+        if ( n == DUMP_NAMES )
+            break;
+        names[n].dom = h->pi_blocked_vcpu->domain->domain_id;
+        names[n].vcpu = h->pi_blocked_vcpu->vcpu_id;
+        n++;
+    }
+    spin_unlock_irqrestore(&l->lock, flags);
+
+    if ( !count && !s.handler_runs )
+    {
+        (*idle)++;
+        return;
+    }
+    line[0] = '\0';
+    for ( unsigned int i = 0; i < n && len < (int)sizeof(line); i++ )
+        len += snprintf(line + len, sizeof(line) - len, " d%uv%u",
+                        names[i].dom, names[i].vcpu);
+    if ( count > n && len < (int)sizeof(line) )
+        snprintf(line + len, sizeof(line) - len, " +%u", count - n);
+    printk("  vec %#x: blocked %u [%s ] runs %lu scanned %lu woken %lu "
+           "spurious %lu max_scan %lu\n", l->vector, count, line,
+           (unsigned long)s.handler_runs, (unsigned long)s.entries_scanned,
+           (unsigned long)s.woken, (unsigned long)s.spurious,
+           (unsigned long)s.max_scan);
+}
+
+void pi_blocked_dump(void)
+{
+    unsigned int cpu, k = opt_wakeup_vectors, blocked = 0;
+    struct pi_wakeup_stats all = { 0 };
+
+    printk("'i' pressed -> dumping interrupt and wakeup-vector state\n");
+    printk("PI wakeup vectors: %u per pCPU, pool %#x-%#x\n", k,
+           PI_WAKEUP_VECTOR_FIRST, PI_WAKEUP_VECTOR_LAST);
+    for_each_online_cpu ( cpu )
+    {
+        struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
+        unsigned int nr = __atomic_load_n(&pc->nr, __ATOMIC_ACQUIRE);
+        struct pi_wakeup_stats t = { 0 };
+        unsigned int idle = 0;
+
+        if ( !nr )
+        {
+            printk("CPU%u: no wakeup lists\n", cpu);
+            continue;
+        }
+        for ( unsigned int i = 0; i < nr; i++ )
+        {
+            struct pi_wakeup_stats s;
+
+            if ( !pi_wakeup_stats_get(cpu, i, &s, NULL, NULL) )
+                continue;
+            t.handler_runs += s.handler_runs;
+            t.entries_scanned += s.entries_scanned;
+            t.woken += s.woken;
+            t.spurious += s.spurious;
+            if ( s.max_scan > t.max_scan )
+                t.max_scan = s.max_scan;
+        }
+        printk("CPU%u: vectors %#x-%#x blocked %u peak %u runs %lu "
+               "scanned %lu woken %lu spurious %lu max_scan %lu\n", cpu,
+               pc->lists[0].vector, pc->lists[nr - 1].vector,
+               __atomic_load_n(&pc->nr_blocked, __ATOMIC_RELAXED),
+               READ_ONCE(pc->peak_blocked), (unsigned long)t.handler_runs,
+               (unsigned long)t.entries_scanned, (unsigned long)t.woken,
+               (unsigned long)t.spurious, (unsigned long)t.max_scan);
+        for ( unsigned int i = 0; i < nr; i++ )
+            dump_list(&pc->lists[i], &idle);
+        if ( idle )
+            printk("  (%u idle list%s not shown)\n", idle,
+                   idle == 1 ? "" : "s");
+        blocked += __atomic_load_n(&pc->nr_blocked, __ATOMIC_RELAXED);
+        all.handler_runs += t.handler_runs;
+        all.entries_scanned += t.entries_scanned;
+        all.woken += t.woken;
+        all.spurious += t.spurious;
+        if ( t.max_scan > all.max_scan )
+            all.max_scan = t.max_scan;
+    }
+    /* Last, so a reader knows the dump is complete. */
+    printk("All pCPUs: blocked %u runs %lu scanned %lu woken %lu spurious %lu "
+           "max_scan %lu\n", blocked, (unsigned long)all.handler_runs,
+           (unsigned long)all.entries_scanned, (unsigned long)all.woken,
+           (unsigned long)all.spurious, (unsigned long)all.max_scan);
+}
