@@ -1665,8 +1665,14 @@ TEST(timer_wakes_blocked_vcpu)
     wr(1, APIC_REG_TMICT, 500);
     __atomic_fetch_or(&VC(1)->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
     CHECK_EQ(env_advance(&VL(1)->timer, env_now + 500, 0), 1);
-    CHECK_EQ(rec.wake[1], 1);
-    CHECK(!(VC(1)->pause_flags & VPF_blocked));
+    /*
+     * The expiry posts and notifies NV; the wakeup itself is the
+     * notification's business (a blocked vCPU's NV is its wakeup
+     * list's vector, test_pi_blocked), never a vcpu_wake from here.
+     */
+    CHECK_EQ(rec.nr_notify, 1);
+    CHECK_EQ(rec.wake[1], 0);
+    CHECK(VC(1)->pause_flags & VPF_blocked);
     CHECK(pir_has(1, 0x30));
     env_teardown();
 }
@@ -1747,5 +1753,49 @@ TEST(icr_fastpath_takes_only_fixed_physical_single_destination_ipis)
     CHECK_EQ(got(4, 0x42), 0);
     CHECK_EQ(VL(0)->nr_ipis_sent, 1);
     CHECK_EQ(mrd(0, MSR_X2(APIC_REG_ICR)), (2ULL << 32) | 0x41);
+    env_teardown();
+}
+
+static void set_bit_reg(unsigned int i, unsigned int base, unsigned int vec)
+{
+    regp(i, base + 0x10 * (vec / 32))[0] |= 1u << (vec % 32);
+}
+
+TEST(pv_eoi_offered_only_for_a_lone_edge_vector)
+{
+    env_setup(1);
+    sw_enable(0);
+
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), -1);        /* nothing */
+
+    set_bit_reg(0, APIC_REG_ISR, 0x51);                  /* alone, edge */
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), 0x51);
+
+    set_bit_reg(0, APIC_REG_IRR, 0x40);                  /* one waits */
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), -1);
+    regp(0, APIC_REG_IRR + 0x10 * 2)[0] = 0;
+
+    set_bit_reg(0, APIC_REG_ISR, 0x61);                  /* nested */
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), -1);
+    regp(0, APIC_REG_ISR + 0x10 * 3)[0] = 0;
+
+    set_bit_reg(0, APIC_REG_TMR, 0x51);                  /* level */
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), -1);
+    regp(0, APIC_REG_TMR + 0x10 * 2)[0] = 0;
+
+    /* Being injected with nothing in service: that vector. */
+    regp(0, APIC_REG_ISR + 0x10 * 2)[0] = 0;
+    VL(0)->injected = 0x45;
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), 0x45);
+    set_bit_reg(0, APIC_REG_ISR, 0x30);                  /* not alone */
+    CHECK_EQ(vlapic_pv_eoi_candidate(VL(0)), -1);
+    regp(0, APIC_REG_ISR + 0x10 * 1)[0] = 0;
+    VL(0)->injected = -1;
+
+    /* The EOI done for the guest clears what is in service. */
+    set_bit_reg(0, APIC_REG_ISR, 0x51);
+    vlapic_pv_eoi(VL(0));
+    CHECK(!irr_has(0, 0x51));
+    CHECK_EQ(regp(0, APIC_REG_ISR + 0x10 * 2)[0], 0);
     env_teardown();
 }

@@ -46,6 +46,7 @@
  * and neither the MMIO path nor VMX's virtual-APIC page reaches beyond).
  */
 #include <xen/lib.h>
+#include <xen/cpumask.h>
 #include <xen/errno.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
@@ -369,6 +370,44 @@ static void do_eoi(struct vlapic *vl)
     vl->nr_eoi++;
     if ( vec_test(vl, APIC_REG_TMR, vec) )
         vioapic_eoi(vl->vcpu->domain, (u8)vec);
+}
+
+/*
+ * Paravirtual EOI (KVM's rules): the guest may skip the EOI of a vector
+ * when it will be the only one in service, nothing waits in IRR (so no
+ * nested interrupt can come before its EOI), and it is edge-triggered (a
+ * level vector's EOI must reach the IOAPIC).  Called before an entry: the
+ * vector is the one being injected now (it enters ISR once delivered) or,
+ * with none injected, the one already in service.  -1: EOI normally.
+ */
+int vlapic_pv_eoi_candidate(struct vlapic *vl)
+{
+    unsigned int in_service = 0;
+    int vec;
+
+    for ( unsigned int i = 0; i < 8; i++ )
+        in_service += hweight64(reg_get(vl, APIC_REG_ISR + 0x10 * i));
+    if ( highest_vec(vl, APIC_REG_IRR) >= 0 )
+        return -1;
+    if ( vl->injected >= 0 )
+    {
+        if ( in_service )
+            return -1;
+        vec = vl->injected;
+    }
+    else
+    {
+        if ( in_service != 1 )
+            return -1;
+        vec = highest_vec(vl, APIC_REG_ISR);
+    }
+    return vec_test(vl, APIC_REG_TMR, vec) ? -1 : vec;
+}
+
+/* The guest took the PV EOI path for the vector in service: EOI it. */
+void vlapic_pv_eoi(struct vlapic *vl)
+{
+    do_eoi(vl);
 }
 
 /* --- timer --- */

@@ -133,6 +133,13 @@ void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
  */
 bool vlapic_icr_fastpath(struct vlapic *vlapic, u64 val);
 
+/*
+ * Paravirtual EOI: the vector in service that the guest may EOI by
+ * clearing its flag (or -1), and the EOI of it once the guest has.
+ */
+int vlapic_pv_eoi_candidate(struct vlapic *vlapic);
+void vlapic_pv_eoi(struct vlapic *vlapic);
+
 /* Injection, for the backends' entry path. */
 int vlapic_pending_irq(struct vlapic *vlapic);   /* vector or -1 */
 void vlapic_ack_irq(struct vlapic *vlapic, int vector);   /* -> injected */
