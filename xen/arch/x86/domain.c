@@ -14,6 +14,7 @@
 #include <xen/softirq.h>
 #include <asm/system.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/pi_blocked.h>
 
 void idle_loop(void) __attribute__((__noreturn__));
 
@@ -49,10 +50,22 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
 {
     unsigned int cpu = smp_processor_id();
 
-    if ( !is_idle_vcpu(prev) && prev->hvm )
+    /*
+     * A prev that blocked in HLT is on a wakeup list: its descriptor must
+     * keep notifying that list (SN = 0), or it would sleep through its
+     * next interrupt.  If the handler takes it off meanwhile, the handler
+     * sets SN itself.
+     */
+    if ( !is_idle_vcpu(prev) && prev->hvm && !pi_blocked_on_list(prev) )
         pi_set_not_running(prev);
     if ( !is_idle_vcpu(next) && next->hvm )
     {
+        /*
+         * Off its wakeup list (if a kick, not the handler, woke it),
+         * then notifications to here: in this order, so the handler
+         * cannot switch the descriptor back after pi_set_running().
+         */
+        pi_blocked_leave(next);
         pi_set_running(next, cpu);
         vlapic_migrate_timer(&next->hvm->vlapic, cpu);
     }

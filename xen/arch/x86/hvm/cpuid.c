@@ -12,6 +12,7 @@
 #include <asm/processor.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/cpuid.h>
+#include <asm/hvm/pv_eoi.h>
 
 #define MAX_BASIC_LEAF  0xd
 #define MAX_EXT_LEAF    0x80000008u
@@ -43,6 +44,26 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
     struct domain *d = v->domain;
 
     memset(r, 0, sizeof(*r));
+
+    /*
+     * KVM's leaves one block up, where Linux also looks for them: only
+     * the paravirtual EOI feature is offered.
+     */
+    if ( leaf >= 0x40000100u && leaf <= 0x400001ffu )
+    {
+        if ( !pv_eoi_offered() )
+            return;
+        if ( leaf == 0x40000100u )
+        {
+            r->eax = 0x40000101u;
+            memcpy(&r->ebx, "KVMK", 4);
+            memcpy(&r->ecx, "VMKV", 4);
+            memcpy(&r->edx, "M\0\0\0", 4);
+        }
+        else if ( leaf == 0x40000101u )
+            r->eax = 1u << KVM_FEATURE_PV_EOI;
+        return;
+    }
 
     if ( leaf >= 0x40000000u && leaf <= 0x400000ffu )
     {

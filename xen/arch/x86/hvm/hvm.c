@@ -33,10 +33,14 @@
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/msr.h>
+#include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/pv_eoi.h>
 
 const struct hvm_funcs *hvm_funcs;
 extern const struct hvm_funcs svm_funcs;
 bool svm_probe(void);
+extern const struct hvm_funcs vmx_funcs;
+bool vmx_probe(void);
 
 #define X86_EXC_UD  6
 #define X86_EXC_GP  13
@@ -181,9 +185,11 @@ void hvm_dump_exit_counters(const struct vcpu *v)
     line[n < (int)sizeof(line) ? n : (int)sizeof(line) - 1] = '\0';
     printk("    exits:%s (entries %lu)\n", n ? line : " none",
            (unsigned long)v->hvm->nr_entries);
-    printk("    ipis sent %lu, by the fast path %lu\n",
-           (unsigned long)v->hvm->vlapic.nr_ipis_sent,
-           (unsigned long)v->hvm->ipi_fastpath);
+    printk("    ipis sent %lu, by the fast path %lu; eois %lu, by PV EOI "
+           "%lu\n", (unsigned long)v->hvm->vlapic.nr_ipis_sent,
+           (unsigned long)v->hvm->ipi_fastpath,
+           (unsigned long)v->hvm->vlapic.nr_eoi,
+           (unsigned long)v->hvm->pv_eoi_skips);
 }
 
 static void dump_vlapics(unsigned char key)
@@ -202,6 +208,8 @@ static void dump_vlapics(unsigned char key)
             printk("d%uv%u:\n", d->domain_id, i);
             vlapic_dump(&v->hvm->vlapic);
             hvm_dump_exit_counters(v);
+            if ( v->hvm->backend )
+                hvm_funcs->dump_vcpu(v);
         }
     domlist_read_unlock();
 }
@@ -212,6 +220,8 @@ bool hvm_setup(void)
 {
     if ( svm_probe() )
         hvm_funcs = &svm_funcs;
+    else if ( vmx_probe() )
+        hvm_funcs = &vmx_funcs;
     if ( !hvm_funcs )
     {
         printk(XENLOG_WARNING "HVM: no usable SVM (or VMX) on this CPU\n");
@@ -232,8 +242,16 @@ static void posted_intr_interrupt(struct cpu_user_regs *regs)
 
 int hvm_cpu_up(unsigned int cpu)
 {
+    int rc;
+
     if ( cpu == 0 )
         set_vector_handler(POSTED_INTR_VECTOR, posted_intr_interrupt);
+    /* Its wakeup lists exist before any vCPU can block on this pCPU. */
+    rc = pi_blocked_cpu_init(cpu);
+    if ( !rc && cpu == 0 )
+        rc = pi_blocked_init();
+    if ( rc )
+        return rc;
     return hvm_funcs->cpu_up(cpu);
 }
 
@@ -272,6 +290,10 @@ int hvm_vcpu_initialise(struct vcpu *v)
     if ( !h )
         return -ENOMEM;
     v->hvm = h;
+    /* On no wakeup list; hvm_vcpu_destroy() relies on it from here. */
+    INIT_LIST_HEAD(&h->pi_blocked_link);
+    h->pi_blocked_vcpu = v;
+    h->pi_blocked_cpu = -1;
     h->sipi_vector = -1;
     h->boot_state = v->vcpu_id ? HVM_VCPU_WAIT_SIPI : HVM_VCPU_RUNNING;
     /* Every vCPU of a domain sees the same TSC, starting near zero. */
@@ -294,6 +316,8 @@ void hvm_vcpu_destroy(struct vcpu *v)
 
     if ( !h )
         return;
+    /* A wakeup handler must not find it on a list once it is freed. */
+    pi_blocked_leave(v);
     if ( h->backend )
         hvm_funcs->vcpu_destroy(v);
     if ( h->vlapic.regs )
@@ -396,6 +420,9 @@ static void inject_pending(struct vcpu *v)
         hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
         return;
     }
+
+    if ( hvm_funcs->deliver_pending && hvm_funcs->deliver_pending(v) )
+        return;
 
     vec = vlapic_pending_irq(vl);
     if ( vec < 0 )
@@ -540,10 +567,11 @@ static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
     advance_rip(v, e->next_rip);
 
     /*
-     * Set VPF_blocked, then look for work; a poster sets PIR/ON, then
-     * test-and-clears VPF_blocked.  Both steps are full-barrier atomics,
-     * so either we see the posted interrupt here or the poster sees the
-     * flag and wakes us: a vCPU with a pending interrupt never sleeps.
+     * Set VPF_blocked, then look for work.  INIT, SIPI and NMI senders
+     * set their flag, then test-and-clear VPF_blocked (vcpu_kick): both
+     * steps are full-barrier atomics, so either we see their flag here
+     * or they see VPF_blocked and wake us.  Interrupts already posted
+     * (ON, PIR, or moved into IRR) are seen here too.
      */
     __atomic_fetch_or(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
     if ( pi_pending(v) || vlapic_has_wakeup(&v->hvm->vlapic) ||
@@ -553,6 +581,16 @@ static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
         __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
         return;
     }
+
+    /*
+     * Posts from now on: the descriptor moves to a wakeup list of this
+     * pCPU, unless ON is set by then; posters notify that list and its
+     * handler wakes us (pi_blocked.h).  Refused: an interrupt is posted,
+     * VPF_blocked is cleared again, do not sleep.
+     */
+    if ( !pi_blocked_enter(v) )
+        return;
+    v->hvm->pi_blocked_since_entry = true;
     vcpu_sleep_nosync(v);
 }
 
@@ -806,7 +844,25 @@ void hvm_vcpu_run(struct vcpu *v)
             return;
         }
 
+        /*
+         * Running again after a HLT that blocked.  Through a context
+         * switch, sched_context_switch() did this already; but a vCPU
+         * woken before the scheduler took it off (or picked again at
+         * once) comes straight back here, maybe still on its wakeup list
+         * (woken by a kick) or with SN set (by the handler).  Leave the
+         * list first, then point notifications here again: the same
+         * order as the context switch, and before inject_pending()'s
+         * sync, as pi_set_running() requires.
+         */
+        if ( unlikely(v->hvm->pi_blocked_since_entry) )
+        {
+            v->hvm->pi_blocked_since_entry = false;
+            pi_blocked_leave(v);
+            pi_set_running(v, cpu);
+        }
+
         inject_pending(v);
+        pv_eoi_before_entry(v);
         v->hvm->nr_entries++;
         hvm_funcs->run(v, &e);
 
@@ -815,6 +871,7 @@ void hvm_vcpu_run(struct vcpu *v)
                                   hvm_funcs->event_delivered(v));
         else
             (void)hvm_funcs->event_delivered(v);
+        pv_eoi_after_exit(v);
 
         if ( ipi_fastpath(v, &e) )
         {

@@ -10,6 +10,7 @@
 #include <asm/processor.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/msr.h>
+#include <asm/hvm/pv_eoi.h>
 
 #define MSR_TSC             0x00000010
 #define MSR_PLATFORM_ID     0x00000017
@@ -86,6 +87,8 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
         *val = hvm_funcs->get_reg(v, r);
         return MSR_OK;
     }
+    if ( msr == MSR_KVM_PV_EOI_EN )
+        return pv_eoi_msr_read(v, val);
 
     switch ( msr )
     {
@@ -135,6 +138,8 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
         hvm_funcs->set_reg(v, r, val);
         return MSR_OK;
     }
+    if ( msr == MSR_KVM_PV_EOI_EN )
+        return pv_eoi_msr_write(v, val);
 
     switch ( msr )
     {

@@ -6,6 +6,7 @@
 #define ASM_X86_HVM_HVM_H
 
 #include <xen/types.h>
+#include <xen/list.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/hvm/domain.h>
 #include <asm/hvm/pi.h>
@@ -78,6 +79,19 @@ struct hvm_vcpu
     u64 exits[HVM_EXIT_NR];
     u64 nr_entries;
     u64 ipi_fastpath;           /* ICR writes handled by the fast path */
+    u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
+    bool pv_eoi_pending;        /* we set the flag before this entry */
+    u64 pv_eoi_skips;           /* EOIs the guest did through the flag */
+    /*
+     * pi_blocked.c: the wakeup list this vCPU waits on in HLT.  Under
+     * that list's lock; pi_blocked_cpu is -1 when it is on none.
+     */
+    struct list_head pi_blocked_link;
+    struct vcpu *pi_blocked_vcpu;       /* back pointer, for the handler */
+    int pi_blocked_cpu;
+    int pi_blocked_index;
+    /* Blocked in HLT since its last entry: see hvm_vcpu_run(). */
+    bool pi_blocked_since_entry;
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */
@@ -140,6 +154,13 @@ struct hvm_funcs
      * delivered (false: it is still pending, e.g. EXITINTINFO on SVM).
      */
     bool (*event_delivered)(struct vcpu *v);
+    /*
+     * Optional (NULL: no).  Before an entry, after PIR was moved into
+     * IRR: true when the backend delivers the vlapic's pending
+     * interrupts itself (VMX virtual-interrupt delivery), so the
+     * software injection must not take them.
+     */
+    bool (*deliver_pending)(struct vcpu *v);
     /* Map guest frame gfn to machine frame mfn in the nested tables. */
     int (*map_gfn)(struct domain *d, u64 gfn, u64 mfn);
     void (*dump_vcpu)(struct vcpu *v);

@@ -1,0 +1,1542 @@
+/*
+ * The Intel VT-x (VMX) backend of hvm_funcs: one VMCS per vCPU, entry and
+ * exit, exit decoding into struct hvm_exit, event injection through the
+ * VM-entry interruption information with the interrupt window through
+ * interrupt-window exiting, IDT-vectoring re-injection, APICv (virtual-
+ * interrupt delivery into the vlapic's own register page) and hardware
+ * posted-interrupt processing.
+ *
+ * Guest state lives in a cache in struct vmx_vcpu (enum vmx_cached):
+ * the common code reads and writes the cache, run() writes what is dirty
+ * into the VMCS before the entry and reads back after the exit what the
+ * guest can change on its own (RIP, RSP, RFLAGS and the interruptibility
+ * eagerly, the rest when first asked).  So the common code can set up a
+ * vCPU, or apply a SIPI to it, before its VMCS is loaded anywhere, and
+ * the dumps never need a VMCS.
+ *
+ * A VMCS is active on at most one pCPU.  When a vCPU comes to run on
+ * another pCPU than the one its VMCS is active on, that pCPU is asked to
+ * VMCLEAR it (Xen does the same); the state the cache had not read yet
+ * is read first, there.  The TLBs tagged with the vCPU's VPID and its
+ * domain's EPTP are flushed on the first entry on each new pCPU, as
+ * svm.c flushes the ASID.
+ */
+#include <xen/lib.h>
+#include <xen/errno.h>
+#include <xen/guest_access.h>
+#include <xen/mm.h>
+#include <xen/sched.h>
+#include <xen/smp.h>
+#include <xen/softirq.h>
+#include <xen/xmalloc.h>
+#include <asm/apic.h>
+#include <asm/desc.h>
+#include <asm/processor.h>
+#include <asm/system.h>
+#include <asm/irq_vectors.h>
+#include <asm/hvm/hvm.h>
+#include <asm/hvm/vmx/vmx.h>
+
+#define X86_CR0_NE          (1UL << 5)
+#define X86_CR0_NW          (1UL << 29)
+#define X86_CR0_CD          (1UL << 30)
+#define X86_CR4_VMXE        (1UL << 13)
+#define EFER_LMA            (1UL << 10)
+#define X86_EXC_UD          6
+#define X86_EXC_GP          13
+
+/* The VMCS current on this pCPU (VMPTRLD), as a vCPU's backend state. */
+static DEFINE_PER_CPU(struct vmx_vcpu *, current_vmx);
+/* Whose SYSCALL MSRs and KERNEL_GS_BASE this pCPU holds (vmx_vcpu id). */
+static DEFINE_PER_CPU(u64, syscall_owner);
+
+/* An emulator's early virtual-interrupt delivery was seen (below). */
+static bool virq_bug_seen;
+
+static u64 next_vcpu_id = 1;
+static u32 next_vpid = 1;
+static DEFINE_SPINLOCK(vpid_lock);
+
+extern const char entry_stubs[];
+
+static struct vmx_vcpu *vmx(const struct vcpu *v)
+{
+    return v->hvm->backend;
+}
+
+static bool vmcs_current_here(const struct vmx_vcpu *x)
+{
+    return this_cpu(current_vmx) == x;
+}
+
+/* --- the guest-state cache --- */
+
+static inline bool cached(const struct vmx_vcpu *x, enum vmx_cached c)
+{
+    return x->valid & (1u << c);
+}
+
+static inline void set_dirty(struct vmx_vcpu *x, enum vmx_cached c)
+{
+    x->valid |= 1u << c;
+    x->dirty |= 1u << c;
+}
+
+static u64 cr0_host_bits(void)
+{
+    return (vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG)) |
+           ~vmx_caps.cr0_fixed1;
+}
+
+static u64 cr4_host_bits(void)
+{
+    return vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1;
+}
+
+static void read_seg(struct vmx_vcpu *x, enum x86_segment s)
+{
+    struct segment_register *r = &x->seg[s];
+
+    if ( s == x86_seg_gdtr || s == x86_seg_idtr )
+    {
+        bool g = s == x86_seg_gdtr;
+
+        r->sel = 0;
+        r->attr = 0;
+        r->limit = vmr(g ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT);
+        r->base = vmr(g ? GUEST_GDTR_BASE : GUEST_IDTR_BASE);
+    }
+    else
+    {
+        unsigned int i = s == x86_seg_tr ? VMCS_SEG_TR
+                         : s == x86_seg_ldtr ? VMCS_SEG_LDTR : (unsigned)s;
+
+        r->sel = vmr(GUEST_ES_SELECTOR + 2 * i);
+        r->limit = vmr(GUEST_ES_LIMIT + 2 * i);
+        r->base = vmr(GUEST_ES_BASE + 2 * i);
+        r->attr = vmx_attr_from_ar(vmr(GUEST_ES_AR_BYTES + 2 * i));
+    }
+}
+
+static void write_seg(struct vmx_vcpu *x, enum x86_segment s)
+{
+    const struct segment_register *r = &x->seg[s];
+
+    if ( s == x86_seg_gdtr || s == x86_seg_idtr )
+    {
+        bool g = s == x86_seg_gdtr;
+
+        vmw(g ? GUEST_GDTR_LIMIT : GUEST_IDTR_LIMIT, r->limit);
+        vmw(g ? GUEST_GDTR_BASE : GUEST_IDTR_BASE, r->base);
+    }
+    else
+    {
+        unsigned int i = s == x86_seg_tr ? VMCS_SEG_TR
+                         : s == x86_seg_ldtr ? VMCS_SEG_LDTR : (unsigned)s;
+
+        vmw(GUEST_ES_SELECTOR + 2 * i, r->sel);
+        vmw(GUEST_ES_LIMIT + 2 * i, r->limit);
+        vmw(GUEST_ES_BASE + 2 * i, r->base);
+        vmw(GUEST_ES_AR_BYTES + 2 * i, vmx_ar_from_attr(r->attr, r->sel, s));
+    }
+}
+
+/* Read one cached item from the current VMCS. */
+static void read_item(struct vmx_vcpu *x, enum vmx_cached c)
+{
+    switch ( c )
+    {
+    case VC_RIP:     x->rip = vmr(GUEST_RIP); break;
+    case VC_RSP:     x->rsp = vmr(GUEST_RSP); break;
+    case VC_RFLAGS:  x->rflags = vmr(GUEST_RFLAGS); break;
+    case VC_INTR:    x->intr_state = vmr(GUEST_INTERRUPTIBILITY_INFO); break;
+    case VC_CR3:     x->cr3 = vmr(GUEST_CR3); break;
+    case VC_EFER:    x->efer = vmr(GUEST_IA32_EFER); break;
+    case VC_PAT:     x->pat = vmr(GUEST_IA32_PAT); break;
+    case VC_DR7:     x->dr7 = vmr(GUEST_DR7); break;
+    case VC_CR0:
+        x->cr0 = (vmr(GUEST_CR0) & ~cr0_host_bits()) |
+                 (x->cr0_shadow & cr0_host_bits());
+        break;
+    case VC_CR4:
+        x->cr4 = (vmr(GUEST_CR4) & ~cr4_host_bits()) |
+                 (x->cr4_shadow & cr4_host_bits());
+        break;
+    case VC_SYSENTER:
+        x->sysenter_cs = vmr(GUEST_SYSENTER_CS);
+        x->sysenter_esp = vmr(GUEST_SYSENTER_ESP);
+        x->sysenter_eip = vmr(GUEST_SYSENTER_EIP);
+        break;
+    default:
+        read_seg(x, (enum x86_segment)(c - VC_SEG));
+        break;
+    }
+    x->valid |= 1u << c;
+}
+
+/*
+ * Make cached item c valid.  It is invalid only between an exit and the
+ * next entry, while the VMCS is current on the pCPU that runs the vCPU;
+ * a dump from elsewhere meanwhile gets the value of the previous exit.
+ */
+static void need(struct vmx_vcpu *x, enum vmx_cached c)
+{
+    if ( !cached(x, c) && vmcs_current_here(x) )
+        read_item(x, c);
+}
+
+/* Everything the cache has not read yet, before the VMCS goes away. */
+static void read_all(struct vmx_vcpu *x)
+{
+    for ( unsigned int c = 0; c < VC_NR; c++ )
+        if ( !cached(x, c) )
+            read_item(x, c);
+}
+
+/* The guest's CR0/CR4 as it set them, into the VMCS with the fixed bits. */
+static void write_guest_cr0(struct vmx_vcpu *x)
+{
+    u64 hw = (x->cr0 | (vmx_caps.cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG))) &
+             vmx_caps.cr0_fixed1;
+
+    vmw(GUEST_CR0, hw);
+    vmw(CR0_READ_SHADOW, x->cr0);
+    x->cr0_shadow = x->cr0;
+}
+
+static void write_guest_cr4(struct vmx_vcpu *x)
+{
+    u64 hw = (x->cr4 | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
+
+    vmw(GUEST_CR4, hw);
+    vmw(CR4_READ_SHADOW, x->cr4);
+    x->cr4_shadow = x->cr4;
+}
+
+static void write_item(struct vmx_vcpu *x, enum vmx_cached c)
+{
+    switch ( c )
+    {
+    case VC_RIP:     vmw(GUEST_RIP, x->rip); break;
+    case VC_RSP:     vmw(GUEST_RSP, x->rsp); break;
+    case VC_RFLAGS:  vmw(GUEST_RFLAGS, x->rflags); break;
+    case VC_INTR:    vmw(GUEST_INTERRUPTIBILITY_INFO, x->intr_state); break;
+    case VC_CR3:     vmw(GUEST_CR3, x->cr3); break;
+    case VC_CR0:     write_guest_cr0(x); break;
+    case VC_CR4:     write_guest_cr4(x); break;
+    case VC_DR7:     vmw(GUEST_DR7, x->dr7); break;
+    case VC_PAT:
+        if ( vmx_caps.load_pat )
+            vmw(GUEST_IA32_PAT, x->pat);
+        break;
+    case VC_EFER:
+        /* IA-32e mode guest must follow EFER.LMA. */
+        vmw(GUEST_IA32_EFER, x->efer);
+        vmw(VM_ENTRY_CONTROLS, vmx_caps.entry_ctls |
+                               ((x->efer & EFER_LMA) ? ENTRY_IA32E_MODE : 0));
+        break;
+    case VC_SYSENTER:
+        vmw(GUEST_SYSENTER_CS, x->sysenter_cs);
+        vmw(GUEST_SYSENTER_ESP, x->sysenter_esp);
+        vmw(GUEST_SYSENTER_EIP, x->sysenter_eip);
+        break;
+    default:
+        write_seg(x, (enum x86_segment)(c - VC_SEG));
+        break;
+    }
+}
+
+static void flush_dirty(struct vmx_vcpu *x)
+{
+    u32 d = x->dirty;
+
+    while ( d )
+    {
+        unsigned int c = __builtin_ctz(d);
+
+        d &= d - 1;
+        write_item(x, c);
+    }
+    x->dirty = 0;
+}
+
+/* --- VMCS placement --- */
+
+/* On the pCPU where x's VMCS is active: save what is unread, VMCLEAR. */
+static void vmclear_here(void *arg)
+{
+    struct vmx_vcpu *x = arg;
+    struct vmx_vcpu *cur;
+    unsigned long flags;
+
+    local_irq_save(flags);
+    if ( READ_ONCE(x->active_cpu) == (int)smp_processor_id() )
+    {
+        cur = this_cpu(current_vmx);
+        if ( cur != x )
+            (void)__vmptrld((u64)x->vmcs);
+        read_all(x);
+        (void)__vmclear((u64)x->vmcs);
+        if ( cur && cur != x )
+            (void)__vmptrld((u64)cur->vmcs);
+        this_cpu(current_vmx) = cur == x ? NULL : cur;
+        x->launched = false;
+        WRITE_ONCE(x->active_cpu, -1);
+    }
+    local_irq_restore(flags);
+}
+
+static void vmclear_on(struct vmx_vcpu *x, int cpu)
+{
+    cpumask_t mask;
+
+    cpumask_clear(&mask);
+    cpumask_set_cpu(cpu, &mask);
+    on_selected_cpus(&mask, vmclear_here, x, true);
+}
+
+/* --- vCPUs and domains --- */
+
+static u16 alloc_vpid(void)
+{
+    u16 vpid = 0;
+
+    spin_lock(&vpid_lock);
+    if ( next_vpid <= 0xffff )
+        vpid = next_vpid++;
+    spin_unlock(&vpid_lock);
+    return vpid;
+}
+
+static void seg_init(struct segment_register *s, u16 sel, u16 attr,
+                     u32 limit, u64 base)
+{
+    s->sel = sel;
+    s->attr = attr;
+    s->limit = limit;
+    s->base = base;
+}
+
+/* Architectural state after INIT (SDM 9.1.1), as svm.c sets it. */
+static void init_state(struct vmx_vcpu *x)
+{
+    seg_init(&x->seg[x86_seg_cs], 0xf000, 0x9b, 0xffff, 0xffff0000);
+    seg_init(&x->seg[x86_seg_ds], 0, 0x93, 0xffff, 0);
+    x->seg[x86_seg_es] = x->seg[x86_seg_ss] = x->seg[x86_seg_fs] =
+        x->seg[x86_seg_gs] = x->seg[x86_seg_ds];
+    seg_init(&x->seg[x86_seg_gdtr], 0, 0, 0xffff, 0);
+    seg_init(&x->seg[x86_seg_idtr], 0, 0, 0xffff, 0);
+    seg_init(&x->seg[x86_seg_ldtr], 0, 0x82, 0xffff, 0);
+    seg_init(&x->seg[x86_seg_tr], 0, 0x8b, 0xffff, 0);
+    x->cr0 = 0x60000010;
+    x->cr3 = 0;
+    x->cr4 = 0;
+    x->efer = 0;
+    x->dr7 = 0x400;
+    x->rflags = 2;
+    x->rip = 0xfff0;
+    x->rsp = 0;
+    x->rax = 0;
+    x->pat = 0x0007040600070406ULL;
+    x->intr_state = 0;
+    x->valid = x->dirty = (1u << VC_NR) - 1;
+    x->syscall_dirty = true;
+}
+
+static int vmx_vcpu_init(struct vcpu *v)
+{
+    struct vmx_vcpu *x = xzalloc(struct vmx_vcpu);
+    int rc;
+
+    if ( !x )
+        return -ENOMEM;
+    if ( (rc = vmx_vmcs_alloc(x)) != 0 )
+    {
+        xfree(x);
+        return rc;
+    }
+    x->active_cpu = x->host_cpu = x->last_cpu = -1;
+    x->injected = -1;
+    x->id = __atomic_fetch_add(&next_vcpu_id, 1, __ATOMIC_RELAXED);
+    x->pin_ctls = vmx_caps.pin_ctls;
+    x->cpu_ctls = vmx_caps.cpu_ctls;
+    x->cpu2_ctls = vmx_caps.cpu2_ctls;
+    x->exit_ctls = vmx_caps.exit_ctls;
+
+    /* Out of VPIDs: none, and every entry and exit flushes the TLB. */
+    if ( vmx_caps.vpid && !(x->vpid = alloc_vpid()) )
+        x->cpu2_ctls &= ~CPU2_VPID;
+
+    if ( vmx_caps.apicv )
+    {
+        /*
+         * The vlapic's register page is the virtual-APIC page; CR8 then
+         * reads and writes its TPR without exits.  Which APIC accesses
+         * are virtualized (xAPIC page or x2APIC MSRs) follows the
+         * guest's APIC mode at each entry.
+         */
+        x->apicv = true;
+        x->cpu_ctls |= CPU_TPR_SHADOW;
+        x->cpu_ctls &= ~(CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING) |
+                       vmx_caps.cpu_must1;
+        x->cpu2_ctls |= CPU2_APIC_REG_VIRT | CPU2_VIRT_INTR_DELIVERY;
+        if ( vmx_caps.posted_intr )
+        {
+            x->pin_ctls |= PIN_POSTED_INTR;
+            x->exit_ctls |= EXIT_ACK_INTR_ON_EXIT;
+        }
+    }
+
+    v->hvm->backend = x;
+    init_state(x);
+    return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    int cpu;
+
+    if ( !x )
+        return;
+    cpu = READ_ONCE(x->active_cpu);
+    if ( cpu == (int)smp_processor_id() )
+        vmclear_here(x);
+    else if ( cpu >= 0 )
+        vmclear_on(x, cpu);
+    vmx_vmcs_free(x);
+    xfree(x);
+    v->hvm->backend = NULL;
+}
+
+static int vmx_domain_init(struct domain *d)
+{
+    return ept_domain_init(d);
+}
+
+/* --- registers --- */
+
+static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    switch ( r )
+    {
+    case HVM_REG_RAX:       return x->rax;
+    case HVM_REG_RSP:       need(x, VC_RSP); return x->rsp;
+    case HVM_REG_RIP:       need(x, VC_RIP); return x->rip;
+    case HVM_REG_RFLAGS:    need(x, VC_RFLAGS); return x->rflags;
+    case HVM_REG_CR0:       need(x, VC_CR0); return x->cr0;
+    case HVM_REG_CR2:       return x->cr2;
+    case HVM_REG_CR3:       need(x, VC_CR3); return x->cr3;
+    case HVM_REG_CR4:       need(x, VC_CR4); return x->cr4;
+    case HVM_REG_EFER:      need(x, VC_EFER); return x->efer;
+    case HVM_REG_PAT:       need(x, VC_PAT); return x->pat;
+    case HVM_REG_STAR:      return x->star;
+    case HVM_REG_LSTAR:     return x->lstar;
+    case HVM_REG_CSTAR:     return x->cstar;
+    case HVM_REG_SFMASK:    return x->sfmask;
+    case HVM_REG_KERNEL_GS_BASE: return x->kernel_gs_base;
+    case HVM_REG_SYSENTER_CS:  need(x, VC_SYSENTER); return x->sysenter_cs;
+    case HVM_REG_SYSENTER_ESP: need(x, VC_SYSENTER); return x->sysenter_esp;
+    case HVM_REG_SYSENTER_EIP: need(x, VC_SYSENTER); return x->sysenter_eip;
+    case HVM_REG_FS_BASE:
+        need(x, VC_SEG + x86_seg_fs);
+        return x->seg[x86_seg_fs].base;
+    case HVM_REG_GS_BASE:
+        need(x, VC_SEG + x86_seg_gs);
+        return x->seg[x86_seg_gs].base;
+    case HVM_REG_CPL:
+        /* VMX keeps the CPL in SS.DPL. */
+        need(x, VC_SEG + x86_seg_ss);
+        return (x->seg[x86_seg_ss].attr >> 5) & 3;
+    case HVM_REG_INTR_SHADOW:
+        need(x, VC_INTR);
+        return !!(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+    default:
+        return 0;
+    }
+}
+
+static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    switch ( r )
+    {
+    case HVM_REG_RAX:       x->rax = val; break;
+    case HVM_REG_RSP:       x->rsp = val; set_dirty(x, VC_RSP); break;
+    case HVM_REG_RIP:       x->rip = val; set_dirty(x, VC_RIP); break;
+    case HVM_REG_RFLAGS:
+        x->rflags = val | 2;
+        set_dirty(x, VC_RFLAGS);
+        break;
+    case HVM_REG_CR0:
+        x->cr0 = val;
+        set_dirty(x, VC_CR0);
+        /*
+         * Without paging there is no long mode (a SIPI after an INIT
+         * lands here): IA-32e mode guest and EFER.LMA must say so.
+         */
+        need(x, VC_EFER);
+        if ( !(val & X86_CR0_PG) && (x->efer & EFER_LMA) )
+        {
+            x->efer &= ~EFER_LMA;
+            set_dirty(x, VC_EFER);
+        }
+        break;
+    case HVM_REG_CR2:       x->cr2 = val; break;
+    case HVM_REG_CR3:       x->cr3 = val; set_dirty(x, VC_CR3); break;
+    case HVM_REG_CR4:       x->cr4 = val; set_dirty(x, VC_CR4); break;
+    case HVM_REG_EFER:
+        x->efer = val;
+        set_dirty(x, VC_EFER);
+        if ( val & EFER_LME )
+            x->long_mode_seen = true;
+        break;
+    case HVM_REG_PAT:       x->pat = val; set_dirty(x, VC_PAT); break;
+    case HVM_REG_STAR:      x->star = val; x->syscall_dirty = true; break;
+    case HVM_REG_LSTAR:     x->lstar = val; x->syscall_dirty = true; break;
+    case HVM_REG_CSTAR:     x->cstar = val; x->syscall_dirty = true; break;
+    case HVM_REG_SFMASK:    x->sfmask = val; x->syscall_dirty = true; break;
+    case HVM_REG_KERNEL_GS_BASE:
+        x->kernel_gs_base = val;
+        x->syscall_dirty = true;
+        break;
+    case HVM_REG_SYSENTER_CS:
+    case HVM_REG_SYSENTER_ESP:
+    case HVM_REG_SYSENTER_EIP:
+        need(x, VC_SYSENTER);
+        if ( r == HVM_REG_SYSENTER_CS )
+            x->sysenter_cs = val;
+        else if ( r == HVM_REG_SYSENTER_ESP )
+            x->sysenter_esp = val;
+        else
+            x->sysenter_eip = val;
+        set_dirty(x, VC_SYSENTER);
+        break;
+    case HVM_REG_FS_BASE:
+    case HVM_REG_GS_BASE:
+    {
+        enum x86_segment s = r == HVM_REG_FS_BASE ? x86_seg_fs : x86_seg_gs;
+
+        need(x, VC_SEG + s);
+        x->seg[s].base = val;
+        set_dirty(x, VC_SEG + s);
+        break;
+    }
+    case HVM_REG_CPL:
+        need(x, VC_SEG + x86_seg_ss);
+        x->seg[x86_seg_ss].attr = (x->seg[x86_seg_ss].attr & ~0x60) |
+                                  ((val & 3) << 5);
+        set_dirty(x, VC_SEG + x86_seg_ss);
+        break;
+    case HVM_REG_INTR_SHADOW:
+        need(x, VC_INTR);
+        x->intr_state &= ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS);
+        if ( val )
+            x->intr_state |= INTR_BLOCK_STI;
+        set_dirty(x, VC_INTR);
+        break;
+    default:
+        break;
+    }
+}
+
+static void vmx_get_seg(struct vcpu *v, enum x86_segment s,
+                        struct segment_register *reg)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    need(x, VC_SEG + s);
+    *reg = x->seg[s];
+}
+
+static void vmx_set_seg(struct vcpu *v, enum x86_segment s,
+                        const struct segment_register *reg)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    x->seg[s] = *reg;
+    set_dirty(x, VC_SEG + s);
+}
+
+/* --- events --- */
+
+static void queue_event(struct vmx_vcpu *x, u8 vector, unsigned int type,
+                        bool has_error, u32 error)
+{
+    /*
+     * Without protected mode there are no error codes (unrestricted
+     * guest in real mode): VM entry refuses one.
+     */
+    need(x, VC_CR0);
+    if ( !(x->cr0 & X86_CR0_PE) )
+        has_error = false;
+    x->entry_intr_info = INTR_INFO_VALID | (type << INTR_INFO_TYPE_SHIFT) |
+                         vector | (has_error ? INTR_INFO_ERR_VALID : 0);
+    x->entry_err = error;
+    x->entry_len = 0;
+    x->entry_dirty = true;
+}
+
+static void vmx_inject_event(struct vcpu *v, u8 vector, unsigned int type,
+                             bool has_error, u32 error)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    /* The HVM_EVENT_* types are the VMX interruption types. */
+    queue_event(x, vector, type, has_error, error);
+    x->injected = type == HVM_EVENT_EXTINT ? vector : -1;
+}
+
+static bool vmx_interrupts_enabled(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    need(x, VC_RFLAGS);
+    need(x, VC_INTR);
+    return (x->rflags & X86_EFLAGS_IF) &&
+           !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) &&
+           !(x->entry_intr_info & INTR_INFO_VALID);
+}
+
+static void vmx_enable_intr_window(struct vcpu *v)
+{
+    vmx(v)->cpu_ctls |= CPU_INTR_WINDOW_EXITING;
+}
+
+static void vmx_disable_intr_window(struct vcpu *v)
+{
+    vmx(v)->cpu_ctls &= ~CPU_INTR_WINDOW_EXITING;
+}
+
+/*
+ * After an exit (the common code calls this every time, interrupts off):
+ * whether the external interrupt injected at the last entry reached the
+ * guest.  If the exit interrupted the delivery of an event (IDT-vectoring
+ * information), it is our external interrupt - the vlapic takes it back
+ * into IRR - or an event of the guest's own, which is delivered again at
+ * the next entry.  The same contract as svm_event_delivered().
+ */
+static bool vmx_event_delivered(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    bool delivered = true;
+
+    if ( !x->entered )
+    {
+        /* No entry happened: whatever was queued is still queued. */
+        if ( x->injected >= 0 )
+        {
+            x->entry_intr_info = 0;
+            x->entry_dirty = true;
+            delivered = false;
+        }
+        x->injected = -1;
+        return delivered;
+    }
+
+    /* Every VM exit clears the valid bit of the entry information. */
+    x->entry_intr_info = 0;
+    x->entry_dirty = false;
+    if ( x->idt_info & INTR_INFO_VALID )
+    {
+        unsigned int type = (x->idt_info & INTR_INFO_TYPE_MASK) >>
+                            INTR_INFO_TYPE_SHIFT;
+
+        if ( type == INTR_TYPE_EXT_INTR &&
+             x->injected == (int)(x->idt_info & INTR_INFO_VECTOR_MASK) )
+            delivered = false;
+        else
+        {
+            x->entry_intr_info = x->idt_info & ~INTR_INFO_NMI_UNBLOCK;
+            x->entry_err = x->idt_err;
+            x->entry_len = x->insn_len;
+            x->entry_dirty = true;
+        }
+    }
+    x->injected = -1;
+    return delivered;
+}
+
+/* --- APICv --- */
+
+static bool vlapic_hw_sw_enabled(const struct vlapic *vl)
+{
+    return (READ_ONCE(vl->apic_base) & APICBASE_ENABLE) &&
+           (*(const u32 *)(vl->regs + APIC_REG_SVR) & 0x100);
+}
+
+static bool vlapic_in_x2apic(const struct vlapic *vl)
+{
+    return (READ_ONCE(vl->apic_base) & (APICBASE_ENABLE | APICBASE_X2APIC))
+           == (APICBASE_ENABLE | APICBASE_X2APIC);
+}
+
+static int highest_bit256(const u8 *regs, unsigned int base)
+{
+    for ( int i = 7; i >= 0; i-- )
+    {
+        u32 w = *(const volatile u32 *)(regs + base + i * 0x10);
+
+        if ( w )
+            return i * 32 + 31 - __builtin_clz(w);
+    }
+    return -1;
+}
+
+/* The registers whose APIC-write exits need the value before the write. */
+static const u16 snapshot_regs[VMX_APIC_SNAPSHOT_REGS] = {
+    APIC_REG_ID, APIC_REG_LDR, APIC_REG_DFR, APIC_REG_SVR, APIC_REG_ESR,
+    APIC_REG_LVT_CMCI, APIC_REG_ICR, APIC_REG_ICR2, APIC_REG_LVTT,
+    APIC_REG_LVT_THERM, APIC_REG_LVT_PERF, APIC_REG_LVT0, APIC_REG_LVT1,
+    APIC_REG_LVTERR, APIC_REG_TMICT, APIC_REG_TDCR,
+};
+
+/*
+ * Before an entry with APICv.  The register page is the virtual-APIC
+ * page: the CPU delivers from its IRR (through RVI) and EOIs into its
+ * ISR (SVI); the vlapic's own writes to IRR and ISR since the last exit
+ * are made known through RVI and SVI.  Level-triggered vectors (TMR, and
+ * any vector the vIOAPIC routes as level, which hardware posting can
+ * deliver without setting TMR) exit on EOI so that vioapic_eoi() runs.
+ */
+static void apicv_sync(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    struct vlapic *vl = &v->hvm->vlapic;
+    const struct vioapic *vio = &v->domain->hvm->vioapic;
+    bool x2 = vlapic_in_x2apic(vl);
+    u32 cpu2 = x->cpu2_ctls & ~(CPU2_VIRT_APIC_ACCESSES | CPU2_VIRT_X2APIC);
+    u64 eoi[4] = { 0 };
+    u64 bitmap;
+
+    /* Virtualize the APIC the guest uses, never both. */
+    if ( x2 )
+        cpu2 |= CPU2_VIRT_X2APIC;
+    else if ( READ_ONCE(vl->apic_base) & APICBASE_ENABLE )
+        cpu2 |= CPU2_VIRT_APIC_ACCESSES;
+    x->cpu2_ctls = cpu2;
+    bitmap = (u64)(x2 ? vmx_msr_bitmap_x2apic : vmx_msr_bitmap_all);
+    if ( bitmap != x->msr_bitmap_hw )
+    {
+        vmw(MSR_BITMAP, bitmap);
+        x->msr_bitmap_hw = bitmap;
+    }
+
+    for ( unsigned int i = 0; i < 8; i++ )
+        eoi[i / 2] |= (u64)*(const u32 *)(vl->regs + APIC_REG_TMR +
+                                          i * 0x10) << ((i & 1) * 32);
+    for ( unsigned int p = 0; p < VIOAPIC_PINS; p++ )
+    {
+        u64 rte = READ_ONCE(vio->redir[p]);
+
+        if ( rte & (1u << 15) )
+            eoi[(rte & 0xff) / 64] |= 1ULL << (rte & 63);
+    }
+    for ( unsigned int i = 0; i < 4; i++ )
+        if ( eoi[i] != x->eoi_exit_hw[i] )
+        {
+            vmw(EOI_EXIT_BITMAP0 + 2 * i, eoi[i]);
+            x->eoi_exit_hw[i] = eoi[i];
+        }
+
+    if ( !x2 )
+    {
+        u32 *page = (u32 *)vl->regs, id, lvr;
+
+        /*
+         * Virtualized xAPIC reads of ID and version come from the page,
+         * where the vlapic (which computes them) keeps nothing.
+         */
+        (void)vlapic_reg_read(vl, APIC_REG_ID, &id);
+        (void)vlapic_reg_read(vl, APIC_REG_LVR, &lvr);
+        page[APIC_REG_ID / 4] = id;
+        page[APIC_REG_LVR / 4] = lvr;
+        for ( unsigned int i = 0; i < VMX_APIC_SNAPSHOT_REGS; i++ )
+            x->apic_snapshot[i] = page[snapshot_regs[i] / 4];
+    }
+}
+
+/*
+ * RVI and SVI from the register page, the last thing before the entry:
+ * IRR and ISR as the vlapic and the posting code left them.
+ */
+static void apicv_set_status(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    struct vlapic *vl = &v->hvm->vlapic;
+    int irr, isr;
+    u16 status;
+
+    irr = vlapic_hw_sw_enabled(vl) ? highest_bit256(vl->regs, APIC_REG_IRR)
+                                   : -1;
+    isr = highest_bit256(vl->regs, APIC_REG_ISR);
+    /*
+     * Written every time: the CPU moves RVI and SVI itself as it
+     * delivers and EOIs, so what was written last says nothing.
+     */
+    status = (irr > 0 ? irr : 0) | ((isr > 0 ? isr : 0) << 8);
+    vmw(GUEST_INTR_STATUS, status);
+    x->intr_status_hw = status;
+    if ( virq_bug_seen && irr > 0 &&
+         (irr & 0xf0) > (*(u32 *)(vl->regs + APIC_REG_PPR) & 0xf0) )
+    {
+        need(x, VC_RFLAGS);
+        need(x, VC_INTR);
+        if ( !(x->rflags & X86_EFLAGS_IF) ||
+             (x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) )
+            x->cpu_ctls |= CPU_INTR_WINDOW_EXITING;
+    }
+}
+
+/*
+ * The hvm_funcs op for the common entry path: with virtual-interrupt
+ * delivery the CPU delivers the vlapic's interrupts itself (from IRR,
+ * through RVI), so the software injection must stay out of its way.
+ */
+static bool vmx_deliver_pending(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( !x->apicv )
+        return false;
+    /* An NMI that could not go in yet waits for the window. */
+    if ( READ_ONCE(v->hvm->nmi_pending) )
+        vmx_enable_intr_window(v);
+    return true;
+}
+
+/*
+ * APIC-write exit (trap-like, xAPIC mode): the CPU has written the page
+ * already.  The vlapic gets the write as if it came now, on the register
+ * as it was before (from the entry's snapshot), so that it sees the old
+ * value where it matters (timer mode, divider, ...).
+ */
+static void apic_write_exit(struct vcpu *v, unsigned int offset)
+{
+    struct vmx_vcpu *x = vmx(v);
+    struct vlapic *vl = &v->hvm->vlapic;
+    u32 *page = (u32 *)vl->regs, val;
+
+    offset &= 0xff0;
+    val = page[offset / 4];
+    for ( unsigned int i = 0; i < VMX_APIC_SNAPSHOT_REGS; i++ )
+        if ( snapshot_regs[i] == offset )
+            page[offset / 4] = x->apic_snapshot[i];
+    x->nr_apic_write_exits++;
+    (void)vlapic_reg_write(vl, offset, val);
+}
+
+/* EOI-induced exit: the CPU has done the EOI; the vIOAPIC must hear it. */
+static void eoi_exit(struct vcpu *v, u8 vector)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    x->nr_eoi_exits++;
+    v->hvm->vlapic.nr_eoi++;
+    vioapic_eoi(v->domain, vector);
+}
+
+/*
+ * Bochs (2.7 and 3.0) has a bug in virtual-interrupt delivery: when a
+ * host interrupt is pending while the guest runs, its
+ * InterruptAcknowledge() delivers a pending virtual interrupt (RVI above
+ * VPPR) before the VM exit, even with the guest's RFLAGS.IF clear: it
+ * tests the event without the IF mask that keeps it from being taken
+ * anywhere else.  A guest that sends itself an IPI with interrupts off
+ * then takes it with interrupts off.  Hardware never does this.
+ *
+ * The exit for that host interrupt follows at once, before the guest's
+ * handler runs an instruction, so the wrong delivery can be recognised
+ * there - the guest is at the entry of the handler of the vector just
+ * put in service (SVI), on a frame whose saved flags have IF clear,
+ * which no legal delivery produces - and taken back: the frame is
+ * popped, the vector goes from ISR back to IRR.  Only deliveries at the
+ * same privilege level in 32-bit protected or 64-bit mode are undone
+ * (everything the test guests and kernels do); others are counted.
+ * Once the bug has been seen, entries with interrupts blocked and a
+ * deliverable vector also request an interrupt window, with which
+ * Bochs does not signal the virtual interrupt at all (fewer undos).
+ */
+static void undo_early_virq(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    struct vlapic *vl = &v->hvm->vlapic;
+    u32 *page = (u32 *)vl->regs;
+    struct guest_paging pg;
+    const struct segment_register *cs, *ss, *idt;
+    unsigned int vec = vmr(GUEST_INTR_STATUS) >> 8;
+    bool lm;
+    u8 gate[16];
+    u64 off, frame[5], ip, fl, sp;
+    u32 f32[3], tpr, ppr;
+    int isr;
+
+    if ( vec < 16 || !(page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &
+                       (1u << (vec % 32))) )
+        return;
+    need(x, VC_CR0);
+    need(x, VC_CR3);
+    need(x, VC_CR4);
+    need(x, VC_EFER);
+    need(x, VC_RSP);
+    need(x, VC_SEG + x86_seg_cs);
+    need(x, VC_SEG + x86_seg_ss);
+    need(x, VC_SEG + x86_seg_idtr);
+    cs = &x->seg[x86_seg_cs];
+    ss = &x->seg[x86_seg_ss];
+    idt = &x->seg[x86_seg_idtr];
+    if ( !(x->cr0 & X86_CR0_PE) || (x->rflags & (1UL << 17)) )
+        return;
+    lm = (x->efer & EFER_LMA) && (cs->attr & (1u << 9));
+    if ( !lm && !(cs->attr & (1u << 10)) )
+        return;                             /* 16-bit protected mode */
+
+    pg.cr0 = x->cr0;
+    pg.cr3 = x->cr3;
+    pg.cr4 = x->cr4;
+    pg.efer = x->efer;
+    if ( (vec + 1) * (lm ? 16 : 8) - 1 > idt->limit ||
+         copy_from_guest_virt(v->domain, &pg, gate, idt->base +
+                              vec * (lm ? 16 : 8), lm ? 16 : 8) )
+        return;
+    off = gate[0] | (gate[1] << 8) | ((u64)gate[6] << 16) |
+          ((u64)gate[7] << 24);
+    if ( lm )
+        off |= (u64)(gate[8] | (gate[9] << 8) | (gate[10] << 16) |
+                     ((u32)gate[11] << 24)) << 32;
+    if ( !(gate[5] & 0x80) || off != x->rip ||
+         (gate[2] | (gate[3] << 8)) != cs->sel )
+        return;
+
+    /* The frame the delivery pushed: same privilege only. */
+    if ( lm )
+    {
+        if ( copy_from_guest_virt(v->domain, &pg, frame, x->rsp,
+                                  sizeof(frame)) ||
+             frame[1] != cs->sel || frame[4] != ss->sel )
+            return;
+        ip = frame[0];
+        fl = frame[2];
+        sp = frame[3];
+    }
+    else
+    {
+        if ( copy_from_guest_virt(v->domain, &pg, f32,
+                                  (u32)(ss->base + (u32)x->rsp),
+                                  sizeof(f32)) ||
+             (f32[1] & 0xffff) != cs->sel )
+            return;
+        ip = f32[0];
+        fl = f32[2];
+        sp = (x->rsp & ~0xffffffffULL) | (u32)(x->rsp + sizeof(f32));
+    }
+    if ( fl & X86_EFLAGS_IF )
+        return;                             /* a legal delivery */
+
+    x->rip = ip;
+    x->rflags = fl | 2;
+    x->rsp = sp;
+    set_dirty(x, VC_RIP);
+    set_dirty(x, VC_RFLAGS);
+    set_dirty(x, VC_RSP);
+    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
+    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
+    tpr = page[APIC_REG_TPR / 4] & 0xff;
+    isr = highest_bit256(vl->regs, APIC_REG_ISR);
+    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
+                                                        : tpr;
+    page[APIC_REG_PPR / 4] = ppr;
+    x->nr_virq_undone++;
+    if ( !virq_bug_seen )
+        printk(XENLOG_WARNING "d%uv%u: virtual interrupt %#x delivered "
+               "with IF clear (emulator bug), taken back\n",
+               v->domain->domain_id, v->vcpu_id, vec);
+    virq_bug_seen = true;
+}
+
+/* --- exits handled here --- */
+
+static u64 *gpr_slot(struct vcpu *v, unsigned int n)
+{
+    struct hvm_gprs *g = &v->hvm->gprs;
+
+    switch ( n )
+    {
+    case 0:  return &vmx(v)->rax;
+    case 1:  return &g->rcx;
+    case 2:  return &g->rdx;
+    case 3:  return &g->rbx;
+    case 4:  return &vmx(v)->rsp;
+    case 5:  return &g->rbp;
+    case 6:  return &g->rsi;
+    case 7:  return &g->rdi;
+    case 8:  return &g->r8;
+    case 9:  return &g->r9;
+    case 10: return &g->r10;
+    case 11: return &g->r11;
+    case 12: return &g->r12;
+    case 13: return &g->r13;
+    case 14: return &g->r14;
+    default: return &g->r15;
+    }
+}
+
+static bool guest_64bit(struct vmx_vcpu *x)
+{
+    need(x, VC_EFER);
+    need(x, VC_SEG + x86_seg_cs);
+    return (x->efer & EFER_LMA) && (x->seg[x86_seg_cs].attr & (1u << 9));
+}
+
+static void skip_insn(struct vmx_vcpu *x)
+{
+    need(x, VC_RIP);
+    x->rip += x->insn_len;
+    set_dirty(x, VC_RIP);
+    need(x, VC_INTR);
+    x->intr_state &= ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS);
+    set_dirty(x, VC_INTR);
+}
+
+/*
+ * PAE paging outside long mode: with EPT the CPU takes the PDPTEs from
+ * the VMCS at entry, so a CR0/CR4 write we emulate that starts such
+ * paging must load them from the guest's CR3 as the CPU would.
+ */
+static bool load_pdptes(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    u64 p[4];
+
+    need(x, VC_CR3);
+    if ( copy_from_guest_phys(v->domain, p, x->cr3 & 0xffffffe0ULL,
+                              sizeof(p)) )
+        return false;
+    for ( unsigned int i = 0; i < 4; i++ )
+    {
+        /* Present entries with reserved bits set: #GP, as hardware. */
+        if ( (p[i] & 1) && (p[i] & 0x1e6) )
+            return false;
+        vmw(GUEST_PDPTE0 + 2 * i, p[i]);
+    }
+    return true;
+}
+
+static void inject_gp(struct vmx_vcpu *x)
+{
+    queue_event(x, X86_EXC_GP, INTR_TYPE_HW_EXCEPTION, true, 0);
+}
+
+/*
+ * MOV to CR0/CR4 that touched a bit the hypervisor owns (CR0.NE and the
+ * bits VMX fixes, CR4.VMXE and the bits the CPU does not have), and CR8
+ * without a TPR shadow.  The rest of CR0/CR4 the guest writes freely.
+ */
+static bool cr_access(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    struct vlapic *vl = &v->hvm->vlapic;
+    unsigned int cr = x->exit_qual & 0xf;
+    unsigned int type = (x->exit_qual >> 4) & 3;
+    u64 *reg = gpr_slot(v, (x->exit_qual >> 8) & 0xf);
+    bool wide = guest_64bit(x);
+    u64 val, old;
+
+    if ( ((x->exit_qual >> 8) & 0xf) == 4 )
+        need(x, VC_RSP);
+    if ( type == 1 && cr == 8 )
+    {
+        u32 tpr;
+
+        (void)vlapic_reg_read(vl, APIC_REG_TPR, &tpr);
+        *reg = (tpr >> 4) & 0xf;
+        if ( reg == &x->rsp )
+            set_dirty(x, VC_RSP);
+        skip_insn(x);
+        return true;
+    }
+    /* CLTS and LMSW touch no bit we own: they never exit. */
+    if ( type != 0 )
+        return false;
+    val = wide ? *reg : (u32)*reg;
+
+    switch ( cr )
+    {
+    case 0:
+        need(x, VC_CR0);
+        need(x, VC_CR4);
+        need(x, VC_EFER);
+        old = x->cr0;
+        if ( (val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+             ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) )
+        {
+            inject_gp(x);
+            return true;
+        }
+        if ( (val & X86_CR0_PG) && !(old & X86_CR0_PG) &&
+             (x->efer & EFER_LME) )
+        {
+            if ( !(x->cr4 & X86_CR4_PAE) )
+            {
+                inject_gp(x);
+                return true;
+            }
+            x->efer |= EFER_LMA;
+            set_dirty(x, VC_EFER);
+        }
+        else if ( !(val & X86_CR0_PG) && (old & X86_CR0_PG) &&
+                  (x->efer & EFER_LMA) )
+        {
+            x->efer &= ~EFER_LMA;
+            set_dirty(x, VC_EFER);
+        }
+        if ( (val & X86_CR0_PG) && (x->cr4 & X86_CR4_PAE) &&
+             !(x->efer & EFER_LMA) && !load_pdptes(v) )
+        {
+            inject_gp(x);
+            return true;
+        }
+        x->cr0 = val;
+        set_dirty(x, VC_CR0);
+        break;
+    case 4:
+        need(x, VC_CR0);
+        need(x, VC_EFER);
+        if ( (val & cr4_host_bits()) ||
+             ((x->efer & EFER_LMA) && !(val & X86_CR4_PAE)) )
+        {
+            inject_gp(x);
+            return true;
+        }
+        if ( (x->cr0 & X86_CR0_PG) && (val & X86_CR4_PAE) &&
+             !(x->efer & EFER_LMA) && !load_pdptes(v) )
+        {
+            inject_gp(x);
+            return true;
+        }
+        x->cr4 = val;
+        set_dirty(x, VC_CR4);
+        break;
+    case 8:
+        if ( val > 0xf )
+        {
+            inject_gp(x);
+            return true;
+        }
+        (void)vlapic_reg_write(vl, APIC_REG_TPR, (u32)val << 4);
+        break;
+    default:
+        return false;
+    }
+    skip_insn(x);
+    return true;
+}
+
+/* --- entry and exit --- */
+
+/* The TLBs may hold translations of this vCPU from an earlier visit. */
+static void flush_tlbs(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    u64 cap = vmx_caps.ept_vpid_cap;
+
+    (void)__invept((cap & VMX_EPT_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT
+                                                 : INVEPT_ALL_CONTEXT,
+                   ept_eptp(v->domain));
+    if ( x->cpu2_ctls & CPU2_VPID )
+        (void)__invvpid((cap & VMX_VPID_INVVPID_SINGLE)
+                        ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
+                        x->vpid);
+}
+
+/*
+ * The SYSCALL MSRs and KERNEL_GS_BASE are not in the VMCS.  The
+ * hypervisor never uses them, so they stay loaded with the values of the
+ * vCPU that last ran on this pCPU; loaded again only when another vCPU
+ * ran meanwhile or the guest changed them through an exit.
+ */
+static void load_syscall_msrs(struct vmx_vcpu *x)
+{
+    if ( !x->syscall_dirty && this_cpu(syscall_owner) == x->id )
+        return;
+    wrmsr(MSR_STAR, x->star);
+    wrmsr(MSR_LSTAR, x->lstar);
+    wrmsr(MSR_CSTAR, x->cstar);
+    wrmsr(MSR_SFMASK, x->sfmask);
+    wrmsr(MSR_SHADOW_GS_BASE, x->kernel_gs_base);
+    this_cpu(syscall_owner) = x->id;
+    x->syscall_dirty = false;
+}
+
+static void write_controls(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( x->cpu_ctls != x->cpu_ctls_hw )
+    {
+        vmw(CPU_BASED_VM_EXEC_CONTROL, x->cpu_ctls);
+        x->cpu_ctls_hw = x->cpu_ctls;
+    }
+    if ( x->cpu2_ctls != x->cpu2_ctls_hw )
+    {
+        vmw(SECONDARY_VM_EXEC_CONTROL, x->cpu2_ctls);
+        x->cpu2_ctls_hw = x->cpu2_ctls;
+    }
+    if ( v->hvm->tsc_offset != x->tsc_offset_hw )
+    {
+        vmw(TSC_OFFSET, v->hvm->tsc_offset);
+        x->tsc_offset_hw = v->hvm->tsc_offset;
+    }
+    if ( x->entry_dirty )
+    {
+        vmw(VM_ENTRY_INTR_INFO, x->entry_intr_info);
+        if ( x->entry_intr_info & INTR_INFO_ERR_VALID )
+            vmw(VM_ENTRY_EXCEPTION_ERROR_CODE, x->entry_err);
+        vmw(VM_ENTRY_INSTRUCTION_LEN, x->entry_len);
+        x->entry_dirty = false;
+    }
+}
+
+/* Run the host's handler for 'vector', which the exit took from it. */
+static void host_vector(unsigned int vector)
+{
+    vmx_do_host_vector((unsigned long)entry_stubs + 16 * vector);
+}
+
+static void decode_exit(struct vcpu *v, struct hvm_exit *e)
+{
+    struct vmx_vcpu *x = vmx(v);
+    unsigned int basic = x->exit_reason & 0xffff;
+    u64 q = x->exit_qual;
+
+    e->hw_code = x->exit_reason;
+    if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
+    {
+        e->reason = HVM_EXIT_FAILED_ENTRY;
+        return;
+    }
+
+    switch ( basic )
+    {
+    case EXIT_REASON_EXTERNAL_INTERRUPT:
+        e->reason = HVM_EXIT_EXTINT;
+        break;
+    case EXIT_REASON_EXCEPTION_NMI:
+        /* Only NMIs exit here: the exception bitmap is empty. */
+        e->reason = ((x->exit_intr_info & INTR_INFO_TYPE_MASK) >>
+                     INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI
+                    ? HVM_EXIT_NMI : HVM_EXIT_UNHANDLED;
+        break;
+    case EXIT_REASON_INTR_WINDOW:
+        e->reason = HVM_EXIT_INTR_WINDOW;
+        break;
+    case EXIT_REASON_CPUID:
+        e->reason = HVM_EXIT_CPUID;
+        e->next_rip = x->rip + x->insn_len;
+        break;
+    case EXIT_REASON_HLT:
+        e->reason = HVM_EXIT_HLT;
+        e->next_rip = x->rip + x->insn_len;
+        break;
+    case EXIT_REASON_IO_INSTRUCTION:
+        e->reason = HVM_EXIT_IO;
+        e->io_size = (q & 7) + 1;
+        e->io_in = q & 8;
+        e->io_string = q & 16;
+        e->port = q >> 16;
+        e->next_rip = x->rip + x->insn_len;
+        break;
+    case EXIT_REASON_MSR_READ:
+    case EXIT_REASON_MSR_WRITE:
+        e->reason = basic == EXIT_REASON_MSR_READ ? HVM_EXIT_MSR_READ
+                                                  : HVM_EXIT_MSR_WRITE;
+        e->next_rip = x->rip + x->insn_len;
+        break;
+    case EXIT_REASON_VMCALL:
+        e->reason = HVM_EXIT_HYPERCALL;
+        e->next_rip = x->rip + x->insn_len;
+        break;
+    case EXIT_REASON_EPT_VIOLATION:
+        e->reason = HVM_EXIT_NPF;
+        e->gpa = x->exit_gpa;
+        e->npf_write = q & 2;
+        e->npf_present = q & 0x38;
+        break;
+    case EXIT_REASON_APIC_ACCESS:
+    {
+        unsigned int type = (q >> 12) & 0xf;
+
+        /*
+         * An xAPIC access the CPU does not virtualize (fault-like: the
+         * instruction has not run): the same MMIO emulation as without
+         * APICv, at the APIC page offset the exit names.
+         */
+        if ( type > 1 )
+        {
+            e->reason = HVM_EXIT_UNHANDLED;
+            break;
+        }
+        e->reason = HVM_EXIT_NPF;
+        e->gpa = (v->hvm->vlapic.apic_base & PAGE_MASK) | (q & 0xfff);
+        e->npf_write = type == 1;
+        e->npf_present = true;
+        break;
+    }
+    case EXIT_REASON_TRIPLE_FAULT:
+        e->reason = HVM_EXIT_SHUTDOWN;
+        break;
+    case EXIT_REASON_INIT:
+        e->reason = HVM_EXIT_INIT;
+        break;
+    case EXIT_REASON_CR_ACCESS:
+        if ( !cr_access(v) )
+            e->reason = HVM_EXIT_UNHANDLED;
+        break;
+    case EXIT_REASON_APIC_WRITE:
+        apic_write_exit(v, q & 0xfff);
+        break;
+    case EXIT_REASON_EOI_INDUCED:
+        eoi_exit(v, q & 0xff);
+        break;
+    case EXIT_REASON_INVD:
+    case EXIT_REASON_WBINVD:
+        /* Caches are the host's business. */
+        skip_insn(x);
+        break;
+    case EXIT_REASON_GETSEC:
+    case EXIT_REASON_VMCLEAR: case EXIT_REASON_VMLAUNCH:
+    case EXIT_REASON_VMPTRLD: case EXIT_REASON_VMPTRST:
+    case EXIT_REASON_VMREAD: case EXIT_REASON_VMRESUME:
+    case EXIT_REASON_VMWRITE: case EXIT_REASON_VMXOFF:
+    case EXIT_REASON_VMXON: case EXIT_REASON_INVEPT:
+    case EXIT_REASON_INVVPID: case EXIT_REASON_MWAIT:
+    case EXIT_REASON_MONITOR:
+        /* Not offered by CPUID: as on a CPU without them. */
+        queue_event(x, X86_EXC_UD, INTR_TYPE_HW_EXCEPTION, false, 0);
+        break;
+    case EXIT_REASON_XSETBV:
+        inject_gp(x);
+        break;
+    default:
+        e->reason = HVM_EXIT_UNHANDLED;
+        break;
+    }
+}
+
+/*
+ * Posted interrupts: a notification still pending in this pCPU's APIC
+ * at the entry is processed by the CPU right after it, although the
+ * entry path has already moved PIR into IRR in software.  On hardware
+ * that finds PIR empty and does nothing; Bochs 3.0 then takes the
+ * highest vector of an empty virtual IRR, which its
+ * highest_priority_int() returns as -1, and delivers vector 0xff.  So
+ * a pending notification is taken here, as late as possible, and what
+ * came with it moved too.  A post whose notification lands after this
+ * leaves its bit in PIR, where the CPU finds it.  False: a softirq came
+ * up meanwhile; no entry now.
+ */
+static bool drain_notifications(struct vcpu *v)
+{
+    unsigned int irr = APIC_REG_IRR + (POSTED_INTR_VECTOR / 32) * 0x10;
+    bool taken = false;
+
+    while ( apic_read(irr) & (1u << (POSTED_INTR_VECTOR % 32)) )
+    {
+        local_irq_enable();
+        __asm__ __volatile__ ( "nop" ::: "memory" );
+        local_irq_disable();
+        pi_sync_pir_to_irr(v);
+        taken = true;
+    }
+    return !taken || !softirq_pending(smp_processor_id());
+}
+
+static void vmx_run(struct vcpu *v, struct hvm_exit *e)
+{
+    struct vmx_vcpu *x = vmx(v);
+    unsigned int cpu = smp_processor_id();
+    unsigned int basic;
+    int active, rc;
+
+    ASSERT(!local_irq_is_enabled());
+    memset(e, 0, sizeof(*e));
+    x->entered = false;
+    e->reason = HVM_EXIT_NONE;
+
+    active = READ_ONCE(x->active_cpu);
+    if ( active >= 0 && active != (int)cpu )
+    {
+        /*
+         * Still active where the vCPU ran before.  Waiting for that pCPU
+         * with interrupts off could deadlock against it doing the same,
+         * so wait with them on, then let the common loop look at
+         * softirqs again before it comes back here.
+         */
+        local_irq_enable();
+        vmclear_on(x, active);
+        local_irq_disable();
+        return;
+    }
+    if ( !vmcs_current_here(x) )
+    {
+        rc = __vmptrld((u64)x->vmcs);
+        if ( rc )
+        {
+            vmx_report_vmfail(v, rc, false);
+            e->reason = HVM_EXIT_FAILED_ENTRY;
+            return;
+        }
+        this_cpu(current_vmx) = x;
+        WRITE_ONCE(x->active_cpu, cpu);
+    }
+    if ( !x->initialised )
+        vmx_vmcs_setup(v);
+    if ( x->host_cpu != (int)cpu )
+    {
+        vmx_vmcs_host_state(cpu);
+        x->host_cpu = cpu;
+    }
+    if ( x->last_cpu != (int)cpu )
+    {
+        flush_tlbs(v);
+        x->last_cpu = cpu;
+    }
+
+    if ( x->apicv )
+        apicv_sync(v);
+    flush_dirty(x);
+    load_syscall_msrs(x);
+    if ( read_cr2() != x->cr2 )
+        write_cr2(x->cr2);
+    if ( (x->pin_ctls & PIN_POSTED_INTR) && !drain_notifications(v) )
+        return;
+    if ( x->apicv )
+        apicv_set_status(v);
+    write_controls(v);
+
+    rc = vmx_enter(&v->hvm->gprs, &x->rax, x->launched);
+    if ( rc )
+    {
+        x->nr_failed_entries++;
+        vmx_report_vmfail(v, rc, !x->launched);
+        e->reason = HVM_EXIT_FAILED_ENTRY;
+        return;
+    }
+    x->entered = true;
+    x->launched = true;
+    x->cr2 = read_cr2();
+    if ( x->long_mode_seen )
+        x->kernel_gs_base = rdmsr(MSR_SHADOW_GS_BASE);
+
+    x->exit_reason = vmr(VM_EXIT_REASON);
+    x->exit_qual = vmr(EXIT_QUALIFICATION);
+    x->idt_info = vmr(IDT_VECTORING_INFO);
+    if ( x->idt_info & INTR_INFO_VALID )
+        x->idt_err = vmr(IDT_VECTORING_ERROR_CODE);
+    x->insn_len = vmr(VM_EXIT_INSTRUCTION_LEN);
+    basic = x->exit_reason & 0xffff;
+    x->exit_counts[basic < VMX_NR_EXIT_REASONS ? basic
+                                               : VMX_NR_EXIT_REASONS]++;
+    if ( basic == EXIT_REASON_EXCEPTION_NMI ||
+         basic == EXIT_REASON_EXTERNAL_INTERRUPT )
+        x->exit_intr_info = vmr(VM_EXIT_INTR_INFO);
+    if ( basic == EXIT_REASON_EPT_VIOLATION )
+        x->exit_gpa = vmr(GUEST_PHYSICAL_ADDRESS);
+
+    /* What the guest may have changed without an exit. */
+    x->valid = (1u << VC_PAT) | (1u << VC_SYSENTER);
+    x->dirty = 0;
+    read_item(x, VC_RIP);
+    read_item(x, VC_RFLAGS);
+    read_item(x, VC_INTR);
+
+    if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
+    {
+        x->nr_failed_entries++;
+        vmx_report_failed_entry(v, x->exit_reason, x->exit_qual);
+    }
+    else if ( basic == EXIT_REASON_EXCEPTION_NMI &&
+              ((x->exit_intr_info & INTR_INFO_TYPE_MASK) >>
+               INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI )
+        host_vector(2);                 /* the host's NMI */
+    else if ( basic == EXIT_REASON_EXTERNAL_INTERRUPT &&
+              (x->exit_intr_info & INTR_INFO_VALID) )
+    {
+        unsigned int vec = x->exit_intr_info & INTR_INFO_VECTOR_MASK;
+
+        /* With posting, the CPU takes these in the guest, no exit. */
+        if ( vec == POSTED_INTR_VECTOR )
+            x->nr_notification_exits++;
+        host_vector(vec);
+    }
+
+    if ( x->apicv && basic == EXIT_REASON_EXTERNAL_INTERRUPT )
+        undo_early_virq(v);
+    decode_exit(v, e);
+}
+
+/* --- debug --- */
+
+static void vmx_dump_vcpu(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    char line[200];
+    int n = 0;
+
+    printk("    VMX: rip %016lx rsp %016lx rflags %08lx cr0 %08lx cr3 %08lx "
+           "cr4 %08lx efer %lx%s\n", (unsigned long)x->rip,
+           (unsigned long)x->rsp, (unsigned long)x->rflags,
+           (unsigned long)x->cr0, (unsigned long)x->cr3,
+           (unsigned long)x->cr4, (unsigned long)x->efer,
+           x->valid == (1u << VC_NR) - 1 ? "" : " (some from an earlier exit)");
+    printk("         exit %#x (%s) qual %#lx gpa %#lx idt-info %#x "
+           "entry-info %#x intr %#x vpid %u cpu %d%s\n", x->exit_reason,
+           vmx_exit_reason_name(x->exit_reason & 0xffff),
+           (unsigned long)x->exit_qual, (unsigned long)x->exit_gpa,
+           x->idt_info, x->entry_intr_info, x->intr_state, x->vpid,
+           x->active_cpu, x->apicv ? (x->pin_ctls & PIN_POSTED_INTR
+                                      ? " apicv+posted" : " apicv") : "");
+    for ( unsigned int r = 0; r <= VMX_NR_EXIT_REASONS; r++ )
+        if ( x->exit_counts[r] && n < (int)sizeof(line) )
+            n += snprintf(line + n, sizeof(line) - n, " %s=%lu",
+                          r < VMX_NR_EXIT_REASONS ? vmx_exit_reason_name(r)
+                                                  : "other",
+                          (unsigned long)x->exit_counts[r]);
+    line[n < (int)sizeof(line) ? n : (int)sizeof(line) - 1] = '\0';
+    printk("    vmx exits:%s\n", n ? line : " none");
+    if ( x->apicv )
+        printk("    apicv: intr-status %#x apic-write exits %lu eoi exits "
+               "%lu, early deliveries undone %lu%s\n", x->intr_status_hw,
+               (unsigned long)x->nr_apic_write_exits,
+               (unsigned long)x->nr_eoi_exits,
+               (unsigned long)x->nr_virq_undone,
+               x->pin_ctls & PIN_POSTED_INTR ? ", posted" : "");
+    if ( x->pin_ctls & PIN_POSTED_INTR )
+        printk("    posted: notification exits %lu\n",
+               (unsigned long)x->nr_notification_exits);
+}
+
+const struct hvm_funcs vmx_funcs = {
+    .name = "VMX",
+    .cpu_up = vmx_cpu_up,
+    .vcpu_init = vmx_vcpu_init,
+    .vcpu_destroy = vmx_vcpu_destroy,
+    .domain_init = vmx_domain_init,
+    .domain_destroy = ept_domain_destroy,
+    .run = vmx_run,
+    .get_reg = vmx_get_reg,
+    .set_reg = vmx_set_reg,
+    .get_seg = vmx_get_seg,
+    .set_seg = vmx_set_seg,
+    .inject_event = vmx_inject_event,
+    .interrupts_enabled = vmx_interrupts_enabled,
+    .enable_intr_window = vmx_enable_intr_window,
+    .disable_intr_window = vmx_disable_intr_window,
+    .event_delivered = vmx_event_delivered,
+    .deliver_pending = vmx_deliver_pending,
+    .map_gfn = ept_map_gfn,
+    .dump_vcpu = vmx_dump_vcpu,
+};
