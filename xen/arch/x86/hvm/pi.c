@@ -31,17 +31,11 @@
 #include <asm/hvm/pi.h>
 #include <asm/hvm/vlapic.h>
 
-#define PI_ON           (1ULL << PI_ON_BIT)
-#define PI_SN           (1ULL << PI_SN_BIT)
-#define PI_NV_SHIFT     16
-#define PI_NV_MASK      (0xffULL << PI_NV_SHIFT)
-#define PI_NDST_SHIFT   32
-#define PI_NDST_MASK    (0xffffffffULL << PI_NDST_SHIFT)
 
 BUILD_BUG_ON(sizeof(struct pi_desc) != 64);
 BUILD_BUG_ON(__builtin_offsetof(struct pi_desc, control) != 32);
 
-static u32 ndst_encode(u32 apic_id)
+u32 pi_ndst_encode(u32 apic_id)
 {
     return x2apic_enabled ? apic_id : (apic_id & 0xff) << 8;
 }
@@ -197,7 +191,7 @@ void pi_set_running(struct vcpu *v, unsigned int cpu)
 {
     pi_update_control(vcpu_pi_desc(v), PI_SN | PI_NV_MASK | PI_NDST_MASK,
                       ((u64)POSTED_INTR_VECTOR << PI_NV_SHIFT) |
-                      ((u64)ndst_encode(cpu_to_apic_id(cpu)) <<
+                      ((u64)pi_ndst_encode(cpu_to_apic_id(cpu)) <<
                        PI_NDST_SHIFT));
 }
 

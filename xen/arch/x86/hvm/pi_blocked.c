@@ -39,13 +39,6 @@
 #include <asm/hvm/pi.h>
 #include <asm/hvm/pi_blocked.h>
 
-/* The control word as pi.c reads and writes it (see pi.h's bitfields). */
-#define PI_ON           (1ULL << PI_ON_BIT)
-#define PI_SN           (1ULL << PI_SN_BIT)
-#define PI_NV_SHIFT     16
-#define PI_NV_MASK      (0xffULL << PI_NV_SHIFT)
-#define PI_NDST_SHIFT   32
-#define PI_NDST_MASK    (0xffffffffULL << PI_NDST_SHIFT)
 
 #define PI_WAKEUP_VECTORS_DEFAULT   16
 #define PI_WAKEUP_POOL_SIZE \
@@ -111,12 +104,10 @@ unsigned int pi_wakeup_vectors(void)
     return opt_wakeup_vectors;
 }
 
-/* NDST in the hardware's format, as pi.c's ndst_encode(). */
+/* NDST of the pCPU, in the hardware's format. */
 static u32 ndst_of_cpu(unsigned int cpu)
 {
-    u32 apic_id = cpu_to_apic_id(cpu);
-
-    return x2apic_enabled ? apic_id : (apic_id & 0xff) << 8;
+    return pi_ndst_encode(cpu_to_apic_id(cpu));
 }
 
 /* List l's lock held; returns the pCPU's new number of blocked vCPUs. */

@@ -38,6 +38,14 @@ struct pi_desc
 #define PI_ON_BIT   0
 #define PI_SN_BIT   1
 
+/* The same fields as masks of the 64-bit control word, for cmpxchg. */
+#define PI_ON           (1ULL << PI_ON_BIT)
+#define PI_SN           (1ULL << PI_SN_BIT)
+#define PI_NV_SHIFT     16
+#define PI_NV_MASK      (0xffULL << PI_NV_SHIFT)
+#define PI_NDST_SHIFT   32
+#define PI_NDST_MASK    (0xffffffffULL << PI_NDST_SHIFT)
+
 /* Allocate (4 KiB-aligned: Bochs 3.0 insists) and free a descriptor. */
 struct pi_desc *pi_desc_alloc(void);
 void pi_desc_free(struct pi_desc *pi);
@@ -66,6 +74,9 @@ bool pi_pending(const struct vcpu *v);
  */
 void pi_set_running(struct vcpu *v, unsigned int cpu);
 void pi_set_not_running(struct vcpu *v);
+
+/* An APIC ID in NDST's format: x2APIC hosts use all 32 bits, xAPIC 15:8. */
+u32 pi_ndst_encode(u32 apic_id);
 
 /* Hooks the HVM layer implements. */
 struct pi_desc *vcpu_pi_desc(struct vcpu *v);
