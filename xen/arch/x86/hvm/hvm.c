@@ -39,7 +39,7 @@
 const struct hvm_funcs *hvm_funcs;
 extern const struct hvm_funcs svm_funcs;
 bool svm_probe(void);
-extern const struct hvm_funcs vmx_funcs;
+extern struct hvm_funcs vmx_funcs;
 bool vmx_probe(void);
 
 #define X86_EXC_UD  6

@@ -27,9 +27,13 @@
 static bool opt_pv_eoi = true;
 boolean_param("pv_eoi", opt_pv_eoi);
 
+/*
+ * Not offered where the hardware completes EOIs itself (VMX with
+ * virtual-interrupt delivery): there an EOI costs no exit to save.
+ */
 bool pv_eoi_offered(void)
 {
-    return opt_pv_eoi;
+    return opt_pv_eoi && !hvm_funcs->deliver_pending;
 }
 
 int pv_eoi_msr_write(struct vcpu *v, u64 val)

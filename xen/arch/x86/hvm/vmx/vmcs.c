@@ -304,6 +304,7 @@ bool vmx_probe(void)
 
     if ( !setup_bitmaps() )
         return false;
+    vmx_funcs_setup();
 
     printk("HVM: VMX revision %#x with EPT (%s), %sVPID, unrestricted "
            "guest, %s controls\n", c->revision,

@@ -773,6 +773,9 @@ static void apicv_set_status(struct vcpu *v)
     irr = vlapic_hw_sw_enabled(vl) ? highest_bit256(vl->regs, APIC_REG_IRR)
                                    : -1;
     isr = highest_bit256(vl->regs, APIC_REG_ISR);
+    for ( unsigned int i = 0; i < 8; i++ )
+        x->isr_at_entry[i] = *(const u32 *)(vl->regs + APIC_REG_ISR +
+                                            i * 0x10);
     /*
      * Written every time: the CPU moves RVI and SVI itself as it
      * delivers and EOIs, so what was written last says nothing.
@@ -851,14 +854,15 @@ static void eoi_exit(struct vcpu *v, u8 vector)
  * The exit for that host interrupt follows at once, before the guest's
  * handler runs an instruction, so the wrong delivery can be recognised
  * there - the guest is at the entry of the handler of the vector just
- * put in service (SVI), on a frame whose saved flags have IF clear,
- * which no legal delivery produces - and taken back: the frame is
- * popped, the vector goes from ISR back to IRR.  Only deliveries at the
- * same privilege level in 32-bit protected or 64-bit mode are undone
- * (everything the test guests and kernels do); others are counted.
- * Once the bug has been seen, entries with interrupts blocked and a
- * deliverable vector also request an interrupt window, with which
- * Bochs does not signal the virtual interrupt at all (fewer undos).
+ * put in service (SVI, not in service at the entry), on a frame whose
+ * saved flags have IF clear, which no legal delivery produces - and
+ * taken back: the frame is popped, the vector goes from ISR back to
+ * IRR.  Only deliveries at the same privilege level in 32-bit protected
+ * or 64-bit mode are recognised (all the test kernels and a kernel's
+ * own interrupts-off sections).  Once the bug has been seen, entries
+ * with interrupts blocked and a deliverable vector also request an
+ * interrupt window, with which Bochs does not signal the virtual
+ * interrupt at all (fewer undos).
  */
 static void undo_early_virq(struct vcpu *v)
 {
@@ -874,8 +878,10 @@ static void undo_early_virq(struct vcpu *v)
     u32 f32[3], tpr, ppr;
     int isr;
 
+    /* In service now, and not yet at the entry: taken in this stint. */
     if ( vec < 16 || !(page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &
-                       (1u << (vec % 32))) )
+                       (1u << (vec % 32))) ||
+         (x->isr_at_entry[vec / 32] & (1u << (vec % 32))) )
         return;
     need(x, VC_CR0);
     need(x, VC_CR3);
@@ -1491,7 +1497,8 @@ static void vmx_dump_vcpu(struct vcpu *v)
            (unsigned long)x->rsp, (unsigned long)x->rflags,
            (unsigned long)x->cr0, (unsigned long)x->cr3,
            (unsigned long)x->cr4, (unsigned long)x->efer,
-           x->valid == (1u << VC_NR) - 1 ? "" : " (some from an earlier exit)");
+           x->valid == (1u << VC_NR) - 1 ? ""
+                                         : " (some from an earlier exit)");
     printk("         exit %#x (%s) qual %#lx gpa %#lx idt-info %#x "
            "entry-info %#x intr %#x vpid %u cpu %d%s\n", x->exit_reason,
            vmx_exit_reason_name(x->exit_reason & 0xffff),
@@ -1519,7 +1526,13 @@ static void vmx_dump_vcpu(struct vcpu *v)
                (unsigned long)x->nr_notification_exits);
 }
 
-const struct hvm_funcs vmx_funcs = {
+/*
+ * Not const: the APICv op is filled in by vmx_probe() only when the CPU
+ * has APICv and it is on (as Xen's start_vmx() does), so that its
+ * presence tells the common code whether interrupts are delivered in
+ * hardware.
+ */
+struct hvm_funcs vmx_funcs = {
     .name = "VMX",
     .cpu_up = vmx_cpu_up,
     .vcpu_init = vmx_vcpu_init,
@@ -1536,7 +1549,12 @@ const struct hvm_funcs vmx_funcs = {
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,
-    .deliver_pending = vmx_deliver_pending,
     .map_gfn = ept_map_gfn,
     .dump_vcpu = vmx_dump_vcpu,
 };
+
+void vmx_funcs_setup(void)
+{
+    if ( vmx_caps.apicv )
+        vmx_funcs.deliver_pending = vmx_deliver_pending;
+}

@@ -110,6 +110,7 @@ struct vmx_vcpu
     u16 intr_status_hw;             /* RVI/SVI as last written */
     u64 eoi_exit_hw[4];
     u32 apic_snapshot[VMX_APIC_SNAPSHOT_REGS];
+    u32 isr_at_entry[8];            /* ISR as the last entry left it */
     u64 nr_apic_write_exits, nr_eoi_exits;
     u64 nr_virq_undone;             /* see undo_early_virq() */
     u64 nr_notification_exits;      /* EXTINT exits for the PI vector */
@@ -137,6 +138,10 @@ u32 vmx_ar_from_attr(u16 attr, u16 sel, enum x86_segment s);
 u16 vmx_attr_from_ar(u32 ar);
 extern u8 *vmx_msr_bitmap_all, *vmx_msr_bitmap_x2apic;
 extern u8 *vmx_io_bitmaps;
+
+/* vmx.c */
+extern struct hvm_funcs vmx_funcs;
+void vmx_funcs_setup(void);
 
 /* ept.c */
 int ept_domain_init(struct domain *d);
