@@ -83,3 +83,8 @@ def test_dumps_show_a_running_domain(dist, test_dir, repo_root):
         at = q.send(b"v")
         q.wait_for(r"^'v' pressed -> dumping virtual local APICs", start=at)
         q.wait_for(r"^    exits: .*hlt=\d+", start=at)
+        # The scheduler counters come with every vCPU's exits by reason.
+        at = q.send(b"s")
+        q.wait_for(r"^'s' pressed -> dumping scheduler counters", start=at)
+        q.wait_for(r"^d0v1:$", start=at)
+        q.wait_for(r"^    exits: .*hlt=\d+", start=at)

@@ -4,6 +4,7 @@
  * ring, where dom0 reads it back.
  */
 #include <xen/lib.h>
+#include <xen/domain.h>
 #include <xen/keyhandler.h>
 #include <xen/sched.h>
 #include <xen/time.h>
@@ -74,8 +75,21 @@ static void dump_runqueues(unsigned char key)
 
 static void dump_counters(unsigned char key)
 {
+    struct domain *d;
+
     printk("'%c' pressed -> dumping scheduler counters\n", key);
     sched_dump_counters();
+
+    /* And each guest vCPU's exits by reason. */
+    domlist_read_lock();
+    for ( d = domain_first(); d; d = domain_next(d) )
+        for ( unsigned int i = 0; i < d->max_vcpus; i++ )
+            if ( d->vcpu && d->vcpu[i] )
+            {
+                printk("d%uv%u:\n", d->domain_id, i);
+                arch_dump_vcpu_counters(d->vcpu[i]);
+            }
+    domlist_read_unlock();
 }
 
 void dump_keys_init(void)

@@ -71,6 +71,12 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
     }
 }
 
+void arch_dump_vcpu_counters(struct vcpu *v)
+{
+    if ( v->hvm )
+        hvm_dump_exit_counters(v);
+}
+
 void idle_loop(void)
 {
     unsigned int cpu = smp_processor_id();

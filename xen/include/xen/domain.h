@@ -17,4 +17,8 @@ int arch_domain_create(struct domain *d, unsigned int flags);
 /* Undo it, once no vCPU is on the scheduler and before memory is freed. */
 void arch_domain_destroy(struct domain *d);
 
+struct vcpu;
+/* Print the architecture's per-vCPU counters (exits by reason). */
+void arch_dump_vcpu_counters(struct vcpu *v);
+
 #endif /* XEN_DOMAIN_H */
