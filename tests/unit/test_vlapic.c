@@ -883,14 +883,22 @@ TEST(ipi_lowest_priority)
     CHECK_EQ(counts[3], 5);
     CHECK_EQ(alternations, 9);
 
-    /* PPR counts, not just TPR: v2 busy at class 5 loses to v3. */
+    /*
+     * Arbitration is on TPR, as chipsets do: v2 with an interrupt in
+     * service (PPR class 5, TPR class as before) still takes its turn.
+     */
     send_xapic(2, 2, 0x55);
     CHECK_EQ(take(2), 0x55);
     CHECK_EQ(rd(2, APIC_REG_PPR), 0x50);
-    for ( unsigned int k = 0; k < 4; k++ )
     {
-        send_xapic(0, 0x1e, ICR_LOGICAL | ICR_LOWEST | 0x51);
-        CHECK_EQ(got(8, 0x51), 1u << 3);
+        u32 seen = 0;
+
+        for ( unsigned int k = 0; k < 4; k++ )
+        {
+            send_xapic(0, 0x1e, ICR_LOGICAL | ICR_LOWEST | 0x51);
+            seen |= got(8, 0x51);
+        }
+        CHECK_EQ(seen, (1u << 2) | (1u << 3));
     }
     /* Physical broadcast: everyone competes; v5 has the lowest class. */
     send_xapic(0, 0xff, ICR_LOWEST | 0x52);

@@ -812,8 +812,10 @@ static void deliver(struct vlapic *src, struct vlapic *t, unsigned int dm,
 
 /*
  * Lowest priority among the candidates seen in vCPU id order: the lowest
- * PPR class wins; among equals, the first id after the previous winner,
- * else the first one (round-robin).
+ * TPR class wins, as chipsets arbitrate (and Bochs does); an interrupt
+ * that happens to be in service on a target right now does not count.
+ * Among equals, the first id after the previous winner, else the first
+ * one (round-robin).
  */
 struct lowest_prio
 {
@@ -825,7 +827,7 @@ struct lowest_prio
 
 static void lowest_prio_consider(struct lowest_prio *lp, struct vlapic *t)
 {
-    u32 cls = reg_get(t, APIC_REG_PPR) >> 4;
+    u32 cls = (reg_get(t, APIC_REG_TPR) & 0xff) >> 4;
     unsigned int id = vcpu_id_of(t);
 
     if ( !lp->first || cls < lp->best_class )
