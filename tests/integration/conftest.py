@@ -126,3 +126,12 @@ def pytest_runtest_makereport(item, call):
         text = r.tail(SERIAL_TAIL_LINES) or "(serial log is empty)"
         report.sections.append(
             (f"{r.describe()} -- last {SERIAL_TAIL_LINES} lines", text))
+
+
+@pytest.fixture(scope="session")
+def guests(repo_root):
+    """Build the guest test kernels once; their directory."""
+    import subprocess
+    subprocess.run(["make", "-s", "-C", str(repo_root / "tests" / "guests")],
+                   check=True)
+    return repo_root / "build" / "guests"

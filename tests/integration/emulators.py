@@ -319,3 +319,21 @@ class QemuSession:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
         return offset
+
+
+def guest_modules(guests, test_dir, kernel, args, env, tag=""):
+    """Boot modules for one guest test kernel: the kernel with 'args'
+    (vcpus=..., mem=...) and, when 'env' is given ("k=v k=v"), an
+    environment file passed to it."""
+    mods = [(guests / f"{kernel}.elf", args)]
+    if env:
+        path = test_dir / f"{kernel}{tag}.env"
+        path.write_text(env.replace(" ", "\n") + "\n")
+        mods.append((path, "env"))
+    return mods
+
+
+def verdicts(r):
+    """Every guest verdict line: (domain id, test, PASS|FAIL|SKIP, rest)."""
+    return re.findall(r"\(d(\d+)\) VERDICT (\S+) (PASS|FAIL|SKIP)(.*)",
+                      r.serial)

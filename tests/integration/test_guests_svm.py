@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from emulators import qemu_exit_code
+from emulators import guest_modules, qemu_exit_code, verdicts
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 240
@@ -36,27 +36,8 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="session")
-def guests(repo_root):
-    """Build the guest kernels once; their directory."""
-    import subprocess
-    subprocess.run(["make", "-s", "-C", str(repo_root / "tests" / "guests")],
-                   check=True)
-    return repo_root / "build" / "guests"
-
-
 def modules_for(guests, test_dir, kernel, vcpus, env, tag=""):
-    mods = [(guests / f"{kernel}.elf", f"vcpus={vcpus}")]
-    if env:
-        path = test_dir / f"{kernel}{tag}.env"
-        path.write_text(env.replace(" ", "\n") + "\n")
-        mods.append((path, "env"))
-    return mods
-
-
-def verdicts(r):
-    return re.findall(r"\(d(\d+)\) VERDICT (\S+) (PASS|FAIL|SKIP)(.*)",
-                      r.serial)
+    return guest_modules(guests, test_dir, kernel, f"vcpus={vcpus}", env, tag)
 
 
 @pytest.mark.qemu

@@ -28,6 +28,8 @@ import re
 
 import pytest
 
+from emulators import guest_modules, verdicts
+
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 300
 LONG = os.environ.get("XENLITE_LONG") == "1"
@@ -69,27 +71,9 @@ EXIT_CONFIGS = CONFIGS + [
 ]
 
 
-@pytest.fixture(scope="session")
-def guests(repo_root):
-    """Build the guest kernels once; their directory."""
-    import subprocess
-    subprocess.run(["make", "-s", "-C", str(repo_root / "tests" / "guests")],
-                   check=True)
-    return repo_root / "build" / "guests"
-
-
 def modules_for(guests, test_dir, kernel, vcpus, env, tag=""):
-    mods = [(guests / f"{kernel}.elf", f"vcpus={vcpus} {MEM}")]
-    if env:
-        path = test_dir / f"{kernel}{tag}.env"
-        path.write_text(env.replace(" ", "\n") + "\n")
-        mods.append((path, "env"))
-    return mods
-
-
-def verdicts(r):
-    return re.findall(r"\(d(\d+)\) VERDICT (\S+) (PASS|FAIL|SKIP)(.*)",
-                      r.serial)
+    return guest_modules(guests, test_dir, kernel, f"vcpus={vcpus} {MEM}",
+                         env, tag)
 
 
 def check_backend(r, apicv, posted):

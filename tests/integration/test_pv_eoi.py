@@ -29,17 +29,9 @@ def test_eois_go_through_the_flag(dist, test_dir, repo_root):
 
 
 @pytest.mark.qemu
-def test_pv_eoi_0_hides_the_interface(run_qemu, dist, guests_dir):
+def test_pv_eoi_0_hides_the_interface(run_qemu, dist, guests):
     r = run_qemu(dist.elf32, "console=com1 loglvl=all shutdown=exit pv_eoi=0",
-                 smp=2, modules=[guests_dir / "pv_eoi.elf"], timeout=120)
+                 smp=2, modules=[guests / "pv_eoi.elf"], timeout=120)
     assert r.find(r"^\(d0\) VERDICT pv_eoi SKIP no KVM paravirtual CPUID"), \
         r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
-
-
-@pytest.fixture
-def guests_dir(repo_root):
-    import subprocess
-    subprocess.run(["make", "-s", "-C", str(repo_root / "tests" / "guests")],
-                   check=True)
-    return repo_root / "build" / "guests"
