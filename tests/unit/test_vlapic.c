@@ -1601,6 +1601,57 @@ TEST(timer_tsc_deadline)
     env_teardown();
 }
 
+/*
+ * A write that re-arms or disarms the timer after the guest's clock has
+ * passed the expiry, but before the timer softirq ran, must not swallow
+ * that expiry: on hardware it is already in IRR.
+ */
+TEST(timer_write_after_unseen_expiry_delivers_it)
+{
+    u64 tsc;
+    s_time_t t0;
+
+    env_setup(1);
+    /* TSC-deadline: deadline passed, then 0 written. */
+    timer_setup(0, 0x40032, 0xb);
+    tsc = hvm_guest_tsc(VC(0));
+    CHECK_EQ(mwr(0, MSR_IA32_TSC_DEADLINE, tsc + 200), VLAPIC_OK);
+    env_now += 100;                          /* 200 ticks at 2 per ns */
+    CHECK_EQ(mwr(0, MSR_IA32_TSC_DEADLINE, 0), VLAPIC_OK);
+    CHECK(vec_in(0, APIC_REG_IRR, 0x32));
+    CHECK(!timer_is_active(&VL(0)->timer));
+    CHECK_EQ(VL(0)->nr_timer_fires, 1);
+    CHECK_EQ(take(0), 0x32);
+    eoi(0);
+    /* One tick short of it: the write of 0 still cancels. */
+    tsc = hvm_guest_tsc(VC(0));
+    CHECK_EQ(mwr(0, MSR_IA32_TSC_DEADLINE, tsc + 202), VLAPIC_OK);
+    env_now += 100;
+    CHECK_EQ(mwr(0, MSR_IA32_TSC_DEADLINE, 0), VLAPIC_OK);
+    CHECK_EQ(env_advance(&VL(0)->timer, env_now + 5000, 0), 0);
+    CHECK_EQ(take(0), -1);
+    CHECK_EQ(VL(0)->nr_timer_fires, 1);
+
+    /* One-shot: count ran out, then TMICT rewritten. */
+    timer_setup(0, 0x30, 0xb);
+    t0 = env_now;
+    wr(0, APIC_REG_TMICT, 1000);
+    env_now = t0 + 1000;
+    wr(0, APIC_REG_TMICT, 1000);
+    CHECK(vec_in(0, APIC_REG_IRR, 0x30));
+    CHECK_EQ(VL(0)->nr_timer_fires, 2);
+    CHECK_EQ(VL(0)->timer.expires, env_now + 1000);
+    CHECK_EQ(take(0), 0x30);
+    eoi(0);
+    /* ... and a mode change after it ran out. */
+    env_now += 1000;
+    wr(0, APIC_REG_LVTT, 0x20030);
+    CHECK(vec_in(0, APIC_REG_IRR, 0x30));
+    CHECK(!timer_is_active(&VL(0)->timer));
+    CHECK_EQ(VL(0)->nr_timer_fires, 3);
+    env_teardown();
+}
+
 TEST(timer_mode_switch_disarms)
 {
     env_setup(1);

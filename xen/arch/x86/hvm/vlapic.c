@@ -494,6 +494,36 @@ static void timer_fire(struct vlapic *vl, bool local)
         vlapic_set_irq(vl, lvtt & LVT_VECTOR, false);
 }
 
+/*
+ * Before a write that re-arms or disarms the timer: an expiry that the
+ * guest's clock has already passed but the timer softirq has not yet
+ * delivered (it runs after this exit) is delivered now.  On hardware that
+ * interrupt would already sit in IRR when the write executes, so the write
+ * must not cancel it.  Runs in the owner's exit, hence a local accept.
+ */
+static void timer_catch_up(struct vlapic *vl)
+{
+    s_time_t at;
+
+    if ( lvtt_mode(vl) == LVTT_TSC_DEADLINE )
+    {
+        /* Exact, in guest TSC ticks: the guest can compare them itself. */
+        if ( !vl->tsc_deadline ||
+             hvm_guest_tsc(vl->vcpu) < vl->tsc_deadline )
+            return;
+        vl->tsc_deadline = 0;
+    }
+    else if ( !timer_armed_at(vl, &at) || NOW() < at )
+        return;
+    else if ( lvtt_mode(vl) == LVTT_ONESHOT )
+        vl->timer_period = 0;
+    else
+        /* Periodic: this expiry is taken; the next counts from it. */
+        vl->timer_start = at;
+    stop_timer(&vl->timer);
+    timer_fire(vl, true);
+}
+
 /* (Re)load the count from TMICT, now.  One-shot and periodic only. */
 static void timer_load(struct vlapic *vl)
 {
@@ -617,6 +647,7 @@ static int tsc_deadline_write(struct vlapic *vl, u64 val)
     if ( lvtt_mode(vl) != LVTT_TSC_DEADLINE )
         return VLAPIC_OK;
 
+    timer_catch_up(vl);
     stop_timer(&vl->timer);
     vl->tsc_deadline = val;
     if ( !val )
@@ -1083,6 +1114,7 @@ static int lvt_write(struct vlapic *vl, unsigned int reg, u32 val, bool x2)
          */
         if ( (new ^ old) & LVTT_MODE_MASK )
         {
+            timer_catch_up(vl);
             timer_disarm(vl);
             reg_set(vl, APIC_REG_TMICT, 0);
         }
@@ -1193,6 +1225,7 @@ int vlapic_reg_write(struct vlapic *vlapic, unsigned int reg, u32 val)
         /* Ignored in TSC-deadline mode (SDM 11.5.4.1). */
         if ( lvtt_mode(vl) == LVTT_TSC_DEADLINE )
             return VLAPIC_OK;
+        timer_catch_up(vl);
         reg_set(vl, APIC_REG_TMICT, val);
         timer_load(vl);
         return VLAPIC_OK;
