@@ -999,7 +999,8 @@ TEST(sysctl_physinfo)
     CHECK_EQ(pi->nr_cpus, ENV_NR_ONLINE);
     CHECK_EQ(pi->max_cpu_id, ENV_NR_CPU_IDS - 1);
     CHECK_EQ(pi->cpu_khz, ENV_CPU_KHZ);
-    CHECK_EQ(pi->capabilities, 0);
+    CHECK_EQ(pi->capabilities,
+             XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_svm);
     CHECK_EQ(pi->total_pages, ENV_HEAP_PAGES);
     CHECK_EQ(pi->free_pages, free_heap_pages_count());
     CHECK(pi->free_pages < ENV_HEAP_PAGES);
@@ -1008,6 +1009,131 @@ TEST(sysctl_physinfo)
     op = valid;
     guest_write(&f.g0, f.arg_ro, &op, sizeof(op));
     CHECK_EQ(hcall(&f.c0, __HYPERVISOR_sysctl, f.arg_ro, 0, 0), -EFAULT);
+    fx_finish();
+}
+
+static struct xen_sysctl mk_irq_stats(u32 kind, u32 cpu, domid_t domid,
+                                      u32 vcpu, u32 size, u64 buffer)
+{
+    struct xen_sysctl op = mk_sysctl(XEN_SYSCTL_irq_stats);
+
+    op.u.irq_stats.version = XEN_IRQ_STATS_VERSION;
+    op.u.irq_stats.kind = kind;
+    op.u.irq_stats.cpu = cpu;
+    op.u.irq_stats.domid = domid;
+    op.u.irq_stats.vcpu = vcpu;
+    op.u.irq_stats.size = size;
+    op.u.irq_stats.buffer = buffer;
+    return op;
+}
+
+TEST(sysctl_irq_stats)
+{
+    struct xen_sysctl op, valid, vvalid;
+    struct xen_irq_stats_pcpu pc;
+    struct xen_irq_stats_vcpu vc;
+    const u32 psz = sizeof(pc), vsz = sizeof(vc);
+    /* The structure crosses a page boundary. */
+    u64 buf;
+
+    fx_setup();
+    buf = f.buf0 + PAGE_SIZE - 100;
+    victim(5, 2);
+    valid = mk_irq_stats(XEN_IRQ_STATS_pcpu, 2, 0, 0, psz + 8, buf);
+    vvalid = mk_irq_stats(XEN_IRQ_STATS_vcpu, 0, 5, 1, vsz, buf);
+
+    /* A pCPU: its K vectors and their counters. */
+    op = valid;
+    CHECK_EQ(sysctl(&op), 0);
+    CHECK_EQ(op.u.irq_stats.size, psz);
+    guest_read(&f.g0, buf, &pc, psz);
+    CHECK_EQ(pc.cpu, 2);
+    CHECK_EQ(pc.apic_id, 4);
+    CHECK_EQ(pc.nr_vectors, 3);
+    CHECK_EQ(pc.peak_blocked, 6);
+    CHECK_EQ(pc.vec[2].vector, 0xa2);
+    CHECK_EQ(pc.vec[2].handler_runs, 202);
+    CHECK_EQ(pc.vec[3].vector, 0);
+
+    /* A vCPU of another domain, and of the caller's own (DOMID_SELF). */
+    op = vvalid;
+    CHECK_EQ(sysctl(&op), 0);
+    CHECK_EQ(op.u.irq_stats.size, vsz);
+    guest_read(&f.g0, buf, &vc, vsz);
+    CHECK_EQ(vc.domid, 5);
+    CHECK_EQ(vc.vcpu, 1);
+    CHECK_EQ(vc.posts, 5001);
+    CHECK_EQ(vc.nr_exit_reasons, XEN_EXIT_NR);
+    CHECK_EQ(vc.exits[XEN_EXIT_hlt], XEN_EXIT_hlt);
+    op = vvalid;
+    op.u.irq_stats.domid = DOMID_SELF;
+    op.u.irq_stats.vcpu = 1;
+    CHECK_EQ(sysctl(&op), 0);
+    guest_read(&f.g0, buf, &vc, vsz);
+    CHECK_EQ(vc.domid, 0);
+    CHECK_EQ(vc.posts, 1);
+
+    /* Refused: no call reaches the architecture, nothing is written. */
+    env_irq_stats_calls = 0;
+    op = valid;
+    op.u.irq_stats.version = XEN_IRQ_STATS_VERSION + 1;
+    SYSCTL_REFUSED(&op, -EACCES);
+    op.u.irq_stats.version = 0;
+    SYSCTL_REFUSED(&op, -EACCES);
+    op = valid;
+    op.u.irq_stats.kind = 2;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op.u.irq_stats.kind = ~0u;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = valid;
+    op.u.irq_stats.size = psz - 1;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op.u.irq_stats.size = 0;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = vvalid;
+    op.u.irq_stats.size = vsz - 1;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = valid;
+    op.u.irq_stats.domid = 5;               /* not a vCPU query */
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = valid;
+    op.u.irq_stats.vcpu = 1;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = vvalid;
+    op.u.irq_stats.cpu = 1;                 /* not a pCPU query */
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = valid;
+    op.u.irq_stats.pad0 = 1;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    CHECK_EQ(env_irq_stats_calls, 0);
+
+    /* Refused by what they name: a pCPU, a domain, a vCPU. */
+    op = valid;
+    op.u.irq_stats.cpu = ENV_NR_ONLINE;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op.u.irq_stats.cpu = ~0u;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op = vvalid;
+    op.u.irq_stats.domid = 6;
+    SYSCTL_REFUSED(&op, -ESRCH);
+    op.u.irq_stats.domid = DOMID_IDLE;
+    SYSCTL_REFUSED(&op, -ESRCH);
+    op = vvalid;
+    op.u.irq_stats.vcpu = 2;
+    SYSCTL_REFUSED(&op, -EINVAL);
+    op.u.irq_stats.vcpu = ~0u;
+    SYSCTL_REFUSED(&op, -EINVAL);
+
+    /* A buffer that is not (all) there: -EFAULT, the rest untouched. */
+    op = vvalid;
+    op.u.irq_stats.buffer = UNMAPPED_VA;
+    SYSCTL_REFUSED(&op, -EFAULT);
+    op.u.irq_stats.buffer = NONCANON_VA;
+    SYSCTL_REFUSED(&op, -EFAULT);
+    op.u.irq_stats.buffer = f.arg_half + 40 - 64;
+    SYSCTL_REFUSED(&op, -EFAULT);
+
+    check_sysctl_refusals(&valid, sizeof(valid.u.irq_stats));
     fx_finish();
 }
 
@@ -1264,7 +1390,7 @@ TEST(sysctl_scheduler_op)
 
 TEST(sysctl_unknown_commands)
 {
-    static const u32 cmds[] = { 0, 6, 0x1000, ~0u };
+    static const u32 cmds[] = { 0, 7, 0x1000, ~0u };
 
     fx_setup();
     for ( unsigned int i = 0; i < ARRAY_SIZE(cmds); i++ )

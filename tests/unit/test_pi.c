@@ -16,6 +16,7 @@
 #include <xen/mm.h>
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
+#include <asm/processor.h>
 
 #include "harness.h"
 #include "stubs.h"
@@ -186,6 +187,57 @@ TEST(post_sn_suppresses_notification)
     CHECK(pi_sync_pir_to_irr(VC(1)));
     CHECK(irr_has(1, 0x60) && irr_has(1, 0x61));
     CHECK_EQ(rec.nr_notify, 0);
+    env_teardown();
+}
+
+/* Every post is counted once, by what it did with ON, SN and NV. */
+TEST(post_counters)
+{
+    struct pi_stats *st;
+    u64 t0;
+
+    env_setup(3);
+    st = pi_desc_stats(PI(1));
+    CHECK_EQ(st->posts, 0);
+    CHECK_EQ(st->pending_since, 0);
+    t0 = rdtsc();
+    pi_post(VC(1), 0x40);                   /* owns ON, notifies */
+    pi_post(VC(1), 0x41);                   /* coalesced */
+    pi_post(VC(1), 0x40);                   /* coalesced */
+    CHECK_EQ(st->posts, 3);
+    CHECK_EQ(st->coalesced, 2);
+    CHECK_EQ(st->notifications, 1);
+    CHECK_EQ(st->wakeup_notifications, 0);
+    CHECK_EQ(st->suppressed, 0);
+    /* The first post started the clock; later ones leave it alone. */
+    CHECK(st->pending_since >= t0 && st->pending_since <= rdtsc());
+    __atomic_store_n(&st->pending_since, 1, __ATOMIC_RELAXED);
+    pi_sync_pir_to_irr(VC(1));
+    pi_post(VC(1), 0x42);
+    CHECK_EQ(st->pending_since, 1);
+    CHECK_EQ(st->notifications, 2);
+
+    /* SN: owned, suppressed. */
+    pi_sync_pir_to_irr(VC(1));
+    pi_set_not_running(VC(1));
+    pi_post(VC(1), 0x43);
+    CHECK_EQ(st->suppressed, 1);
+    CHECK_EQ(st->notifications, 2);
+
+    /* A wakeup vector in NV: counted as a wakeup notification. */
+    pi_sync_pir_to_irr(VC(1));
+    __atomic_store_n(&PI(1)->control,
+                     ((u64)PI_WAKEUP_VECTOR_FIRST << PI_NV_SHIFT) |
+                     ((u64)pi_ndst_encode(ENV_APIC_ID(1)) << PI_NDST_SHIFT),
+                     __ATOMIC_SEQ_CST);
+    pi_post(VC(1), 0x44);
+    CHECK_EQ(st->wakeup_notifications, 1);
+    CHECK_EQ(rec.notify_vector, PI_WAKEUP_VECTOR_FIRST);
+    CHECK_EQ(st->posts, 6);
+    CHECK_EQ(st->posts, st->coalesced + st->notifications +
+                        st->wakeup_notifications + st->suppressed);
+    /* Another vCPU's counters are its own. */
+    CHECK_EQ(pi_desc_stats(PI(2))->posts, 0);
     env_teardown();
 }
 

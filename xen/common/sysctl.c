@@ -1,7 +1,7 @@
 /*
  * sysctl: the control domain's system-wide operations: reading the
- * console ring, physical information, the list of domains, debug keys
- * and the scheduler's global parameters.
+ * console ring, physical information, the list of domains, debug keys,
+ * the scheduler's global parameters and the interrupt statistics.
  *
  * As for domctl, the argument is copied in whole, checked (interface
  * version, padding and unused bytes zero, every field) and copied back
@@ -15,9 +15,11 @@
  */
 #include <xen/lib.h>
 #include <xen/console.h>
+#include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/hypercall.h>
+#include <xen/irq_stats.h>
 #include <xen/keyhandler.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
@@ -55,6 +57,10 @@ static int check_unused(const struct xen_sysctl *op)
         break;
     case XEN_SYSCTL_scheduler_op:
         used = sizeof(op->u.scheduler_op);
+        break;
+    case XEN_SYSCTL_irq_stats:
+        used = sizeof(op->u.irq_stats);
+        pads_zero = !op->u.irq_stats.pad0;
         break;
     default:
         return -ENOSYS;
@@ -111,7 +117,7 @@ static void physinfo(struct xen_sysctl_physinfo *pi)
     pi->nr_cpus = cpumask_weight(&cpu_online_map);
     pi->max_cpu_id = nr_cpu_ids ? nr_cpu_ids - 1 : 0;
     pi->cpu_khz = cpu_khz;
-    pi->capabilities = 0;           /* no HVM backend yet */
+    pi->capabilities = arch_physinfo_caps();
     pi->total_pages = total_heap_pages();
     pi->free_pages = free_heap_pages_count();
 }
@@ -180,6 +186,77 @@ static long debug_keys(struct hypercall_ctx *ctx,
     return 0;
 }
 
+/*
+ * The counters of one pCPU or one vCPU into the caller's buffer.  The
+ * structures are large, so they are built in xmalloc'd memory; a bad
+ * buffer gets -EFAULT and 'size' is only updated on success.
+ */
+static long irq_stats(struct hypercall_ctx *ctx,
+                      struct xen_sysctl_irq_stats *is)
+{
+    union
+    {
+        struct xen_irq_stats_pcpu pcpu;
+        struct xen_irq_stats_vcpu vcpu;
+    } *buf;
+    struct domain *d = NULL;
+    size_t len;
+    long rc;
+
+    if ( is->version != XEN_IRQ_STATS_VERSION )
+        return -EACCES;
+    switch ( is->kind )
+    {
+    case XEN_IRQ_STATS_pcpu:
+        if ( is->domid || is->vcpu )
+            return -EINVAL;
+        len = sizeof(buf->pcpu);
+        break;
+    case XEN_IRQ_STATS_vcpu:
+        if ( is->cpu )
+            return -EINVAL;
+        len = sizeof(buf->vcpu);
+        break;
+    default:
+        return -EINVAL;
+    }
+    if ( is->size < len )
+        return -EINVAL;
+
+    buf = xzalloc(typeof(*buf));
+    if ( !buf )
+        return -ENOMEM;
+    if ( is->kind == XEN_IRQ_STATS_pcpu )
+        rc = arch_irq_stats_pcpu(is->cpu, &buf->pcpu);
+    else
+    {
+        if ( is->domid == DOMID_SELF )
+        {
+            d = ctx->v->domain;
+            if ( !get_domain(d) )
+                d = NULL;
+        }
+        else
+            d = get_domain_by_id(is->domid);
+        if ( !d )
+            rc = -ESRCH;
+        else if ( is->vcpu >= d->max_vcpus || !d->vcpu ||
+                  !d->vcpu[is->vcpu] )
+            rc = -EINVAL;
+        else
+            rc = arch_irq_stats_vcpu(d->vcpu[is->vcpu], &buf->vcpu);
+    }
+    if ( !rc && copy_to_guest_virt(ctx->v->domain, &ctx->paging,
+                                   is->buffer, buf, len) )
+        rc = -EFAULT;
+    if ( !rc )
+        is->size = (u32)len;
+    if ( d )
+        put_domain(d);
+    xfree(buf);
+    return rc;
+}
+
 long do_sysctl(struct hypercall_ctx *ctx, u64 uarg)
 {
     struct domain *caller = ctx->v->domain;
@@ -226,6 +303,11 @@ long do_sysctl(struct hypercall_ctx *ctx, u64 uarg)
         rc = sched_adjust_global(&op.u.scheduler_op);
         copyback = !rc &&
                    op.u.scheduler_op.cmd == XEN_SYSCTL_SCHEDOP_getinfo;
+        break;
+
+    case XEN_SYSCTL_irq_stats:
+        rc = irq_stats(ctx, &op.u.irq_stats);
+        copyback = !rc;
         break;
     }
 

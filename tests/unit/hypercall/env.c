@@ -23,6 +23,7 @@
 
 #include "harness.h"
 #include "stubs.h"
+#include <xen/irq_stats.h>
 #include "env.h"
 #include "sched_double.h"
 
@@ -272,6 +273,48 @@ void env_check_clean(void)
 
 int env_arch_domains;
 bool env_arch_fail_next;
+
+unsigned int env_irq_stats_calls;
+
+unsigned int arch_physinfo_caps(void)
+{
+    return XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_svm;
+}
+
+int arch_irq_stats_pcpu(unsigned int cpu, struct xen_irq_stats_pcpu *out)
+{
+    env_irq_stats_calls++;
+    memset(out, 0, sizeof(*out));
+    if ( cpu >= ENV_NR_ONLINE )
+        return -EINVAL;
+    out->cpu = cpu;
+    out->apic_id = 2 * cpu;
+    out->nr_vectors = cpu + 1;
+    out->nr_blocked = cpu;
+    out->peak_blocked = 3 * cpu;
+    for ( unsigned int i = 0; i <= cpu; i++ )
+    {
+        out->vec[i].vector = 0xa0 + i;
+        out->vec[i].handler_runs = 100 * cpu + i;
+        out->vec[i].max_scan = i;
+    }
+    return 0;
+}
+
+int arch_irq_stats_vcpu(struct vcpu *v, struct xen_irq_stats_vcpu *out)
+{
+    env_irq_stats_calls++;
+    memset(out, 0, sizeof(*out));
+    if ( !v->domain->is_hvm )
+        return -EINVAL;
+    out->domid = v->domain->domain_id;
+    out->vcpu = v->vcpu_id;
+    out->nr_exit_reasons = XEN_EXIT_NR;
+    out->posts = 1000 * v->domain->domain_id + v->vcpu_id;
+    for ( unsigned int r = 0; r < XEN_EXIT_NR; r++ )
+        out->exits[r] = r;
+    return 0;
+}
 
 int arch_domain_create(struct domain *d, unsigned int flags)
 {

@@ -58,5 +58,11 @@ unsigned int env_domain_ids(domid_t *ids, unsigned int max);
  */
 extern int env_arch_domains;
 extern bool env_arch_fail_next;
+/*
+ * The irq_stats doubles: pCPU c reports K = c + 1 wakeup vectors
+ * (0xa0 + i) with counters derived from c and i; vCPU v of domain d
+ * reports posts = 1000 * d + v and its exits[r] = r.  Calls are counted.
+ */
+extern unsigned int env_irq_stats_calls;
 
 #endif /* UNIT_HYPERCALL_ENV_H */

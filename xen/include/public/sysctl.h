@@ -18,6 +18,7 @@
 #define XEN_SYSCTL_getdomaininfolist    3
 #define XEN_SYSCTL_debug_keys           4
 #define XEN_SYSCTL_scheduler_op         5
+#define XEN_SYSCTL_irq_stats            6
 
 /*
  * readconsole: copy console ring text into 'buffer'.  With 'incremental'
@@ -87,6 +88,104 @@ struct xen_sysctl_scheduler_op
     struct xen_sysctl_credit_schedule credit;
 };
 
+/*
+ * irq_stats: the interrupt-delivery counters, in a structure of its own
+ * version (XEN_IRQ_STATS_VERSION, checked: a caller built against another
+ * layout gets -EACCES).  'kind' picks what is read into 'buffer':
+ *  - XEN_IRQ_STATS_pcpu: pCPU 'cpu', its wakeup vectors and their blocked
+ *    lists (struct xen_irq_stats_pcpu);
+ *  - XEN_IRQ_STATS_vcpu: vCPU 'vcpu' of domain 'domid' (an HVM domain),
+ *    its posts, notifications, IPIs, EOIs, wakeups and exits
+ *    (struct xen_irq_stats_vcpu).
+ * 'size' is the buffer's size in (at least the structure's) and the bytes
+ * written out.  Counters only grow; a reader takes differences.
+ */
+#define XEN_IRQ_STATS_VERSION       0x00000001
+#define XEN_IRQ_STATS_pcpu          0
+#define XEN_IRQ_STATS_vcpu          1
+
+struct xen_sysctl_irq_stats
+{
+    uint32_t version;               /* XEN_IRQ_STATS_VERSION */
+    uint32_t kind;                  /* XEN_IRQ_STATS_* */
+    uint32_t cpu;                   /* pcpu: the pCPU */
+    domid_t domid;                  /* vcpu: the domain ... */
+    uint16_t pad0;
+    uint32_t vcpu;                  /* ... and its vCPU */
+    uint32_t size;                  /* in: buffer bytes; out: written */
+    xen_guest_handle_t buffer;
+};
+
+#define XEN_IRQ_STATS_MAX_VECTORS   64
+
+/* One wakeup vector of a pCPU and its list of blocked vCPUs. */
+struct xen_irq_stats_wakeup_vector
+{
+    uint8_t vector;
+    uint8_t pad[3];
+    uint32_t nr_blocked;            /* on the list now */
+    uint64_t handler_runs;
+    uint64_t entries_scanned;       /* list entries looked at, all runs */
+    uint64_t woken;                 /* vCPUs woken */
+    uint64_t spurious;              /* runs that woke nobody */
+    uint64_t max_scan;              /* longest single scan */
+};
+
+struct xen_irq_stats_pcpu
+{
+    uint32_t cpu;
+    uint32_t apic_id;
+    uint32_t nr_vectors;            /* K, the pi_wakeup_vectors option */
+    uint32_t nr_blocked;            /* on all its lists now */
+    uint32_t peak_blocked;          /* most at once since boot */
+    uint32_t pad;
+    struct xen_irq_stats_wakeup_vector vec[XEN_IRQ_STATS_MAX_VECTORS];
+};
+
+/* Exit reasons, the indices of xen_irq_stats_vcpu.exits[]. */
+#define XEN_EXIT_none               0   /* handled inside the backend */
+#define XEN_EXIT_extint             1
+#define XEN_EXIT_nmi                2
+#define XEN_EXIT_intr_window        3
+#define XEN_EXIT_cpuid              4
+#define XEN_EXIT_hlt                5
+#define XEN_EXIT_io                 6
+#define XEN_EXIT_msr_read           7
+#define XEN_EXIT_msr_write          8
+#define XEN_EXIT_hypercall          9
+#define XEN_EXIT_npf                10
+#define XEN_EXIT_shutdown           11
+#define XEN_EXIT_init               12
+#define XEN_EXIT_failed_entry       13
+#define XEN_EXIT_unhandled          14
+#define XEN_EXIT_NR                 15
+#define XEN_IRQ_STATS_MAX_EXITS     32
+
+struct xen_irq_stats_vcpu
+{
+    domid_t domid;
+    uint16_t pad0;
+    uint32_t vcpu;
+    uint32_t nr_exit_reasons;       /* XEN_EXIT_NR */
+    uint32_t pad1;
+    /* Posted-interrupt descriptor: every interrupt sent to this vCPU. */
+    uint64_t posts;
+    uint64_t posts_coalesced;       /* found ON set: no notification */
+    uint64_t notifications;         /* owned ON, sent the posted vector */
+    uint64_t wakeup_notifications;  /* owned ON, sent a wakeup vector */
+    uint64_t notifications_suppressed;  /* owned ON, SN was set */
+    /* IPIs this vCPU sent, and its EOIs. */
+    uint64_t ipi_fastpath;          /* x2APIC ICR writes, fast path */
+    uint64_t ipi_slowpath;          /* ICR/SELF_IPI writes, full path */
+    uint64_t eoi_exits;             /* EOI register writes that exited */
+    uint64_t pv_eoi_skips;          /* EOIs done through the PV flag */
+    /* Wakeups from HLT: TSC cycles from the first post to the entry. */
+    uint64_t wakes;
+    uint64_t wake_latency_sum;
+    uint64_t wake_latency_max;
+    uint64_t exits[XEN_IRQ_STATS_MAX_EXITS];    /* by XEN_EXIT_* */
+};
+
 struct xen_sysctl
 {
     uint32_t cmd;
@@ -98,6 +197,7 @@ struct xen_sysctl
         struct xen_sysctl_getdomaininfolist getdomaininfolist;
         struct xen_sysctl_debug_keys debug_keys;
         struct xen_sysctl_scheduler_op scheduler_op;
+        struct xen_sysctl_irq_stats irq_stats;
         uint8_t pad[128];
     } u;
 };

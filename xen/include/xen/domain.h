@@ -21,4 +21,7 @@ struct vcpu;
 /* Print the architecture's per-vCPU counters (exits by reason). */
 void arch_dump_vcpu_counters(struct vcpu *v);
 
+/* XEN_SYSCTL_PHYSCAP_* for physinfo: which HVM backend runs guests. */
+unsigned int arch_physinfo_caps(void);
+
 #endif /* XEN_DOMAIN_H */

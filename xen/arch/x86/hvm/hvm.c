@@ -11,6 +11,7 @@
  * to ISR or back to IRR: nothing accepted is ever lost (seeds/002).
  */
 #include <xen/lib.h>
+#include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/hypercall.h>
 #include <xen/keyhandler.h>
@@ -215,6 +216,15 @@ static void dump_vlapics(unsigned char key)
 }
 
 /* --- set-up --- */
+
+unsigned int arch_physinfo_caps(void)
+{
+    if ( hvm_funcs == &svm_funcs )
+        return XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_svm;
+    if ( hvm_funcs == &vmx_funcs )
+        return XEN_SYSCTL_PHYSCAP_hvm | XEN_SYSCTL_PHYSCAP_vmx;
+    return 0;
+}
 
 bool hvm_setup(void)
 {
@@ -828,10 +838,36 @@ static bool ipi_fastpath(struct vcpu *v, const struct hvm_exit *e)
     return true;
 }
 
+/*
+ * Wake latency: from the first post since the last entry (pi_post() notes
+ * its TSC) to this entry, for entries that end a blocked HLT.  Any other
+ * entry only restarts the clock.  The load first keeps the common case
+ * (nothing posted) free of an atomic write.
+ */
+static void wake_latency_account(struct vcpu *v, bool woke)
+{
+    u64 *since = &pi_desc_stats(v->hvm->pi_desc)->pending_since;
+    u64 t, now;
+
+    if ( !__atomic_load_n(since, __ATOMIC_RELAXED) )
+        return;
+    t = __atomic_exchange_n(since, 0, __ATOMIC_RELAXED);
+    if ( !woke || !t )
+        return;
+    now = rdtsc();
+    if ( now <= t )
+        return;
+    v->hvm->wakes++;
+    v->hvm->wake_latency_sum += now - t;
+    if ( now - t > v->hvm->wake_latency_max )
+        v->hvm->wake_latency_max = now - t;
+}
+
 void hvm_vcpu_run(struct vcpu *v)
 {
     unsigned int cpu = smp_processor_id();
     struct hvm_exit e;
+    bool woke;
 
     for ( ; ; )
     {
@@ -854,7 +890,8 @@ void hvm_vcpu_run(struct vcpu *v)
          * order as the context switch, and before inject_pending()'s
          * sync, as pi_set_running() requires.
          */
-        if ( unlikely(v->hvm->pi_blocked_since_entry) )
+        woke = v->hvm->pi_blocked_since_entry;
+        if ( unlikely(woke) )
         {
             v->hvm->pi_blocked_since_entry = false;
             pi_blocked_leave(v);
@@ -863,6 +900,7 @@ void hvm_vcpu_run(struct vcpu *v)
 
         inject_pending(v);
         pv_eoi_before_entry(v);
+        wake_latency_account(v, woke);
         v->hvm->nr_entries++;
         hvm_funcs->run(v, &e);
 

@@ -27,12 +27,21 @@
 #include <xen/sched.h>
 #include <asm/apic.h>
 #include <asm/irq_vectors.h>
+#include <asm/processor.h>
 #include <asm/smpboot.h>
 #include <asm/hvm/pi.h>
 #include <asm/hvm/vlapic.h>
 
 
+/* What a descriptor page holds: the descriptor, then its counters. */
+struct pi_page
+{
+    struct pi_desc desc;
+    struct pi_stats stats;
+};
+
 BUILD_BUG_ON(sizeof(struct pi_desc) != 64);
+BUILD_BUG_ON(sizeof(struct pi_page) > PAGE_SIZE);
 BUILD_BUG_ON(__builtin_offsetof(struct pi_desc, control) != 32);
 
 u32 pi_ndst_encode(u32 apic_id)
@@ -61,15 +70,35 @@ struct pi_desc *pi_desc_alloc(void)
     return pi;
 }
 
+struct pi_stats *pi_desc_stats(struct pi_desc *pi)
+{
+    return &((struct pi_page *)pi)->stats;
+}
+
 void pi_desc_free(struct pi_desc *pi)
 {
     free_xenheap_pages(pi, 0);
 }
 
+/* A counter bump: relaxed, since nothing is ordered by a statistic. */
+static void stat_inc(u64 *c)
+{
+    __atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
 bool pi_post(struct vcpu *v, u8 vector)
 {
     struct pi_desc *pi = vcpu_pi_desc(v);
-    u64 old;
+    struct pi_stats *st = pi_desc_stats(pi);
+    u64 old, zero = 0;
+    u8 nv;
+
+    stat_inc(&st->posts);
+    /* Start the wake-latency clock unless an earlier post started it. */
+    if ( !__atomic_load_n(&st->pending_since, __ATOMIC_RELAXED) )
+        __atomic_compare_exchange_n(&st->pending_since, &zero, rdtsc(),
+                                    false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
 
     /* (1) The request itself. */
     __atomic_fetch_or(&pi->pir[vector / 32], 1u << (vector % 32),
@@ -85,7 +114,10 @@ bool pi_post(struct vcpu *v, u8 vector)
      */
     old = __atomic_fetch_or(&pi->control, PI_ON, __ATOMIC_SEQ_CST);
     if ( old & PI_ON )
+    {
+        stat_inc(&st->coalesced);
         return false;
+    }
 
     /*
      * (3) Notify with the NV/NDST/SN that (2) read atomically with ON.
@@ -99,9 +131,15 @@ bool pi_post(struct vcpu *v, u8 vector)
      * and NDST of its list, and that list's handler wakes it.  The
      * caller may hold any lock: no scheduler lock is taken here.
      */
-    if ( !(old & PI_SN) )
-        pi_send_notification(ndst_decode((u32)(old >> PI_NDST_SHIFT)),
-                             (u8)((old & PI_NV_MASK) >> PI_NV_SHIFT));
+    if ( old & PI_SN )
+    {
+        stat_inc(&st->suppressed);
+        return true;
+    }
+    nv = (u8)((old & PI_NV_MASK) >> PI_NV_SHIFT);
+    stat_inc(nv == POSTED_INTR_VECTOR ? &st->notifications
+                                      : &st->wakeup_notifications);
+    pi_send_notification(ndst_decode((u32)(old >> PI_NDST_SHIFT)), nv);
     return true;
 }
 

@@ -430,6 +430,22 @@ bool pi_wakeup_stats_get(unsigned int cpu, unsigned int index,
     return true;
 }
 
+bool pi_blocked_cpu_stats(unsigned int cpu, unsigned int *nr_vectors,
+                          unsigned int *nr_blocked, unsigned int *peak)
+{
+    struct pi_blocked_pcpu *pc;
+
+    if ( cpu >= NR_CPUS || !cpumask_test_cpu(cpu, &cpu_online_map) )
+        return false;
+    pc = &per_cpu(pi_blocked, cpu);
+    *nr_vectors = __atomic_load_n(&pc->nr, __ATOMIC_ACQUIRE);
+    if ( !*nr_vectors )
+        return false;
+    *nr_blocked = __atomic_load_n(&pc->nr_blocked, __ATOMIC_RELAXED);
+    *peak = READ_ONCE(pc->peak_blocked);
+    return true;
+}
+
 /* One list, copied under its lock and printed after (console lock). */
 static void dump_list(struct pi_blocked_list *l, unsigned int *idle)
 {

@@ -1171,6 +1171,7 @@ int vlapic_reg_write(struct vlapic *vlapic, unsigned int reg, u32 val)
     case APIC_REG_EOI:
         if ( x2 && val )
             return VLAPIC_GP;
+        vl->nr_eoi_writes++;
         do_eoi(vl);
         return VLAPIC_OK;
 
@@ -1210,6 +1211,7 @@ int vlapic_reg_write(struct vlapic *vlapic, unsigned int reg, u32 val)
             return VLAPIC_GP;
         val &= ICR_WRITABLE;
         reg_set(vl, APIC_REG_ICR, val);
+        vl->nr_ipis_slow++;
         vlapic_ipi(vl, vl->vcpu->domain, val,
                    x2 ? reg_get(vl, APIC_REG_ICR2)
                       : reg_get(vl, APIC_REG_ICR2) >> 24);
@@ -1241,6 +1243,7 @@ int vlapic_reg_write(struct vlapic *vlapic, unsigned int reg, u32 val)
             return VLAPIC_GP;
         /* Fixed, edge, to ourselves; an illegal vector is a receive one. */
         vl->nr_ipis_sent++;
+        vl->nr_ipis_slow++;
         accept_local(vl, val & 0xff, false);
         return VLAPIC_OK;
 

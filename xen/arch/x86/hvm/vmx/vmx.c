@@ -839,6 +839,7 @@ static void eoi_exit(struct vcpu *v, u8 vector)
 
     x->nr_eoi_exits++;
     v->hvm->vlapic.nr_eoi++;
+    v->hvm->vlapic.nr_eoi_writes++;
     vioapic_eoi(v->domain, vector);
 }
 

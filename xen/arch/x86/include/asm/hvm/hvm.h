@@ -82,6 +82,8 @@ struct hvm_vcpu
     u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
     bool pv_eoi_pending;        /* we set the flag before this entry */
     u64 pv_eoi_skips;           /* EOIs the guest did through the flag */
+    /* Entries that ended a blocked HLT: TSC cycles from the first post. */
+    u64 wakes, wake_latency_sum, wake_latency_max;
     /*
      * pi_blocked.c: the wakeup list this vCPU waits on in HLT.  Under
      * that list's lock; pi_blocked_cpu is -1 when it is on none.

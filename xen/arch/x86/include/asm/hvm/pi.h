@@ -46,6 +46,29 @@ struct pi_desc
 #define PI_NDST_SHIFT   32
 #define PI_NDST_MASK    (0xffffffffULL << PI_NDST_SHIFT)
 
+/*
+ * Counters of one descriptor, in its page after it, on their own cache
+ * line.  Posters on any pCPU add to them with relaxed atomics: they are
+ * statistics, ordered with nothing.
+ */
+struct pi_stats
+{
+    u64 posts;
+    u64 coalesced;              /* ON was already set */
+    u64 notifications;          /* owned ON, sent the posted vector */
+    u64 wakeup_notifications;   /* owned ON, sent a wakeup vector */
+    u64 suppressed;             /* owned ON, SN set: nothing sent */
+    /*
+     * TSC of the first post since the owner last took it (0: none); the
+     * owner's entry path turns it into a wake latency.  A post racing
+     * with that entry may be timed from the one before it: statistics.
+     */
+    u64 pending_since;
+} __attribute__((__aligned__(64)));
+
+/* The descriptor's counters. */
+struct pi_stats *pi_desc_stats(struct pi_desc *pi);
+
 /* Allocate (4 KiB-aligned: Bochs 3.0 insists) and free a descriptor. */
 struct pi_desc *pi_desc_alloc(void);
 void pi_desc_free(struct pi_desc *pi);

@@ -73,6 +73,13 @@ bool pi_wakeup_stats_get(unsigned int cpu, unsigned int index,
                          struct pi_wakeup_stats *out, u8 *vector,
                          unsigned int *nr_blocked);
 
+/*
+ * A pCPU's K and its blocked vCPUs, now and the most at once; false when
+ * it is offline or has no lists yet.
+ */
+bool pi_blocked_cpu_stats(unsigned int cpu, unsigned int *nr_vectors,
+                          unsigned int *nr_blocked, unsigned int *peak);
+
 /* Debug key 'i': wakeup vectors and every blocked list per pCPU. */
 void pi_blocked_dump(void);
 

@@ -84,7 +84,9 @@ struct vlapic
 
     /* Counters. */
     u64 nr_eoi;
+    u64 nr_eoi_writes;          /* EOIs through the register: exits */
     u64 nr_ipis_sent;
+    u64 nr_ipis_slow;           /* ICR/SELF_IPI writes, full exit path */
     u64 nr_timer_fires;
 };
 
