@@ -17,6 +17,7 @@
  * Environment: ipis=N (default 2000).
  */
 #include "test.h"
+#include "hypercall.h"
 
 const char test_name[] = "pv_eoi";
 
@@ -102,6 +103,8 @@ void test_main(void)
 {
     uint32_t base, a, b, c, d, n = env_u32("ipis", 2000), i;
     uint32_t skipped_before;
+    static struct xen_irq_stats_vcpu st0, st1;
+    bool xl = xen_lite_present();
 
     base = kvm_base();
     if ( !base )
@@ -120,6 +123,8 @@ void test_main(void)
           "MSR 0x4b564d04 does not read back");
 
     /* One at a time: each EOI may go through the flag. */
+    if ( xl )
+        CHECK(xen_irq_stats_vcpu(0, &st0) == 0, "irq_stats sysctl failed");
     sti();
     for ( i = 1; i <= n; i++ )
     {
@@ -130,6 +135,18 @@ void test_main(void)
           skipped + eoi_writes, n);
     CHECK(skipped >= n - n / 10, "only %u of %u EOIs went through the "
           "PV EOI flag", skipped, n);
+    /* The hypervisor's own count: EOI exits only for the register EOIs. */
+    if ( xl )
+    {
+        CHECK(xen_irq_stats_vcpu(0, &st1) == 0, "irq_stats sysctl failed");
+        CHECK(st1.eoi_exits - st0.eoi_exits == eoi_writes &&
+              st1.pv_eoi_skips - st0.pv_eoi_skips == skipped,
+              "hypervisor counted %llu EOI exits and %llu PV EOIs, the "
+              "guest did %u and %u", st1.eoi_exits - st0.eoi_exits,
+              st1.pv_eoi_skips - st0.pv_eoi_skips, eoi_writes, skipped);
+        printf("pv_eoi: %u interrupts, %llu EOI exits (irq_stats)\n", n,
+               st1.eoi_exits - st0.eoi_exits);
+    }
 
     /*
      * Two pending at once: the higher one runs first while the lower

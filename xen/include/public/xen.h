@@ -5,7 +5,8 @@
  * Calling convention: VMCALL (Intel) or VMMCALL (AMD) with the hypercall
  * number in rax and up to five arguments in rdi, rsi, rdx, r10, r8; the
  * result comes back in rax: >= 0 on success, a negated XEN_E* value
- * (public/errno.h) on failure.
+ * (public/errno.h) on failure.  A caller outside 64-bit mode uses eax,
+ * edi, esi and edx: three arguments of 32 bits.
  */
 #ifndef XEN_PUBLIC_XEN_H
 #define XEN_PUBLIC_XEN_H

@@ -604,6 +604,8 @@ static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
     vcpu_sleep_nosync(v);
 }
 
+static enum x86_mode guest_mode(struct vcpu *v);
+
 static void handle_hypercall(struct vcpu *v, const struct hvm_exit *e)
 {
     struct hvm_gprs *g = &v->hvm->gprs;
@@ -618,10 +620,23 @@ static void handle_hypercall(struct vcpu *v, const struct hvm_exit *e)
         },
     };
     u64 args[5] = { g->rdi, g->rsi, g->rdx, g->r10, g->r8 };
+    u64 nr = hvm_funcs->get_reg(v, HVM_REG_RAX);
     long rc;
 
+    /*
+     * Outside 64-bit mode the caller has only eax, edi, esi and edx (the
+     * upper halves are undefined there): three arguments, 32 bits each.
+     */
+    if ( guest_mode(v) != X86_MODE_LONG64 )
+    {
+        nr = (u32)nr;
+        for ( unsigned int i = 0; i < 3; i++ )
+            args[i] = (u32)args[i];
+        args[3] = args[4] = 0;
+    }
+
     advance_rip(v, e->next_rip);
-    rc = do_hypercall(&ctx, hvm_funcs->get_reg(v, HVM_REG_RAX), args);
+    rc = do_hypercall(&ctx, nr, args);
     hvm_funcs->set_reg(v, HVM_REG_RAX, (u64)rc);
 }
 
