@@ -48,14 +48,18 @@ run: deps xen guests
 test: deps xen guests
 	@scripts/run-tests.sh
 
-# The guest suite with the kernels' full counts (100 000 IPIs): slow under
-# emulation, so not part of make test.
+# The guest suite with the kernels' full counts (100 000 IPIs) and every
+# irq_storm run at 60 s: slow under emulation, so not part of make test.
 test-long: deps xen guests
-	XENLITE_LONG=1 $(PYTHON) -m pytest tests/integration/test_guests_svm.py
+	XENLITE_LONG=1 $(PYTHON) -m pytest tests/integration/test_guests_svm.py \
+	    tests/integration/test_irq_storm.py
 
-# Tables, not pass/fail: the scheduler simulation's share and latency.
-bench:
+# Tables, not pass/fail: the scheduler simulation's share and latency,
+# then interrupt delivery measured on QEMU and Bochs from the hypervisor's
+# own counters (tests/bench/irq_bench.py; docs/interrupt-bench.md).
+bench: deps xen guests
 	@$(MAKE) --no-print-directory -C tests/bench run
+	@$(PYTHON) tests/bench/irq_bench.py
 
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit run

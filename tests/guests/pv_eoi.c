@@ -18,11 +18,10 @@
  */
 #include "test.h"
 #include "hypercall.h"
+#include "kvm_pv.h"
 
 const char test_name[] = "pv_eoi";
 
-#define MSR_KVM_PV_EOI_EN   0x4b564d04
-#define KVM_FEATURE_PV_EOI  6
 #define VEC                 0x60
 #define VEC_HIGH            0x70
 
@@ -30,25 +29,12 @@ static volatile uint32_t pv_flag __attribute__((aligned(4)));
 static volatile uint32_t delivered, high_delivered, skipped, eoi_writes;
 static volatile uint32_t high_skipped;
 
-/* Atomic test-and-clear of bit 0, as Linux's kvm_guest_apic_eoi_write. */
-static bool flag_test_and_clear(void)
-{
-    uint8_t was;
-
-    asm volatile ( "lock btrl $0, %0; setc %1"
-                   : "+m" (pv_flag), "=q" (was) :: "memory", "cc" );
-    return was;
-}
-
 static void eoi(void)
 {
-    if ( flag_test_and_clear() )
+    if ( kvm_pv_eoi(&pv_flag) )
         skipped++;
     else
-    {
         eoi_writes++;
-        apic_eoi();
-    }
 }
 
 static void on_vec(struct regs *r)
@@ -66,19 +52,6 @@ static void on_high(struct regs *r)
     high_delivered++;
     eoi();
     high_skipped += skipped - before;
-}
-
-static uint32_t kvm_base(void)
-{
-    for ( uint32_t base = 0x40000000; base < 0x40010000; base += 0x100 )
-    {
-        uint32_t a, b, c, d;
-
-        cpuid(base, 0, &a, &b, &c, &d);
-        if ( b == 0x4b4d564b && c == 0x564b4d56 && d == 0x4d )
-            return base;
-    }
-    return 0;
 }
 
 static void self_ipi(uint8_t vec)
@@ -106,7 +79,7 @@ void test_main(void)
     static struct xen_irq_stats_vcpu st0, st1;
     bool xl = xen_lite_present();
 
-    base = kvm_base();
+    base = kvm_cpuid_base();
     if ( !base )
         test_skip("no KVM paravirtual CPUID leaves");
     platform_init(apic_mode_param(APIC_MODE_X2APIC), false);

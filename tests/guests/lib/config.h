@@ -4,7 +4,7 @@
 #ifndef GUEST_CONFIG_H
 #define GUEST_CONFIG_H
 
-#define MAX_CPUS        64
+#define MAX_CPUS        160
 #define STACK_SIZE      16384
 
 /*

@@ -11,7 +11,7 @@
 _Static_assert(sizeof(struct xen_sysctl) == 136, "xen_sysctl layout");
 _Static_assert(sizeof(struct xen_irq_stats_vcpu) == 16 + 12 * 8 + 32 * 8,
                "xen_irq_stats_vcpu layout");
-_Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 64 * 48,
+_Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 64 * 56,
                "xen_irq_stats_pcpu layout");
 
 bool xen_lite_present(void)
@@ -89,4 +89,15 @@ long xen_irq_stats_pcpu(uint32_t cpu, struct xen_irq_stats_pcpu *out)
 long xen_irq_stats_vcpu(uint32_t vcpu, struct xen_irq_stats_vcpu *out)
 {
     return irq_stats(XEN_IRQ_STATS_vcpu, 0, vcpu, out, sizeof(*out));
+}
+
+long xen_debug_keys(const char *keys)
+{
+    struct xen_sysctl op;
+
+    memset(&op, 0, sizeof(op));
+    op.cmd = XEN_SYSCTL_debug_keys;
+    op.u.debug_keys.keys = (uint32_t)keys;
+    op.u.debug_keys.nr_keys = strlen(keys);
+    return xen_sysctl(&op);
 }

@@ -25,4 +25,7 @@ long xen_irq_stats_pcpu(uint32_t cpu, struct xen_irq_stats_pcpu *out);
 /* vCPU 'vcpu' of the calling domain. */
 long xen_irq_stats_vcpu(uint32_t vcpu, struct xen_irq_stats_vcpu *out);
 
+/* Run the hypervisor's debug-key handlers for 'keys' (a failure report). */
+long xen_debug_keys(const char *keys);
+
 #endif /* GUEST_HYPERCALL_H */

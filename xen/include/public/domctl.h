@@ -32,7 +32,7 @@ struct xen_domctl_createdomain
 #define XEN_DOMCTL_CDF_hvm          (1u << 1)
 #define XEN_DOMCTL_CDF_MASK         0x3u
 
-#define XEN_MAX_VCPUS               128
+#define XEN_MAX_VCPUS               255     /* xAPIC IDs 0..254 */
 
 struct xen_domctl_getdomaininfo
 {

@@ -129,6 +129,7 @@ struct xen_irq_stats_wakeup_vector
     uint64_t woken;                 /* vCPUs woken */
     uint64_t spurious;              /* runs that woke nobody */
     uint64_t max_scan;              /* longest single scan */
+    uint64_t handler_cycles;        /* TSC cycles in the handler, all runs */
 };
 
 struct xen_irq_stats_pcpu

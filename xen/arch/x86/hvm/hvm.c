@@ -17,6 +17,7 @@
 #include <xen/keyhandler.h>
 #include <xen/guest_access.h>
 #include <xen/mm.h>
+#include <xen/param.h>
 #include <xen/sched.h>
 #include <xen/shutdown.h>
 #include <xen/smp.h>
@@ -836,12 +837,16 @@ static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
  */
 #define MSR_X2APIC_ICR (MSR_X2APIC_FIRST + (APIC_REG_ICR >> 4))
 
+/* ipi_fastpath=0: every ICR write takes the full path (for make bench). */
+static bool opt_ipi_fastpath = true;
+boolean_param("ipi_fastpath", opt_ipi_fastpath);
+
 static bool ipi_fastpath(struct vcpu *v, const struct hvm_exit *e)
 {
     struct hvm_gprs *g = &v->hvm->gprs;
     u64 val;
 
-    if ( e->reason != HVM_EXIT_MSR_WRITE || (u32)g->rcx != MSR_X2APIC_ICR )
+    if ( !opt_ipi_fastpath || e->reason != HVM_EXIT_MSR_WRITE || (u32)g->rcx != MSR_X2APIC_ICR )
         return false;
     val = ((u64)(u32)g->rdx << 32) |
           (u32)hvm_funcs->get_reg(v, HVM_REG_RAX);

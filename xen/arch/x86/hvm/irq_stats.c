@@ -53,6 +53,7 @@ int arch_irq_stats_pcpu(unsigned int cpu, struct xen_irq_stats_pcpu *out)
         o->woken = s.woken;
         o->spurious = s.spurious;
         o->max_scan = s.max_scan;
+        o->handler_cycles = s.handler_cycles;
     }
     return 0;
 }

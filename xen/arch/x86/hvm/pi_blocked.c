@@ -32,6 +32,7 @@
 #include <asm/apic.h>
 #include <asm/irq.h>
 #include <asm/irq_vectors.h>
+#include <asm/processor.h>
 #include <asm/smpboot.h>
 #include <asm/system.h>
 #include <asm/traps.h>
@@ -335,6 +336,7 @@ static void pi_wakeup_interrupt(struct cpu_user_regs *regs)
     unsigned int scanned = 0, woken = 0;
     struct hvm_vcpu *h, *tmp;
     struct pi_blocked_list *l;
+    u64 t0 = rdtsc();
 
     if ( vec >= PI_WAKEUP_VECTOR_FIRST && vec <= PI_WAKEUP_VECTOR_LAST )
         idx = pc->index_of[vec - PI_WAKEUP_VECTOR_FIRST];
@@ -401,6 +403,8 @@ static void pi_wakeup_interrupt(struct cpu_user_regs *regs)
         l->stats.spurious++;
     if ( scanned > l->stats.max_scan )
         l->stats.max_scan = scanned;
+    /* The scan and the wakes, lock wait included (not the entry stub). */
+    l->stats.handler_cycles += rdtsc() - t0;
     spin_unlock(&l->lock);
 }
 

@@ -65,6 +65,7 @@ struct pi_wakeup_stats
     u64 woken;
     u64 spurious;               /* runs that woke nobody */
     u64 max_scan;               /* longest scan */
+    u64 handler_cycles;         /* TSC cycles in the handlers, in all */
 };
 
 unsigned int pi_wakeup_vectors(void);   /* K */
