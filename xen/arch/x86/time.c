@@ -11,6 +11,7 @@
 #include <asm/apic.h>
 #include <asm/io.h>
 #include <asm/irq_vectors.h>
+#include <asm/percpu.h>
 #include <asm/processor.h>
 #include <asm/time.h>
 #include <asm/traps.h>
@@ -177,10 +178,19 @@ void lapic_timer_cpu_init(void)
     }
 }
 
+/* The hardware timer's deadline on each pCPU, in TSC ticks (0: none). */
+static DEFINE_PER_CPU(u64, timer_deadline_tsc);
+
+u64 timer_deadline_tsc(void)
+{
+    return this_cpu(timer_deadline_tsc);
+}
+
 bool reprogram_timer(s_time_t timeout)
 {
     s_time_t now;
 
+    this_cpu(timer_deadline_tsc) = timeout > 0 ? s_time_to_tsc(timeout) : 0;
     if ( timeout == 0 )
     {
         if ( use_tsc_deadline )

@@ -36,6 +36,8 @@ static bool opt_apicv = true;
 boolean_param("apicv", opt_apicv);
 static bool opt_posted_intr = true;
 boolean_param("posted_intr", opt_posted_intr);
+static bool opt_vmx_preempt_timer = true;
+boolean_param("vmx_preempt_timer", opt_vmx_preempt_timer);
 
 struct vmx_caps vmx_caps;
 
@@ -302,6 +304,22 @@ bool vmx_probe(void)
                      (c->pin_may1 & PIN_POSTED_INTR) &&
                      (c->exit_may1 & EXIT_ACK_INTR_ON_EXIT);
 
+    /*
+     * The VMX-preemption timer bounds every guest run by this pCPU's next
+     * timer deadline.  Hardware does not need it: an external interrupt
+     * exits whatever the guest's RFLAGS.IF.  Bochs (2.7 and 3.0) does not
+     * exit while the guest runs with IF clear, so a guest spinning with
+     * interrupts off would hold the pCPU, scheduler ticks and all, until
+     * it enables them; the preemption timer exits regardless of IF.
+     */
+    c->preempt_timer = opt_vmx_preempt_timer &&
+                       (c->pin_may1 & PIN_PREEMPT_TIMER);
+    if ( c->preempt_timer )
+    {
+        c->pin_ctls |= PIN_PREEMPT_TIMER;
+        c->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 0x1f;
+    }
+
     if ( !setup_bitmaps() )
         return false;
     vmx_funcs_setup();
@@ -316,6 +334,10 @@ bool vmx_probe(void)
            c->posted_intr ? "on" : !c->apicv ? "off (no APICv)"
            : !(c->pin_may1 & PIN_POSTED_INTR) ? "not supported"
            : "off (posted_intr=0)");
+    printk("HVM: VMX preemption timer %s\n",
+           c->preempt_timer ? "bounds guest runs by the next host timer"
+           : (c->pin_may1 & PIN_PREEMPT_TIMER) ? "off (vmx_preempt_timer=0)"
+           : "not supported");
     printk("HVM: VMX controls pin %#x cpu %#x cpu2 %#x exit %#x entry %#x\n",
            c->pin_ctls, c->cpu_ctls, c->cpu2_ctls, c->exit_ctls,
            c->entry_ctls);

@@ -32,6 +32,7 @@
 #include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/processor.h>
+#include <asm/time.h>
 #include <asm/system.h>
 #include <asm/irq_vectors.h>
 #include <asm/hvm/hvm.h>
@@ -1231,6 +1232,10 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case EXIT_REASON_EXTERNAL_INTERRUPT:
         e->reason = HVM_EXIT_EXTINT;
         break;
+    case EXIT_REASON_PREEMPTION_TIMER:
+        /* A host timer is due: it fires once the loop enables interrupts. */
+        e->reason = HVM_EXIT_EXTINT;
+        break;
     case EXIT_REASON_EXCEPTION_NMI:
         /* Only NMIs exit here: the exception bitmap is empty. */
         e->reason = ((x->exit_intr_info & INTR_INFO_TYPE_MASK) >>
@@ -1361,6 +1366,24 @@ static bool drain_notifications(struct vcpu *v)
     return !taken || !softirq_pending(smp_processor_id());
 }
 
+/*
+ * The preemption timer's start value: until this pCPU's next timer
+ * deadline (see vmx_caps.preempt_timer).  With none set, the longest.
+ * Already due: 0, an exit before the first guest instruction, after which
+ * the host takes the timer interrupt.
+ */
+static u32 preempt_timer_value(void)
+{
+    u64 deadline = timer_deadline_tsc(), now = rdtsc(), ticks;
+
+    if ( !deadline )
+        return ~0u;
+    if ( deadline <= now )
+        return 0;
+    ticks = (deadline - now) >> vmx_caps.preempt_shift;
+    return ticks > ~0u ? ~0u : (u32)ticks;
+}
+
 static void vmx_run(struct vcpu *v, struct hvm_exit *e)
 {
     struct vmx_vcpu *x = vmx(v);
@@ -1423,6 +1446,8 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     if ( x->apicv )
         apicv_set_status(v);
     write_controls(v);
+    if ( x->pin_ctls & PIN_PREEMPT_TIMER )
+        vmw(VMX_PREEMPTION_TIMER_VALUE, preempt_timer_value());
 
     rc = vmx_enter(&v->hvm->gprs, &x->rax, x->launched);
     if ( rc )

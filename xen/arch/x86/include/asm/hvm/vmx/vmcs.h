@@ -193,6 +193,7 @@ enum vmcs_field
     GUEST_ES_AR_BYTES               = 0x4814,   /* ES..TR: +2 each */
     GUEST_INTERRUPTIBILITY_INFO     = 0x4824,
     GUEST_ACTIVITY_STATE            = 0x4826,
+    VMX_PREEMPTION_TIMER_VALUE      = 0x482e,
     GUEST_SYSENTER_CS               = 0x482a,
     HOST_IA32_SYSENTER_CS           = 0x4c00,
 

@@ -35,6 +35,9 @@ struct vmx_caps
                                        APIC-register virtualization,
                                        virtual-interrupt delivery */
     bool posted_intr;               /* process posted interrupts */
+    /* VMX-preemption timer: counts down once every 2^shift TSC ticks. */
+    bool preempt_timer;
+    u8 preempt_shift;
     bool load_pat;
 };
 extern struct vmx_caps vmx_caps;
