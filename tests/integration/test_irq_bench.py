@@ -47,8 +47,9 @@ def test_exits_per_ipi(run_qemu, dist, guests, test_dir):
     assert m, r.describe()
     assert int(m[1]) == 300 and int(m[6]) == 300, r.describe()
     # One exit for the ICR write; one for the notification, the EOI going
-    # through PV EOI (a few extra exits: the sysctl reads, timer ticks).
-    assert 1.0 <= float(m[2]) < 1.1 and 1.0 <= float(m[3]) < 1.1, \
+    # through PV EOI.  On top: the hypervisor's 10 ms ticks, more of them
+    # when a loaded host slows the run down.
+    assert 1.0 <= float(m[2]) < 1.25 and 1.0 <= float(m[3]) < 1.25, \
         r.describe()
     # Near every EOI through the flag (one may find another interrupt
     # pending, and then must use the register).

@@ -19,13 +19,12 @@ LINE = re.compile(r"irqoff_hog: \d+ ms, longest gap vCPU0 (\d+) us vCPU1 "
                   r"(\d+) us")
 
 
-def check_turns(r):
+def check_turns(r, limit_us):
     v = verdicts(r)
     assert v and v[0][1:3] == ("irqoff_hog", "PASS"), r.describe()
     m = LINE.search(r.serial)
     assert m, r.describe()
-    # Turns of one 30 ms slice (the rate limit and a tick of slack).
-    assert all(int(g) < 45000 for g in m.groups()), r.describe()
+    assert all(int(g) < limit_us for g in m.groups()), r.describe()
 
 
 @pytest.mark.qemu
@@ -33,7 +32,9 @@ def test_turns_on_svm(run_qemu, dist, guests, test_dir):
     r = run_qemu(dist.elf32, ARGS, smp=1, timeout=60,
                  modules=guest_modules(guests, test_dir, "irqoff_hog",
                                        "vcpus=2", None))
-    check_turns(r)
+    # QEMU's TSC is the host's: a stall of its thread on a loaded host
+    # (25 ms seen) adds to a turn, so only the guest's own 100 ms bound.
+    check_turns(r, 100000)
 
 
 @pytest.mark.bochs
@@ -49,7 +50,9 @@ def test_turns_on_vmx(build_iso, run_bochs, guests, test_dir, version,
     r = run_bochs(iso, cpus=1, version=version, timeout=120)
     assert r.find(r"^HVM: VMX preemption timer bounds guest runs"), \
         r.describe()
-    check_turns(r)
+    # Bochs' time is its own: turns of one 30 ms slice, with the rate
+    # limit and a tick of slack.
+    check_turns(r, 45000)
 
 
 @pytest.mark.bochs
