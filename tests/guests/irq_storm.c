@@ -203,8 +203,8 @@ static void check_hypervisor_counters(uint32_t *recv_by)
     CHECK(wakes > 0, "no vCPU woke from a blocked HLT");
     printf("stats: %u vcpus: %llu wakeups from HLT, latency mean %llu max "
            "%llu us; IPIs fast path %llu, slow path %llu\n", nr_cpus, wakes,
-           tsc_to_us(udiv64(lat_sum, (uint32_t)wakes, NULL)), tsc_to_us(lat_max),
-           fast, slow);
+           tsc_to_us(udiv64(lat_sum, (uint32_t)wakes, NULL)),
+           tsc_to_us(lat_max), fast, slow);
 }
 
 void test_main(void)

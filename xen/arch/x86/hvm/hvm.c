@@ -846,7 +846,8 @@ static bool ipi_fastpath(struct vcpu *v, const struct hvm_exit *e)
     struct hvm_gprs *g = &v->hvm->gprs;
     u64 val;
 
-    if ( !opt_ipi_fastpath || e->reason != HVM_EXIT_MSR_WRITE || (u32)g->rcx != MSR_X2APIC_ICR )
+    if ( !opt_ipi_fastpath || e->reason != HVM_EXIT_MSR_WRITE ||
+         (u32)g->rcx != MSR_X2APIC_ICR )
         return false;
     val = ((u64)(u32)g->rdx << 32) |
           (u32)hvm_funcs->get_reg(v, HVM_REG_RAX);
