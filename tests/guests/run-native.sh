@@ -8,7 +8,7 @@
 # key=value arguments become the environment file (the Multiboot module).
 # QEMU: -cpu max, isa-debug-exit at 0xf4, -no-reboot, kernel via -kernel.
 # Bochs 2.7: corei7_skylake_x (x2APIC, TSC-deadline) through a GRUB ISO
-# with a Multiboot v1 entry (mkiso-mb1.sh) and scripts/bochs-run.sh.
+# with a Multiboot v1 entry (scripts/mkiso.sh --multiboot1) and scripts/bochs-run.sh.
 # --bochs-cpu-opt adds an option to the bochsrc "cpu:" line (e.g.
 # ignore_bad_msrs=0, which bochs-run.sh has no way to pass); Bochs is then
 # started here with the same recipe as bochs-run.sh plus that option.
@@ -65,13 +65,13 @@ if [ $emu = qemu ]; then
     timeout "$limit" "${cmd[@]}" </dev/null || rc=$?
 elif [ -z "$cpu_opts" ]; then
     serial=$stem.serial.txt
-    "$here/mkiso-mb1.sh" "$stem.iso" "$kernel" $env_file
+    "$root/scripts/mkiso.sh" --multiboot1 "$stem.iso" "$kernel" "" $env_file
     "$root/scripts/bochs-run.sh" --bochs 2.7 --cpus "$smp" --timeout "$limit" \
         "$stem.iso" "$serial" || rc=$?
 else
     # scripts/bochs-run.sh's recipe (see EMULATORS.md), plus cpu_opts.
     serial=$stem.serial.txt
-    "$here/mkiso-mb1.sh" "$stem.iso" "$kernel" $env_file
+    "$root/scripts/mkiso.sh" --multiboot1 "$stem.iso" "$kernel" "" $env_file
     cat > "$stem.bochsrc" <<RC
 megs: 512
 cpu: model=corei7_skylake_x, count=$smp, ips=100000000, quantum=16, \

@@ -2,7 +2,7 @@
 QEMU TCG (-cpu max, Multiboot v1 through -kernel, isa-debug-exit at 0xf4)
 and, for what QEMU lacks (x2APIC, TSC-deadline) or gets wrong, on Bochs 2.7
 (corei7_skylake_x, through a GRUB ISO with a Multiboot v1 entry made by
-tests/guests/mkiso-mb1.sh). This proves the tests themselves against
+scripts/mkiso.sh --multiboot1). This proves the tests themselves against
 (emulated) hardware before the hypervisor runs them as HVM domains.
 
 The contract with tests/guests: exactly one line
@@ -23,7 +23,8 @@ from typing import Dict, Optional
 
 import pytest
 
-from emulators import BOCHS_OTHER_STOP, BOCHS_SHUTDOWN, REPO_ROOT, qemu_exit_code
+from emulators import (BOCHS_OTHER_STOP, BOCHS_SHUTDOWN, REPO_ROOT, SCRIPTS,
+                       qemu_exit_code)
 
 GUESTS_SRC = REPO_ROOT / "tests" / "guests"
 GUESTS_OUT = REPO_ROOT / "build" / "guests"
@@ -102,13 +103,13 @@ def expect_qemu(r, name, want, details=None):
 def run_b(run_bochs, test_dir, guest_kernels, name, cpus=1, env=None):
     env_file = write_env(test_dir, env)
     iso = test_dir / f"{name}.iso"
-    cmd = [str(GUESTS_SRC / "mkiso-mb1.sh"), str(iso),
-           str(kernel(guest_kernels, name))]
+    cmd = [str(SCRIPTS / "mkiso.sh"), "--multiboot1", str(iso),
+           str(kernel(guest_kernels, name)), ""]
     if env_file:
         cmd.append(str(env_file))
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=120)
-    assert proc.returncode == 0, f"mkiso-mb1.sh failed:\n{proc.stderr}"
+    assert proc.returncode == 0, f"mkiso.sh failed:\n{proc.stderr}"
     return run_bochs(iso, cpus=cpus, timeout=BOCHS_TIMEOUT)
 
 
