@@ -122,20 +122,6 @@ static void ratio(char *buf, uint64_t n, uint64_t d)
              x - udiv64(x, 100, NULL) * 100);
 }
 
-static void sum_pcpu(const struct xen_irq_stats_pcpu *p, uint64_t *runs,
-                     uint64_t *scanned, uint64_t *cycles, uint64_t *max)
-{
-    *runs = *scanned = *cycles = *max = 0;
-    for ( unsigned int i = 0; i < p->nr_vectors; i++ )
-    {
-        *runs += p->vec[i].handler_runs;
-        *scanned += p->vec[i].entries_scanned;
-        *cycles += p->vec[i].handler_cycles;
-        if ( p->vec[i].max_scan > *max )
-            *max = p->vec[i].max_scan;
-    }
-}
-
 static void bench_scan(enum apic_mode mode, uint32_t rounds)
 {
     static const unsigned int steps[] = { 1, 8, 32, 128 };
@@ -149,7 +135,8 @@ static void bench_scan(enum apic_mode mode, uint32_t rounds)
     for ( s = 0; s < ARRAY_SIZE(steps) && steps[s] < nr_cpus; s++ )
     {
         unsigned int n = steps[s], i, c;
-        uint64_t r0, sc0, cy0, m0, r1, sc1, cy1, m1;
+        uint64_t runs;
+        struct xen_irq_stats_wakeup_vector t0, t1;
         char mean[24], cyc[24];
 
         while ( started < n )
@@ -166,14 +153,15 @@ static void bench_scan(enum apic_mode mode, uint32_t rounds)
             for ( c = 1; c <= n; c++ )
                 ping_halt(c);
         CHECK(xen_irq_stats_pcpu(0, &b) == 0, "irq_stats failed");
-        sum_pcpu(&a, &r0, &sc0, &cy0, &m0);
-        sum_pcpu(&b, &r1, &sc1, &cy1, &m1);
-        CHECK(r1 > r0, "no wakeup handler ran for %u blocked vCPUs", n);
-        ratio(mean, sc1 - sc0, r1 - r0);
-        ratio(cyc, cy1 - cy0, r1 - r0);
+        xen_irq_stats_pcpu_total(&a, &t0);
+        xen_irq_stats_pcpu_total(&b, &t1);
+        runs = t1.handler_runs - t0.handler_runs;
+        CHECK(runs, "no wakeup handler ran for %u blocked vCPUs", n);
+        ratio(mean, t1.entries_scanned - t0.entries_scanned, runs);
+        ratio(cyc, t1.handler_cycles - t0.handler_cycles, runs);
         printf("bench: scan blocked %u K %u wakeups %u runs %llu "
                "mean_scan %s max_scan %llu cycles_per_run %s\n", n,
-               b.nr_vectors, rounds * n, r1 - r0, mean, m1, cyc);
+               b.nr_vectors, rounds * n, runs, mean, t1.max_scan, cyc);
     }
 }
 

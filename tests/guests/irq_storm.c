@@ -151,7 +151,7 @@ static void check_hypervisor_counters(uint32_t *recv_by)
     CHECK(rc == 0, "physinfo: error %ld", rc);
     for ( c = 0; c < phys.nr_cpus; c++ )
     {
-        uint64_t runs = 0, scanned = 0, woken = 0, spurious = 0, max = 0;
+        struct xen_irq_stats_wakeup_vector t;
         uint32_t bound;
 
         rc = xen_irq_stats_pcpu(c, &pc);
@@ -159,25 +159,19 @@ static void check_hypervisor_counters(uint32_t *recv_by)
         CHECK(pc.nr_vectors >= 1 && pc.nr_vectors <= 64,
               "pCPU %u: K = %u", c, pc.nr_vectors);
         bound = ceil_div(pc.peak_blocked, pc.nr_vectors);
+        xen_irq_stats_pcpu_total(&pc, &t);
         for ( i = 0; i < pc.nr_vectors; i++ )
-        {
-            runs += pc.vec[i].handler_runs;
-            scanned += pc.vec[i].entries_scanned;
-            woken += pc.vec[i].woken;
-            spurious += pc.vec[i].spurious;
-            if ( pc.vec[i].max_scan > max )
-                max = pc.vec[i].max_scan;
             CHECK(pc.vec[i].max_scan <= bound, "pCPU %u vector %#x scanned "
                   "%llu entries at once; peak blocked %u, K %u: bound %u",
                   c, pc.vec[i].vector, pc.vec[i].max_scan, pc.peak_blocked,
                   pc.nr_vectors, bound);
-        }
         printf("stats: pcpu %u K %u peak_blocked %u runs %llu scanned %llu "
                "woken %llu spurious %llu max_scan %llu bound %u\n", c,
-               pc.nr_vectors, pc.peak_blocked, runs, scanned, woken,
-               spurious, max, bound);
-        CHECK(runs > 0 && woken > 0, "pCPU %u: no wakeup handler woke "
-              "anyone (runs %llu, woken %llu)", c, runs, woken);
+               pc.nr_vectors, pc.peak_blocked, t.handler_runs,
+               t.entries_scanned, t.woken, t.spurious, t.max_scan, bound);
+        CHECK(t.handler_runs > 0 && t.woken > 0, "pCPU %u: no wakeup "
+              "handler woke anyone (runs %llu, woken %llu)", c,
+              t.handler_runs, t.woken);
     }
 
     for ( i = 0; i < nr_cpus; i++ )

@@ -86,6 +86,25 @@ long xen_irq_stats_pcpu(uint32_t cpu, struct xen_irq_stats_pcpu *out)
     return irq_stats(XEN_IRQ_STATS_pcpu, cpu, 0, out, sizeof(*out));
 }
 
+void xen_irq_stats_pcpu_total(const struct xen_irq_stats_pcpu *p,
+                              struct xen_irq_stats_wakeup_vector *total)
+{
+    memset(total, 0, sizeof(*total));
+    for ( uint32_t i = 0; i < p->nr_vectors && i < 64; i++ )
+    {
+        const struct xen_irq_stats_wakeup_vector *v = &p->vec[i];
+
+        total->nr_blocked += v->nr_blocked;
+        total->handler_runs += v->handler_runs;
+        total->entries_scanned += v->entries_scanned;
+        total->woken += v->woken;
+        total->spurious += v->spurious;
+        total->handler_cycles += v->handler_cycles;
+        if ( v->max_scan > total->max_scan )
+            total->max_scan = v->max_scan;
+    }
+}
+
 long xen_irq_stats_vcpu(uint32_t vcpu, struct xen_irq_stats_vcpu *out)
 {
     return irq_stats(XEN_IRQ_STATS_vcpu, 0, vcpu, out, sizeof(*out));

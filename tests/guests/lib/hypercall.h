@@ -22,6 +22,12 @@ long xen_sysctl(struct xen_sysctl *op);
 
 long xen_physinfo(struct xen_sysctl_physinfo *out);
 long xen_irq_stats_pcpu(uint32_t cpu, struct xen_irq_stats_pcpu *out);
+/*
+ * A pCPU's wakeup-vector counters added up over its K vectors (max_scan:
+ * the largest; nr_blocked: the sum).
+ */
+void xen_irq_stats_pcpu_total(const struct xen_irq_stats_pcpu *p,
+                              struct xen_irq_stats_wakeup_vector *total);
 /* vCPU 'vcpu' of the calling domain. */
 long xen_irq_stats_vcpu(uint32_t vcpu, struct xen_irq_stats_vcpu *out);
 
