@@ -21,6 +21,13 @@ void identify_boot_cpu(void)
     boot_cpu.x2apic = r.ecx & CPUID1_ECX_X2APIC;
     boot_cpu.tsc_deadline = r.ecx & CPUID1_ECX_TSC_DEADLINE;
     boot_cpu.hypervisor = r.ecx & CPUID1_ECX_HYPERVISOR;
+    if ( boot_cpu.hypervisor )
+    {
+        cpuid_count(0x40000000, 0, &r);
+        boot_cpu.qemu_tcg = !memcmp(&r.ebx, "TCGT", 4) &&
+                            !memcmp(&r.ecx, "CGTC", 4) &&
+                            !memcmp(&r.edx, "GTCG", 4);
+    }
 
     cpuid_count(0x80000001, 0, &r);
     boot_cpu.nx = r.edx & CPUIDX1_EDX_NX;

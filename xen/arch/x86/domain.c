@@ -56,8 +56,13 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
      * next interrupt.  If the handler takes it off meanwhile, the handler
      * sets SN itself.
      */
-    if ( !is_idle_vcpu(prev) && prev->hvm && !pi_blocked_on_list(prev) )
-        pi_set_not_running(prev);
+    if ( !is_idle_vcpu(prev) && prev->hvm )
+    {
+        /* Before context_saved(): from then on another pCPU may run it. */
+        hvm_xstate_switch_out(prev);
+        if ( !pi_blocked_on_list(prev) )
+            pi_set_not_running(prev);
+    }
     if ( !is_idle_vcpu(next) && next->hvm )
     {
         /*
@@ -67,6 +72,7 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
          */
         pi_blocked_leave(next);
         pi_set_running(next, cpu);
+        hvm_xstate_switch_in(next);
         vlapic_migrate_timer(&next->hvm->vlapic, cpu);
     }
 }

@@ -1,6 +1,8 @@
 /*
  * The CPUID a guest sees: the host's, filtered.  Virtualisation, debug
- * store, thermal/power, XSAVE-based features and the PMU are hidden;
+ * store, thermal/power and the PMU are hidden; XSAVE with the x87, SSE
+ * and AVX components is offered where the host has it (xstate.c switches
+ * that state per vCPU);
  * x2APIC, TSC-deadline and the hypervisor bit are offered because the
  * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
  * leaves 0x40000000-0x40000010 identify xen-lite and give the TSC and
@@ -23,6 +25,12 @@
                          (1u << 13) | (1u << 19) | (1u << 20) |           \
                          (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
 #define L1_ECX_FORCE    ((1u << 21) | (1u << 24) | (1u << 31))
+/* Leaf 1 ECX: XSAVE, OSXSAVE, AVX, F16C. */
+#define L1_ECX_XSAVE    (1u << 26)
+#define L1_ECX_OSXSAVE  (1u << 27)
+#define L1_ECX_AVX      (1u << 28)
+#define L1_ECX_F16C     (1u << 29)
+#define X86_CR4_OSXSAVE (1UL << 18)
 /* Leaf 1 EDX: drop DS, ACPI thermal, TM, PBE, HTT. */
 #define L1_EDX_DROP     ((1u << 21) | (1u << 22) | (1u << 28) | (1u << 29) | \
                          (1u << 31))
@@ -124,7 +132,21 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
         cpuid_count(1, 0, r);
         r->ebx = (r->ebx & 0xffff) | (v->vcpu_id << 24) |
                  (min(d->max_vcpus, 255u) << 16);
-        r->ecx = (r->ecx & L1_ECX_KEEP) | L1_ECX_FORCE;
+        {
+            u32 host_ecx = r->ecx;
+
+            r->ecx = (host_ecx & L1_ECX_KEEP) | L1_ECX_FORCE;
+            if ( hvm_xcr0_offered() )
+            {
+                r->ecx |= L1_ECX_XSAVE;
+                /* OSXSAVE mirrors the guest's CR4 (SDM Vol. 2, CPUID). */
+                if ( hvm_funcs->get_reg(v, HVM_REG_CR4) & X86_CR4_OSXSAVE )
+                    r->ecx |= L1_ECX_OSXSAVE;
+                /* AVX and F16C need the AVX state component. */
+                if ( hvm_xcr0_offered() & (1ULL << 2) )
+                    r->ecx |= host_ecx & (L1_ECX_AVX | L1_ECX_F16C);
+            }
+        }
         r->edx &= ~L1_EDX_DROP;
         if ( d->max_vcpus > 1 )
             r->edx |= 1u << 28;             /* HTT: the count is valid */
@@ -146,8 +168,11 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
             r->ecx |= 2u << 8;
         }
         break;
+    case 0xd:
+        hvm_xstate_cpuid(v, sub, r);
+        break;
     default:
-        /* Cache, power, PMU, XSAVE and extended features: none. */
+        /* Cache, power, PMU and extended features: none. */
         break;
     }
 }

@@ -171,7 +171,8 @@ static const char *const exit_names[HVM_EXIT_NR] = {
     [HVM_EXIT_IO] = "io", [HVM_EXIT_MSR_READ] = "rdmsr",
     [HVM_EXIT_MSR_WRITE] = "wrmsr", [HVM_EXIT_HYPERCALL] = "hypercall",
     [HVM_EXIT_NPF] = "npf", [HVM_EXIT_SHUTDOWN] = "shutdown",
-    [HVM_EXIT_INIT] = "init", [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
+    [HVM_EXIT_INIT] = "init", [HVM_EXIT_XSETBV] = "xsetbv",
+    [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
     [HVM_EXIT_UNHANDLED] = "unhandled",
 };
 
@@ -238,6 +239,8 @@ bool hvm_setup(void)
         printk(XENLOG_WARNING "HVM: no usable SVM (or VMX) on this CPU\n");
         return false;
     }
+    /* QEMU's SVM lets XSETBV through despite its intercept. */
+    xstate_init(!(boot_cpu.qemu_tcg && hvm_funcs == &svm_funcs));
     register_keyhandler('v', dump_vlapics, "dump virtual local APICs");
     return true;
 }
@@ -257,6 +260,7 @@ int hvm_cpu_up(unsigned int cpu)
 
     if ( cpu == 0 )
         set_vector_handler(POSTED_INTR_VECTOR, posted_intr_interrupt);
+    xstate_cpu_init();
     /* Its wakeup lists exist before any vCPU can block on this pCPU. */
     rc = pi_blocked_cpu_init(cpu);
     if ( !rc && cpu == 0 )
@@ -314,7 +318,8 @@ int hvm_vcpu_initialise(struct vcpu *v)
     h->pi_desc = pi_desc_alloc();
     if ( !h->pi_desc )
         rc = -ENOMEM;
-    else if ( (rc = vlapic_init(v)) == 0 )
+    else if ( (rc = hvm_xstate_vcpu_init(v)) == 0 &&
+              (rc = vlapic_init(v)) == 0 )
         rc = hvm_funcs->vcpu_init(v);
     if ( rc )
         hvm_vcpu_destroy(v);
@@ -335,6 +340,7 @@ void hvm_vcpu_destroy(struct vcpu *v)
         vlapic_destroy(v);
     if ( h->pi_desc )
         pi_desc_free(h->pi_desc);
+    hvm_xstate_vcpu_destroy(v);
     xfree(h);
     v->hvm = NULL;
 }
@@ -605,6 +611,18 @@ static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
     vcpu_sleep_nosync(v);
 }
 
+static void handle_xsetbv(struct vcpu *v, const struct hvm_exit *e)
+{
+    u64 val = ((u64)(u32)v->hvm->gprs.rdx << 32) |
+              (u32)hvm_funcs->get_reg(v, HVM_REG_RAX);
+    int exc = hvm_xsetbv(v, (u32)v->hvm->gprs.rcx, val);
+
+    if ( exc )
+        inject_exception(v, exc, exc == X86_EXC_GP);
+    else
+        advance_rip(v, e->next_rip);
+}
+
 static enum x86_mode guest_mode(struct vcpu *v);
 
 static void handle_hypercall(struct vcpu *v, const struct hvm_exit *e)
@@ -807,6 +825,9 @@ static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
     case HVM_EXIT_HYPERCALL:
         handle_hypercall(v, e);
         break;
+    case HVM_EXIT_XSETBV:
+        handle_xsetbv(v, e);
+        break;
     case HVM_EXIT_NPF:
         handle_npf(v, e);
         break;
@@ -921,9 +942,11 @@ void hvm_vcpu_run(struct vcpu *v)
 
         inject_pending(v);
         pv_eoi_before_entry(v);
+        hvm_xstate_before_entry(v);
         wake_latency_account(v, woke);
         v->hvm->nr_entries++;
         hvm_funcs->run(v, &e);
+        hvm_xstate_after_exit(v);
 
         if ( v->hvm->vlapic.injected >= 0 )
             vlapic_injection_done(&v->hvm->vlapic,

@@ -236,6 +236,10 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->reason = HVM_EXIT_HYPERCALL;
         e->next_rip = next_rip(v, 3);
         break;
+    case VMEXIT_XSETBV:
+        e->reason = HVM_EXIT_XSETBV;
+        e->next_rip = next_rip(v, 3);
+        break;
     case VMEXIT_NPF:
         e->reason = HVM_EXIT_NPF;
         e->gpa = c->exitinfo2;

@@ -227,12 +227,19 @@ bool vmx_probe(void)
                                   CPU2_VPID | CPU2_RDTSCP, &dummy,
                                   &cpu2_may1);
     c->cpu2_may1 = cpu2_may1;
-    /* 64-bit host; EFER and PAT swapped by the CPU. */
+    /*
+     * 64-bit host; EFER and PAT swapped by the CPU, and DR7 with
+     * IA32_DEBUGCTL: saved at each exit and loaded at each entry, so the
+     * guest's DR7 stays its own (the exit loads 400H for the host, SDM
+     * Vol. 3C, 28.5.1).
+     */
     c->exit_ctls = ctl_adjust(exit_msr, EXIT_HOST_ADDR_SPACE_SIZE |
+                              EXIT_SAVE_DEBUG_CTLS |
                               EXIT_SAVE_EFER | EXIT_LOAD_EFER |
                               EXIT_SAVE_PAT | EXIT_LOAD_PAT,
                               &c->exit_must1, &c->exit_may1);
-    c->entry_ctls = ctl_adjust(entry_msr, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
+    c->entry_ctls = ctl_adjust(entry_msr, ENTRY_LOAD_DEBUG_CTLS |
+                               ENTRY_LOAD_EFER | ENTRY_LOAD_PAT,
                                &c->entry_must1, &c->entry_may1);
     /* IA-32e mode guest follows the guest's EFER.LMA, entry by entry. */
     c->entry_ctls &= ~ENTRY_IA32E_MODE;
@@ -250,9 +257,10 @@ bool vmx_probe(void)
          !ctl_check("secondary", c->cpu2_ctls,
                     CPU2_EPT | CPU2_UNRESTRICTED_GUEST, 0) ||
          !ctl_check("VM-exit", c->exit_ctls, EXIT_HOST_ADDR_SPACE_SIZE |
-                    EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+                    EXIT_SAVE_DEBUG_CTLS | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
                     EXIT_ACK_INTR_ON_EXIT | EXIT_LOAD_PERF_GLOBAL_CTRL) ||
-         !ctl_check("VM-entry", c->entry_ctls, ENTRY_LOAD_EFER,
+         !ctl_check("VM-entry", c->entry_ctls, ENTRY_LOAD_DEBUG_CTLS |
+                    ENTRY_LOAD_EFER,
                     ENTRY_SMM | ENTRY_DEACT_DUAL_MONITOR |
                     ENTRY_LOAD_PERF_GLOBAL_CTRL) )
     {

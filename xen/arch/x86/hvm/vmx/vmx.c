@@ -1330,7 +1330,8 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         queue_event(x, X86_EXC_UD, INTR_TYPE_HW_EXCEPTION, false, 0);
         break;
     case EXIT_REASON_XSETBV:
-        inject_gp(x);
+        e->reason = HVM_EXIT_XSETBV;
+        e->next_rip = x->rip + x->insn_len;
         break;
     default:
         e->reason = HVM_EXIT_UNHANDLED;

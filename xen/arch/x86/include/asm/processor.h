@@ -92,6 +92,11 @@ struct cpu_features
     bool x2apic;
     bool tsc_deadline;
     bool hypervisor;        /* running under another hypervisor/emulator */
+    /*
+     * QEMU's TCG emulator (CPUID 0x40000000 says "TCGTCGTCGTCG"): where
+     * it deviates from the hardware, a workaround checks this first.
+     */
+    bool qemu_tcg;
     char vendor[13];
 };
 extern struct cpu_features boot_cpu;

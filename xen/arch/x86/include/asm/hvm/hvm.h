@@ -10,6 +10,7 @@
 #include <asm/hvm/vlapic.h>
 #include <asm/hvm/domain.h>
 #include <asm/hvm/pi.h>
+#include <asm/hvm/xstate.h>
 
 struct vcpu;
 struct domain;
@@ -39,6 +40,7 @@ enum hvm_exit_reason
     HVM_EXIT_INIT,
     HVM_EXIT_FAILED_ENTRY,
     HVM_EXIT_UNHANDLED,         /* anything else: the domain is crashed */
+    HVM_EXIT_XSETBV,
     HVM_EXIT_NR
 };
 
@@ -94,6 +96,8 @@ struct hvm_vcpu
     int pi_blocked_index;
     /* Blocked in HLT since its last entry: see hvm_vcpu_run(). */
     bool pi_blocked_since_entry;
+    /* FPU/SSE/AVX, XCR0 and debug registers: xstate.c. */
+    struct hvm_xstate xstate;
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */

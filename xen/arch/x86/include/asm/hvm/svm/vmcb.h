@@ -140,6 +140,7 @@ struct vmcb
 #define VMEXIT_SHUTDOWN     0x07f
 #define VMEXIT_VMRUN        0x080
 #define VMEXIT_VMMCALL      0x081
+#define VMEXIT_XSETBV       0x08d
 #define VMEXIT_NPF          0x400
 #define VMEXIT_INVALID      ((u64)-1)
 
