@@ -239,6 +239,7 @@ bool hvm_setup(void)
         return false;
     }
     register_keyhandler('v', dump_vlapics, "dump virtual local APICs");
+    hvm_cpuid_setup_walk();
     return true;
 }
 
