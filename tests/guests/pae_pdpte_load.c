@@ -19,7 +19,7 @@
  * the test instead of letting it hang.
  *
  * AMD processors with nested paging read PDPTEs at each walk instead
- * (APM Vol. 2 15.25.10), so on AMD the kernel reports SKIP.
+ * from memory, so on AMD the kernel reports SKIP.
  */
 #include "test.h"
 
