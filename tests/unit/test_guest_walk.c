@@ -3,7 +3,10 @@
  * (xen/arch/x86/guest_walk.c): every paging mode with its big pages,
  * non-present and reserved-bit faults, write protection, tables in
  * holes, and copies across pages.  The page tables are built in a test
- * domain's memory and read through the real p2m.
+ * domain's memory and read through the real p2m.  The reserved-bit tests
+ * set one bit at a time in one entry and expect what the Intel SDM (Vol.
+ * 3A 4.3-4.5, 4.7), the AMD APM (Vol. 2 5.2-5.4) or QEMU's TCG CPU does
+ * with it: fault, or the same translation as without the bit.
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
@@ -20,6 +23,7 @@
 #define RW      (1ULL << 1)
 #define PS      (1ULL << 7)
 #define NX      (1ULL << 63)
+#define BITS64(hi, lo)  ((~0ULL >> (63 - (hi))) & ~((1ULL << (lo)) - 1))
 
 #define CR0_WP  (1ULL << 16)
 #define CR4_PSE (1ULL << 4)
@@ -29,8 +33,29 @@
 static struct domain *dom;
 static struct guest g;
 
+static const char *const rules_name[] = {
+    [WALK_RULES_INTEL] = "Intel", [WALK_RULES_AMD] = "AMD",
+    [WALK_RULES_QEMU_TCG] = "QEMU",
+};
+
+/* The rules in force, for failure messages. */
+static enum guest_walk_rules model;
+
+/* The CPU the walk models; every test starts from Intel's, 52 bits. */
+static void use_cpu(enum guest_walk_rules rules, unsigned int maxphyaddr,
+                    bool gbpages)
+{
+    struct guest_walk_cpu c = {
+        .rules = rules, .maxphyaddr = maxphyaddr, .gbpages = gbpages,
+    };
+
+    guest_walk_set_cpu(&c);
+    model = rules;
+}
+
 static void setup(enum guest_mode mode, bool nxe)
 {
+    use_cpu(WALK_RULES_INTEL, 52, true);
     env_setup();
     dom = NULL;
     REQUIRE_EQ(domain_create(0, XEN_DOMCTL_CDF_hvm, 1, 4096, &dom), 0);
@@ -67,6 +92,33 @@ static u64 walk_with(u64 entry_gpa, u64 set, u64 clear, u64 va, bool write)
     gpa = walk(va, write);
     guest_set_entry(&g, entry_gpa, old);
     return gpa;
+}
+
+/*
+ * Set each bit of 'bits' alone in the entry at entry_gpa and walk va for
+ * a read: a fault if 'reserved', else the translation 'want'.
+ */
+#define CHECK_BITS(entry_gpa, bits, va, reserved, want)                 \
+    check_bits(__LINE__, entry_gpa, bits, va, reserved, want)
+
+static void check_bits(int line, u64 entry_gpa, u64 bits, u64 va,
+                       bool reserved, u64 want)
+{
+    for ( unsigned int b = 0; b < 64; b++ )
+    {
+        u64 got;
+
+        if ( !(bits & (1ULL << b)) )
+            continue;
+        got = walk_with(entry_gpa, 1ULL << b, 0, va, false);
+        if ( got != (reserved ? ~0ULL : want) )
+            harness_fail(__FILE__, line, false,
+                         "%s: bit %u of the entry at %#llx: walk gave "
+                         "%#llx, want %s", rules_name[model], b,
+                         (unsigned long long)entry_gpa,
+                         (unsigned long long)got,
+                         reserved ? "a fault" : "the translation");
+    }
 }
 
 static void fill_phys(u64 gpa, u8 seed, size_t len)
@@ -461,5 +513,234 @@ TEST(legacy_linear_addresses_wrap_at_4g)
     CHECK_EQ(memcmp(in, out + 16, 16), 0);
     CHECK_EQ(copy_from_guest_virt(dom, &g.pg, in, 0xfffffff0, 32), 0);
     CHECK_EQ(memcmp(in, out, 32), 0);
+    finish();
+}
+
+/* --- reserved bits by paging mode, vendor and MAXPHYADDR --- */
+
+TEST(pae_pdpte_reserved_bits_per_vendor)
+{
+    u64 va = 0x40001000, data, pdpte;
+    enum guest_walk_rules r;
+
+    for ( r = WALK_RULES_INTEL; r <= WALK_RULES_QEMU_TCG; r++ )
+    {
+        bool qemu = r == WALK_RULES_QEMU_TCG;
+
+        setup(GM_PAE, false);
+        use_cpu(r, 40, true);
+        data = guest_alloc_page(&g);
+        guest_map(&g, va, data, SZ_4K, P | RW);
+        pdpte = guest_entry_gpa(&g, va, 3);
+        REQUIRE_EQ(walk(va, false), data);
+
+        /*
+         * SDM Table 4-8 and APM Figure 5-10 agree: 2:1 and 8:5 (A among
+         * them) are reserved; QEMU checks none and sets A itself.
+         */
+        CHECK_BITS(pdpte, BITS64(2, 1) | BITS64(8, 5), va, !qemu, data);
+        CHECK_EQ(walk_with(pdpte, 1ULL << 5, 0, va, false),
+                 qemu ? data : ~0ULL);
+        /* PWT, PCD and the ignored/AVL bits 11:9. */
+        CHECK_BITS(pdpte, BITS64(4, 3) | BITS64(11, 9), va, false, data);
+        /* 63:MAXPHYADDR for everyone, NX included (no NX in a PDPTE). */
+        CHECK_BITS(pdpte, BITS64(63, 40), va, true, 0);
+        g.pg.efer |= EFER_NXE;
+        CHECK_EQ(walk_with(pdpte, NX, 0, va, false), ~0ULL);
+        /* A reserved bit in a PDPTE that is not present: not present. */
+        CHECK_EQ(walk_with(pdpte, 1ULL << 5, P, va, false), ~0ULL);
+        finish();
+    }
+}
+
+TEST(pae_pdpte_reserved_mask_is_shared)
+{
+    /* The mask PDPTE loading (VMX's MOV to CR0/CR4) checks as well. */
+    use_cpu(WALK_RULES_INTEL, 40, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xffffff00000001e6ULL);
+    use_cpu(WALK_RULES_AMD, 48, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xffff0000000001e6ULL);
+    use_cpu(WALK_RULES_INTEL, 52, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xfff00000000001e6ULL);
+    use_cpu(WALK_RULES_QEMU_TCG, 40, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xffffff0000000000ULL);
+    /* Out-of-range widths are taken as the nearest architectural one. */
+    use_cpu(WALK_RULES_INTEL, 64, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xfff00000000001e6ULL);
+    use_cpu(WALK_RULES_INTEL, 0, true);
+    CHECK_EQ(guest_pae_pdpte_rsvd(), 0xffffffff000001e6ULL);
+    use_cpu(WALK_RULES_INTEL, 52, true);
+}
+
+TEST(pae_pde_and_pte_reserved_bits)
+{
+    u64 va4k = 0x00601000, va2m = 0x00800000, data, pde, pde2m, pte;
+    enum guest_walk_rules r;
+
+    for ( r = WALK_RULES_INTEL; r <= WALK_RULES_QEMU_TCG; r++ )
+    {
+        setup(GM_PAE, false);
+        use_cpu(r, 40, true);
+        data = guest_alloc_page(&g);
+        pte = guest_map(&g, va4k, data, SZ_4K, P | RW);
+        pde = guest_entry_gpa(&g, va4k, 2);
+        pde2m = guest_map(&g, va2m, 0x1200000, SZ_2M, P | RW);
+
+        /* 62:MAXPHYADDR, and 63 without EFER.NXE (SDM 4.4.2). */
+        CHECK_BITS(pte, BITS64(63, 40), va4k, true, 0);
+        CHECK_BITS(pde, BITS64(63, 40), va4k, true, 0);
+        CHECK_BITS(pde2m, BITS64(63, 40), va2m, true, 0);
+        /* A, D, PAT, G, ignored: fine; U/S and PWT/PCD too. */
+        CHECK_BITS(pte, BITS64(11, 2), va4k, false, data);
+        CHECK_BITS(pde, BITS64(11, 8) | BITS64(6, 2), va4k, false, data);
+        /* 2 MiB: 20:13 reserved, 12 is PAT (APM Figure 5-15). */
+        CHECK_BITS(pde2m, BITS64(20, 13), va2m + 0x1234, true, 0);
+        CHECK_BITS(pde2m, BITS64(12, 2), va2m + 0x1234, false,
+                   0x1201234);
+
+        g.pg.efer |= EFER_NXE;
+        CHECK_EQ(walk_with(pte, NX, 0, va4k, false), data);
+        CHECK_EQ(walk_with(pde, NX, 0, va4k, false), data);
+        CHECK_EQ(walk_with(pde2m, NX, 0, va2m, false), 0x1200000);
+        CHECK_BITS(pte, BITS64(62, 40), va4k, true, 0);
+        finish();
+    }
+}
+
+TEST(pae_maxphyaddr_52_reserves_no_address_bit)
+{
+    u64 va = 0x00601000, data, pte;
+
+    setup(GM_PAE, false);
+    use_cpu(WALK_RULES_AMD, 52, true);
+    data = guest_alloc_page(&g);
+    pte = guest_map(&g, va, data, SZ_4K, P | RW);
+    /* Bit 51 is an address bit: no fault, a (hole) address. */
+    CHECK_EQ(walk_with(pte, 1ULL << 51, 0, va, false), data | (1ULL << 51));
+    CHECK_BITS(pte, BITS64(62, 52), va, true, 0);
+    finish();
+}
+
+TEST(long_mode_reserved_bits_on_every_level)
+{
+    u64 va = 0x00001234567ff000ULL, data;
+    enum guest_walk_rules r;
+
+    for ( r = WALK_RULES_INTEL; r <= WALK_RULES_QEMU_TCG; r++ )
+    {
+        setup(GM_LONG, false);
+        use_cpu(r, 40, true);
+        data = guest_alloc_page(&g);
+        guest_map(&g, va, data, SZ_4K, P | RW);
+
+        for ( unsigned int level = 1; level <= 4; level++ )
+        {
+            u64 e = guest_entry_gpa(&g, va, level);
+
+            /* 51:MAXPHYADDR and NX without NXE; 62:52 ignored. */
+            CHECK_BITS(e, BITS64(51, 40) | NX, va, true, 0);
+            CHECK_BITS(e, BITS64(62, 52), va, false, data);
+            /* Flags and the ignored bits 11:9. */
+            CHECK_BITS(e, BITS64(6, 2) | BITS64(11, 9), va, false, data);
+        }
+        /* PS: no 512 GiB pages (SDM Table 4-14, APM Figure 5-20). */
+        CHECK_BITS(guest_entry_gpa(&g, va, 4), PS, va, true, 0);
+        /*
+         * Bit 8: MBZ in an AMD PML4E (APM Figure 5-20), ignored in an
+         * Intel one (SDM Table 4-14) and by QEMU; ignored in non-leaf
+         * PDPTEs and PDEs everywhere, G in a PTE.
+         */
+        CHECK_BITS(guest_entry_gpa(&g, va, 4), 1ULL << 8, va,
+                   r == WALK_RULES_AMD, data);
+        for ( unsigned int level = 1; level <= 3; level++ )
+            CHECK_BITS(guest_entry_gpa(&g, va, level), 1ULL << 8, va,
+                       false, data);
+
+        g.pg.efer |= EFER_NXE;
+        for ( unsigned int level = 1; level <= 4; level++ )
+            CHECK_BITS(guest_entry_gpa(&g, va, level), NX, va, false,
+                       data);
+        finish();
+    }
+}
+
+TEST(long_mode_large_page_reserved_bits)
+{
+    u64 va2m = 0x40000000, va1g = 0x8000000000ULL, pde, pdpte;
+    enum guest_walk_rules r;
+
+    for ( r = WALK_RULES_INTEL; r <= WALK_RULES_QEMU_TCG; r++ )
+    {
+        setup(GM_LONG, false);
+        use_cpu(r, 40, true);
+        pde = guest_map(&g, va2m, 0x200000, SZ_2M, P | RW);
+        pdpte = guest_map(&g, va1g, 0x40000000, SZ_1G, P | RW);
+
+        /* 2 MiB: 20:13 reserved, PAT at 12, 51:MAXPHYADDR. */
+        CHECK_BITS(pde, BITS64(20, 13) | BITS64(51, 40), va2m, true, 0);
+        CHECK_BITS(pde, BITS64(12, 2) | BITS64(62, 52), va2m + 0x123,
+                   false, 0x200123);
+        /* 1 GiB: 29:13 reserved, PAT at 12, 51:MAXPHYADDR. */
+        CHECK_BITS(pdpte, BITS64(29, 13) | BITS64(51, 40), va1g, true, 0);
+        CHECK_BITS(pdpte, BITS64(12, 2) | BITS64(62, 52), va1g + 0x123,
+                   false, 0x40000123);
+        /* Address bits below MAXPHYADDR move the page. */
+        CHECK_EQ(walk_with(pdpte, 1ULL << 39, 0, va1g, false),
+                 0x8040000000ULL);
+
+        /* Without 1 GiB pages, PS in a PDPTE is reserved. */
+        use_cpu(r, 40, false);
+        CHECK_EQ(walk(va1g, false), ~0ULL);
+        CHECK_EQ(walk(va2m + 0x123, false), 0x200123);
+        finish();
+    }
+}
+
+TEST(legacy_32bit_pse36_reserved_bits_follow_maxphyaddr)
+{
+    u64 va = 0x00c00000, pde;
+    enum guest_walk_rules r;
+
+    for ( r = WALK_RULES_INTEL; r <= WALK_RULES_AMD; r++ )
+    {
+        setup(GM_32, false);
+        pde = guest_map(&g, va, 0x800000, SZ_4M, P | RW);
+
+        /* M = 40 (and above): only bit 21 (SDM Table 4-4, APM 5-8). */
+        use_cpu(r, 46, true);
+        CHECK_BITS(pde, 1ULL << 21, va, true, 0);
+        CHECK_EQ(walk_with(pde, 1ULL << 20, 0, va + 5, false),
+                 0x8000800005ULL);
+        CHECK_EQ(walk_with(pde, 1ULL << 13, 0, va + 5, false),
+                 0x100800005ULL);
+        CHECK_BITS(pde, BITS64(12, 2), va + 5, false, 0x800005);
+        /* M = 36: bits 21:17 reserved, 16:13 are address bits 35:32. */
+        use_cpu(r, 36, true);
+        CHECK_BITS(pde, BITS64(21, 17), va, true, 0);
+        CHECK_EQ(walk_with(pde, 1ULL << 16, 0, va + 5, false),
+                 0x800800005ULL);
+        /* M = 32: no PSE-36 address bits, 21:13 reserved. */
+        use_cpu(r, 32, true);
+        CHECK_BITS(pde, BITS64(21, 13), va, true, 0);
+        CHECK_BITS(pde, BITS64(12, 2), va + 5, false, 0x800005);
+        finish();
+    }
+}
+
+TEST(legacy_32bit_without_pse_has_no_reserved_bits)
+{
+    u64 va = 0x00801000, data, pte, pde;
+
+    setup(GM_32, false);
+    use_cpu(WALK_RULES_AMD, 36, true);
+    data = guest_alloc_page(&g);
+    pte = guest_map(&g, va, data, SZ_4K, P | RW);
+    pde = guest_entry_gpa(&g, va, 2);
+    g.pg.cr4 &= ~CR4_PSE;
+    /* Every flag and ignored bit of both levels (SDM 4.3, Table 4-5/6). */
+    CHECK_BITS(pte, BITS64(11, 2), va, false, data);
+    CHECK_BITS(pde, BITS64(6, 2) | BITS64(11, 8), va, false, data);
+    /* PS is ignored: the entry still points to the page table. */
+    CHECK_BITS(pde, PS, va, false, data);
     finish();
 }

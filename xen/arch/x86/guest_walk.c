@@ -11,11 +11,33 @@
  * any level gives -EFAULT.  Accessed/dirty bits are not set: the
  * hypervisor only reads and writes the data, as a DMA engine would.
  *
- * The guest's physical address width is taken as 52 bits, the largest
- * the p2m can map, so no address bits are reserved in PAE entries below
- * bit 52.  Bits 62..52 are reserved in PAE entries; in long mode they are
- * ignored, as the CPU does (guests keep software bits and protection
- * keys there).  Bit 63 (NX) is reserved unless EFER.NXE.
+ * Reserved bits follow the manual of the CPU the guests run on (struct
+ * guest_walk_cpu), with MAXPHYADDR as CPUID 0x80000008 tells the guests;
+ * an entry the CPU would fault on for a reserved bit gives -EFAULT, and
+ * one it accepts is accepted.  Intel SDM Vol. 3A 4.3-4.5 and 4.7, AMD
+ * APM Vol. 2 5.2-5.4:
+ *   32-bit paging: nothing with CR4.PSE=0; in a 4 MiB PDE, bits
+ *     21:(M-19) with M = min(MAXPHYADDR, 40) (PSE-36: bits (M-20):13
+ *     are address bits (M-1):32; SDM Table 4-4, APM Figure 5-8).
+ *   PAE paging: PDPTE bits 63:MAXPHYADDR, 8:5 and 2:1 (SDM Table 4-8,
+ *     APM Figure 5-10: the same on both); PDE and PTE bits
+ *     62:MAXPHYADDR, bit 63 unless EFER.NXE, bits 20:13 of a 2 MiB PDE.
+ *   4-level paging: bits 51:MAXPHYADDR, bit 63 unless EFER.NXE; PS in a
+ *     PML4E; bits 20:13 of a 2 MiB PDE, 29:13 of a 1 GiB PDPTE, and PS
+ *     of a PDPTE without 1 GiB pages.  Bits 62:52 are ignored (software
+ *     bits, protection keys).  Only difference between the vendors: bit
+ *     8 of a PML4E is MBZ on AMD (APM Figure 5-20), ignored on Intel
+ *     (SDM Table 4-14).
+ * Where an Intel CPU checks PDPTEs when it loads them into its PDPTE
+ * registers (#GP on MOV to CR0/CR3/CR4, SDM 4.4.1), an AMD CPU with
+ * nested paging reads them at each walk (#PF); the bits are the same.
+ *
+ * QEMU's TCG CPU (7.2, the one the tests run on) differs from both: it
+ * checks no bit below 52 of a PAE PDPTE but the address bits, sets bit 5
+ * (accessed) in the PDPTEs it walks, and does not check bit 8 of a PML4E
+ * when it reports AMD.  Under QEMU (WALK_RULES_QEMU_TCG, chosen only
+ * when CPUID says so) the walk accepts what that CPU accepts, or a guest
+ * that runs there would crash at its first MMIO access.
  *
  * No locking: the walk reads guest memory through the p2m, whose lock
  * protects each read.  A guest may change its page tables during a walk;
@@ -50,9 +72,36 @@
 /* Reserved bits of large-page entries: between PAT (bit 12) and base. */
 #define RSVD_2M         BITS(20, 13)
 #define RSVD_1G         BITS(29, 13)
-/* PAE: above the 52-bit address; PDPTEs also have no NX, RW or US. */
-#define RSVD_PAE_HIGH   BITS(62, 52)
-#define RSVD_PDPTE      (BITS(63, 52) | BITS(8, 5) | BITS(2, 1))
+#define PDPTE_LOW_RSVD  (BITS(8, 5) | BITS(2, 1))
+#define PML4E_BIT8      (1ULL << 8)
+
+static struct guest_walk_cpu cpu = {
+    .rules = WALK_RULES_INTEL,
+    .maxphyaddr = 52,
+    .gbpages = true,
+};
+
+void guest_walk_set_cpu(const struct guest_walk_cpu *c)
+{
+    cpu = *c;
+    /* Architectural range (SDM 4.1.4): keeps BITS() below well defined. */
+    cpu.maxphyaddr = max(32U, min(52U, cpu.maxphyaddr));
+}
+
+/* Address bits the CPU does not have, up to bit 51 (none at 52). */
+static u64 rsvd_above_maxphyaddr(void)
+{
+    return cpu.maxphyaddr < 52 ? BITS(51, cpu.maxphyaddr) : 0;
+}
+
+u64 guest_pae_pdpte_rsvd(void)
+{
+    u64 rsvd = BITS(63, 52) | rsvd_above_maxphyaddr();
+
+    if ( cpu.rules != WALK_RULES_QEMU_TCG )
+        rsvd |= PDPTE_LOW_RSVD;
+    return rsvd;
+}
 
 /* Read the entry at gpa, 'size' bytes wide. */
 static int read_entry(struct domain *d, u64 gpa, unsigned int size, u64 *e)
@@ -80,7 +129,8 @@ static bool entry_ok(u64 e, u64 rsvd, bool check_rw)
 static int walk_long(struct domain *d, const struct guest_paging *pg,
                      u64 va, bool check_rw, u64 *gpa)
 {
-    u64 nx = (pg->efer & EFER_NXE) ? 0 : PTE_NX;
+    u64 common = rsvd_above_maxphyaddr() |
+                 ((pg->efer & EFER_NXE) ? 0 : PTE_NX);
     u64 table = pg->cr3 & ADDR_4K, e;
 
     /* Bits 63..47 must all equal bit 47 (no 5-level paging here). */
@@ -90,14 +140,18 @@ static int walk_long(struct domain *d, const struct guest_paging *pg,
     for ( unsigned int level = 4; level >= 1; level-- )
     {
         unsigned int shift = 12 + 9 * (level - 1);
-        u64 rsvd = nx;
+        u64 rsvd = common;
 
         if ( read_entry(d, table + ((va >> shift) & 511) * 8, 8, &e) )
             return -EFAULT;
         if ( level == 4 )
+        {
             rsvd |= PTE_PS;                     /* no 512 GiB pages */
+            if ( cpu.rules == WALK_RULES_AMD )
+                rsvd |= PML4E_BIT8;
+        }
         else if ( level == 3 && (e & PTE_PS) )
-            rsvd |= RSVD_1G;
+            rsvd |= cpu.gbpages ? RSVD_1G : PTE_PS;
         else if ( level == 2 && (e & PTE_PS) )
             rsvd |= RSVD_2M;
         if ( !entry_ok(e, rsvd, check_rw) )
@@ -122,12 +176,18 @@ static int walk_long(struct domain *d, const struct guest_paging *pg,
 static int walk_pae(struct domain *d, const struct guest_paging *pg,
                     u32 va, bool check_rw, u64 *gpa)
 {
-    u64 rsvd = RSVD_PAE_HIGH | ((pg->efer & EFER_NXE) ? 0 : PTE_NX);
+    u64 rsvd = BITS(62, 52) | rsvd_above_maxphyaddr() |
+               ((pg->efer & EFER_NXE) ? 0 : PTE_NX);
     u64 e;
 
-    /* CR3 holds the 32-byte aligned PDPT of four entries. */
+    /*
+     * CR3 holds the 32-byte aligned PDPT of four entries.  They are read
+     * from memory as an AMD CPU with nested paging does; an Intel CPU
+     * uses the copies it loaded, checked for the same bits, at the last
+     * MOV to CR0/CR3/CR4.
+     */
     if ( read_entry(d, (pg->cr3 & BITS(31, 5)) + (va >> 30) * 8, 8, &e) ||
-         !entry_ok(e, RSVD_PDPTE, false) )
+         !entry_ok(e, guest_pae_pdpte_rsvd(), false) )
         return -EFAULT;
 
     if ( read_entry(d, (e & ADDR_4K) + ((va >> 21) & 511) * 8, 8, &e) ||
@@ -150,6 +210,7 @@ static int walk_32(struct domain *d, const struct guest_paging *pg,
                    u32 va, bool check_rw, u64 *gpa)
 {
     bool pse = pg->cr4 & X86_CR4_PSE;
+    unsigned int pse36_bits = min(cpu.maxphyaddr, 40U);
     u64 e;
 
     if ( read_entry(d, (pg->cr3 & BITS(31, 12)) + (va >> 22) * 4, 4, &e) )
@@ -157,8 +218,11 @@ static int walk_32(struct domain *d, const struct guest_paging *pg,
     /* With CR4.PSE clear, PS is ignored and the entry maps a table. */
     if ( pse && (e & PTE_PS) )
     {
-        /* 4 MiB page, PSE-36: bits 20..13 are address bits 39..32. */
-        if ( !entry_ok(e, 1ULL << 21, check_rw) )
+        /*
+         * 4 MiB page, PSE-36: bits (M-20)..13 are address bits (M-1)..32,
+         * the rest up to bit 21 is reserved.
+         */
+        if ( !entry_ok(e, BITS(21, pse36_bits - 19), check_rw) )
             return -EFAULT;
         *gpa = (e & BITS(31, 22)) | (((e >> 13) & 0xff) << 32) |
                (va & BITS(21, 0));

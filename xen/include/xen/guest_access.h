@@ -34,6 +34,39 @@ int copy_to_guest_phys(struct domain *d, u64 gpa, const void *src,
                        size_t len);
 
 /*
+ * Whose definition of the entry formats a walk follows: the reserved
+ * bits differ between the manuals in a few places, and QEMU's TCG CPU
+ * checks fewer than either (guest_walk.c has the details).
+ */
+enum guest_walk_rules
+{
+    WALK_RULES_INTEL,       /* Intel SDM Vol. 3A chapter 4 */
+    WALK_RULES_AMD,         /* AMD APM Vol. 2 chapter 5 */
+    WALK_RULES_QEMU_TCG,    /* what QEMU's emulated CPU accepts */
+};
+
+/*
+ * The CPU the guests run on, as far as walks are concerned.  Set once at
+ * boot, before any guest runs (hvm_cpuid_setup_walk); until then, and in
+ * host tests that do not set it: Intel's rules, MAXPHYADDR 52, 1 GiB
+ * pages.
+ */
+struct guest_walk_cpu
+{
+    enum guest_walk_rules rules;
+    unsigned int maxphyaddr;    /* CPUID 0x80000008 EAX[7:0] of the guests */
+    bool gbpages;               /* 1 GiB pages (CPUID 0x80000001 EDX[26]) */
+};
+
+void guest_walk_set_cpu(const struct guest_walk_cpu *c);
+
+/*
+ * Reserved bits of a present PAE-paging PDPTE, for the walk and for
+ * loading the PDPTE registers as a MOV to CR0/CR4 would.
+ */
+u64 guest_pae_pdpte_rsvd(void);
+
+/*
  * Translate va with the guest's paging mode (none, 32-bit, PAE, 4-level
  * long mode; 4 KiB, 2/4 MiB and 1 GiB pages; U/S ignored since callers
  * are at CPL 0, R/W checked for writes when CR0.WP is set, and NX not

@@ -6,9 +6,11 @@
  * x2APIC, TSC-deadline and the hypervisor bit are offered because the
  * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
  * leaves 0x40000000-0x40000010 identify xen-lite and give the TSC and
- * APIC timer frequencies.
+ * APIC timer frequencies.  The hypervisor's walks of guest page tables
+ * are set up here to model the CPU these leaves describe.
  */
 #include <xen/lib.h>
+#include <xen/guest_access.h>
 #include <xen/sched.h>
 #include <xen/time.h>
 #include <asm/processor.h>
@@ -37,6 +39,40 @@
 /* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
 #define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
                          (1u << 23) | (1u << 24) | (1u << 28))
+
+/* MAXPHYADDR as leaf 0x80000008 reports it to guests (set at boot). */
+static unsigned int guest_maxphyaddr = 36;
+
+void hvm_cpuid_setup_walk(void)
+{
+    struct guest_walk_cpu c = { .rules = WALK_RULES_INTEL };
+    struct cpuid_regs r;
+
+    /*
+     * Without leaf 0x80000008, 36 when PAE is there (SDM 4.1.4); a value
+     * outside 32..52 would be no architectural width.
+     */
+    cpuid_count(0x80000000, 0, &r);
+    if ( r.eax >= 0x80000008u )
+    {
+        cpuid_count(0x80000008u, 0, &r);
+        guest_maxphyaddr = max(32u, min(52u, r.eax & 0xff));
+    }
+    /* Guests see leaf 0x80000001 EDX unfiltered. */
+    cpuid_count(0x80000001u, 0, &r);
+    c.gbpages = r.edx & (1u << 26);
+    c.maxphyaddr = guest_maxphyaddr;
+    /* QEMU's page-table checks differ from the manuals (guest_walk.c). */
+    if ( boot_cpu.qemu_tcg )
+        c.rules = WALK_RULES_QEMU_TCG;
+    else if ( !strcmp(boot_cpu.vendor, "AuthenticAMD") )
+        c.rules = WALK_RULES_AMD;
+    guest_walk_set_cpu(&c);
+    printk("HVM: guest page walks follow %s, MAXPHYADDR %u%s\n",
+           c.rules == WALK_RULES_QEMU_TCG ? "QEMU TCG's checks" :
+           c.rules == WALK_RULES_AMD ? "the AMD APM" : "the Intel SDM",
+           c.maxphyaddr, c.gbpages ? ", 1 GiB pages" : "");
+}
 
 static unsigned int order_of(unsigned int n)
 {
@@ -109,6 +145,8 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
             r->edx &= 1u << 8;              /* invariant TSC only */
             break;
         case 0x80000008u:
+            /* The width the walks take as the guests' MAXPHYADDR. */
+            r->eax = (r->eax & ~0xffu) | guest_maxphyaddr;
             r->ecx = 0;                     /* no core count */
             break;
         case 0x80000005u: case 0x80000006u:

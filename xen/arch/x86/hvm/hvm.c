@@ -242,6 +242,7 @@ bool hvm_setup(void)
     /* QEMU's SVM lets XSETBV through despite its intercept. */
     xstate_init(!(boot_cpu.qemu_tcg && hvm_funcs == &svm_funcs));
     register_keyhandler('v', dump_vlapics, "dump virtual local APICs");
+    hvm_cpuid_setup_walk();
     return true;
 }
 

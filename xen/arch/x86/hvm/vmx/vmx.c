@@ -1025,8 +1025,11 @@ static bool load_pdptes(struct vcpu *v)
         return false;
     for ( unsigned int i = 0; i < 4; i++ )
     {
-        /* Present entries with reserved bits set: #GP, as hardware. */
-        if ( (p[i] & 1) && (p[i] & 0x1e6) )
+        /*
+         * Present entries with reserved bits set: #GP, as hardware (SDM
+         * 4.4.1); the bits include 63:MAXPHYADDR (Table 4-8).
+         */
+        if ( (p[i] & 1) && (p[i] & guest_pae_pdpte_rsvd()) )
             return false;
         vmw(GUEST_PDPTE0 + 2 * i, p[i]);
     }

@@ -11,4 +11,7 @@ struct vcpu;
 
 void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
 
+/* Make the guest page-table walks model the CPU guests are shown. */
+void hvm_cpuid_setup_walk(void);
+
 #endif /* ASM_X86_HVM_CPUID_H */
