@@ -154,6 +154,7 @@ QEMU_CASES = [
     ("hlt_wakeup", 2, None, "PASS", r"^2 CPUs: 20 .* 20 by IPI"),
     ("hlt_wakeup", 4, None, "PASS", r"^4 CPUs: 40 .* 120 by IPI"),
     ("mmio_unbacked", 1, None, "PASS", r"^3 unbacked addresses"),
+    ("mmio_insns", 1, None, "PASS", r"^41 forms"),
     # QEMU 7.2 starts with the x87 control word FNINIT gives, not 0040H.
     ("xstate_isolation", 1, {"min_switches": 0, "ms": 50,
                              "start_fcw": 0x37f}, "PASS",

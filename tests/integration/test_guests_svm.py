@@ -32,6 +32,7 @@ CASES = [
     ("hlt_wakeup", 2, None),
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
+    ("mmio_insns", 1, None),
     ("pv_eoi", 1, None),
 ]
 

@@ -55,6 +55,7 @@ CASES = [
     ("hlt_wakeup", 2, None),
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
+    ("mmio_insns", 1, "rounds=16"),
     ("pv_eoi", 1, None),
 ]
 

@@ -197,6 +197,8 @@ static const char *const mode_names[] = {
 #define RD(r)       false, false, 0, GPR_##r, false, 0  /* cmp/test reg */
 #define RDH(r)      false, false, 0, GPR_##r, true, 0
 #define RI(v)       false, true, (v), GPR_RAX, false, 0 /* cmp/test imm */
+#define XR(r, n)    true, false, 0, GPR_##r, false, (n) /* both written */
+#define XRH(r)      true, false, 0, GPR_##r, true, 1
 
 static const struct ok_case
 {
@@ -696,6 +698,86 @@ static const struct ok_case
     { "es es; movl $0x12345678,0x12345678(%ebx,%esi,4)", M16,
       B("\x26\x26\x67\x66\xc7\x84\xb3\x78\x56\x34\x12\x78\x56\x34\x12"), 4,
       MMIO_MOV, STI(0x12345678), A32(V_RBX + V_RSI * 4 + 0x12345678 + B_ES) },
+    /* The read-modify-write forms, both directions, and the bit tests. */
+    { "notl (%rbx)", M64, B("\xf7\x13"), 4, MMIO_NOT, STI(0), V_RBX },
+    { "negl (%rbx)", M64, B("\xf7\x1b"), 4, MMIO_NEG, STI(0), V_RBX },
+    { "lock negb (%rbx)", M64, B("\xf0\xf6\x1b"), 1, MMIO_NEG, STI(0),
+      V_RBX },
+    { ".byte 0xf6,0x0b,1 (F6 /1 is TEST)", M64, B("\xf6\x0b\x01"), 1,
+      MMIO_TEST, RI(1), V_RBX },
+    { "adcl $1,(%rbx)", M64, B("\x83\x13\x01"), 4, MMIO_ADC, STI(1),
+      V_RBX },
+    { "sbbb $1,(%rbx)", M64, B("\x80\x1b\x01"), 1, MMIO_SBB, STI(1),
+      V_RBX },
+    { "lock adcl $1,(%rbx)", M64, B("\xf0\x83\x13\x01"), 4, MMIO_ADC,
+      STI(1), V_RBX },
+    { "adc %eax,(%rbx)", M64, B("\x11\x03"), 4, MMIO_ADC, ST(RAX), V_RBX },
+    { "sbb %eax,(%rbx)", M64, B("\x19\x03"), 4, MMIO_SBB, ST(RAX), V_RBX },
+    { "add (%rbx),%al", M64, B("\x02\x03"), 1, MMIO_ADD, LD(RAX, 1),
+      V_RBX },
+    { "add (%rbx),%eax", M64, B("\x03\x03"), 4, MMIO_ADD, LD(RAX, 4),
+      V_RBX },
+    { "or (%rbx),%eax", M64, B("\x0b\x03"), 4, MMIO_OR, LD(RAX, 4), V_RBX },
+    { "and (%rbx),%eax", M64, B("\x23\x03"), 4, MMIO_AND, LD(RAX, 4),
+      V_RBX },
+    { "sub (%rbx),%eax", M64, B("\x2b\x03"), 4, MMIO_SUB, LD(RAX, 4),
+      V_RBX },
+    { "xor (%rbx),%eax", M64, B("\x33\x03"), 4, MMIO_XOR, LD(RAX, 4),
+      V_RBX },
+    { "adc (%rbx),%cx", M64, B("\x66\x13\x0b"), 2, MMIO_ADC, LD(RCX, 2),
+      V_RBX },
+    { "incl (%rbx)", M64, B("\xff\x03"), 4, MMIO_INC, STI(0), V_RBX },
+    { "decb (%rbx)", M64, B("\xfe\x0b"), 1, MMIO_DEC, STI(0), V_RBX },
+    { "xchg %eax,(%rbx)", M64, B("\x87\x03"), 4, MMIO_XCHG, XR(RAX, 4),
+      V_RBX },
+    { "lock xchg %ah,(%rbx)", M64, B("\xf0\x86\x23"), 1, MMIO_XCHG,
+      XRH(RAX), V_RBX },
+    { "xadd %eax,(%rbx)", M64, B("\x0f\xc1\x03"), 4, MMIO_XADD,
+      XR(RAX, 4), V_RBX },
+    { "xadd %rsi,0x10(%rbx)", M64, B("\x48\x0f\xc1\x73\x10"), 8,
+      MMIO_XADD, XR(RSI, 8), V_RBX + 0x10 },
+    { "cmpxchg %ecx,(%rbx)", M64, B("\x0f\xb1\x0b"), 4, MMIO_CMPXCHG,
+      XR(RCX, 4), V_RBX },
+    { "cmpxchg %dh,(%rbx)", M64, B("\x0f\xb0\x33"), 1, MMIO_CMPXCHG,
+      XRH(RDX), V_RBX },
+    { "movnti %eax,(%rbx)", M64, B("\x0f\xc3\x03"), 4, MMIO_MOV, ST(RAX),
+      V_RBX },
+    /* The bit string: EAX 0xa00 is bit 0 of the dword 0x140 bytes on. */
+    { "bt %eax,(%rbx)", M64, B("\x0f\xa3\x03"), 4, MMIO_BT, RD(RAX),
+      V_RBX + 0x140 },
+    /* EDX 0xfffffff0 is -16: bit 16 of the dword before. */
+    { "bt %edx,(%rbx)", M64, B("\x0f\xa3\x13"), 4, MMIO_BT, RD(RDX),
+      V_RBX - 4 },
+    { "bt %rdx,(%rbx)", M64, B("\x48\x0f\xa3\x13"), 8, MMIO_BT, RD(RDX),
+      V_RBX + (V_RDX >> 6) * 8 },
+    { "btl $35,(%rbx)", M64, B("\x0f\xba\x23\x23"), 4, MMIO_BT, RI(35),
+      V_RBX },
+    { "btsl $3,(%rbx)", M64, B("\x0f\xba\x2b\x03"), 4, MMIO_BTS,
+      STI(3), V_RBX },
+    { "btr %ecx,(%rbx)", M64, B("\x0f\xb3\x0b"), 4, MMIO_BTR, ST(RCX),
+      V_RBX },
+    { "lock btc %ecx,(%rbx)", M64, B("\xf0\x0f\xbb\x0b"), 4, MMIO_BTC,
+      ST(RCX), V_RBX },
+    /* REP and REPNE mean nothing here; with LOCK they are HLE hints. */
+    { "rep mov %eax,(%rbx)", M64, B("\xf3\x89\x03"), 4, MMIO_MOV,
+      ST(RAX), V_RBX },
+    { "repne mov %eax,(%rbx)", M64, B("\xf2\x89\x03"), 4, MMIO_MOV,
+      ST(RAX), V_RBX },
+    { "xacquire lock addl $1,(%rbx)", M64, B("\xf2\xf0\x83\x03\x01"),
+      4, MMIO_ADD, STI(1), V_RBX },
+    { "xrelease lock add %eax,(%rbx)", M64, B("\xf3\xf0\x01\x03"), 4,
+      MMIO_ADD, ST(RAX), V_RBX },
+    { "xacquire lock orl $1,(%rbx)", M64, B("\xf2\xf0\x83\x0b\x01"), 4,
+      MMIO_OR, STI(1), V_RBX },
+    { "xrelease movl $0,(%rbx)", M64, B("\xf3\xc7\x03\x00\x00\x00\x00"),
+      4, MMIO_MOV, STI(0), V_RBX },
+    { ".byte 0xf3,0x0f,0xb6,0x03 (movzbl)", M64, B("\xf3\x0f\xb6\x03"),
+      1, MMIO_MOVZX, LD(RAX, 4), V_RBX },
+    { ".byte 0xf3,0xa1; .quad 0xfee00300", M64,
+      B("\xf3\xa1\x00\x03\xe0\xfe\x00\x00\x00\x00"), 4, MMIO_MOV,
+      LD(RAX, 4), 0xfee00300 },
+    { ".byte 0xf2,0x85,0x03", M64, B("\xf2\x85\x03"), 4, MMIO_TEST,
+      RD(RAX), V_RBX },
 };
 
 static const struct bad_case
@@ -748,44 +830,23 @@ static const struct bad_case
     { "c7 /1 (%rbx)", M64, B("\xc7\x0b\x00\x00\x00\x00"), EMUL_BAD_INSN },
     { "c6 /7 (%rbx)", M64, B("\xc6\x3b\x00"), EMUL_BAD_INSN },
     { "c6 /7 0x10(%rax)", M64, B("\xc6\x78\x10\x00"), EMUL_BAD_INSN },
-    { "notl (%rbx)", M64, B("\xf7\x13"), EMUL_UNHANDLEABLE },
-    { "negl (%rbx)", M64, B("\xf7\x1b"), EMUL_UNHANDLEABLE },
     { "mull (%rbx)", M64, B("\xf7\x23"), EMUL_UNHANDLEABLE },
     { "imull (%rbx)", M64, B("\xf7\x2b"), EMUL_UNHANDLEABLE },
     { "divl (%rbx)", M64, B("\xf7\x33"), EMUL_UNHANDLEABLE },
     { "idivb (%rbx)", M64, B("\xf6\x3b"), EMUL_UNHANDLEABLE },
-    { "f6 /1 alias", M64, B("\xf6\x0b\x01"), EMUL_UNHANDLEABLE },
-    { "adcl $1,(%rbx)", M64, B("\x83\x13\x01"), EMUL_UNHANDLEABLE },
-    { "sbbb $1,(%rbx)", M64, B("\x80\x1b\x01"), EMUL_UNHANDLEABLE },
-    { "lock adcl $1,(%rbx)", M64, B("\xf0\x83\x13\x01"), EMUL_UNHANDLEABLE },
-    { "xchg %eax,(%rbx)", M64, B("\x87\x03"), EMUL_UNHANDLEABLE },
     { "lea (%rbx),%eax", M64, B("\x8d\x03"), EMUL_UNHANDLEABLE },
-    { "add (%rbx),%al", M64, B("\x02\x03"), EMUL_UNHANDLEABLE },
-    { "add (%rbx),%eax", M64, B("\x03\x03"), EMUL_UNHANDLEABLE },
-    { "or (%rbx),%eax", M64, B("\x0b\x03"), EMUL_UNHANDLEABLE },
-    { "and (%rbx),%eax", M64, B("\x23\x03"), EMUL_UNHANDLEABLE },
-    { "sub (%rbx),%eax", M64, B("\x2b\x03"), EMUL_UNHANDLEABLE },
-    { "xor (%rbx),%eax", M64, B("\x33\x03"), EMUL_UNHANDLEABLE },
-    { "adc %eax,(%rbx)", M64, B("\x11\x03"), EMUL_UNHANDLEABLE },
-    { "sbb %eax,(%rbx)", M64, B("\x19\x03"), EMUL_UNHANDLEABLE },
     { "movsb", M64, B("\xa4"), EMUL_UNHANDLEABLE },
     { "movsl", M64, B("\xa5"), EMUL_UNHANDLEABLE },
     { "stosb", M64, B("\xaa"), EMUL_UNHANDLEABLE },
     { "stosl", M64, B("\xab"), EMUL_UNHANDLEABLE },
     { "lodsl", M64, B("\xad"), EMUL_UNHANDLEABLE },
-    { "incl (%rbx)", M64, B("\xff\x03"), EMUL_UNHANDLEABLE },
-    { "decb (%rbx)", M64, B("\xfe\x0b"), EMUL_UNHANDLEABLE },
     { "shll (%rbx)", M64, B("\xd1\x23"), EMUL_UNHANDLEABLE },
     { "ud2", M64, B("\x0f\x0b"), EMUL_UNHANDLEABLE },
     { "nop", M64, B("\x90"), EMUL_UNHANDLEABLE },
-    { "xadd %eax,(%rbx)", M64, B("\x0f\xc1\x03"), EMUL_UNHANDLEABLE },
-    { "cmpxchg %ecx,(%rbx)", M64, B("\x0f\xb1\x0b"), EMUL_UNHANDLEABLE },
-    { "movnti %eax,(%rbx)", M64, B("\x0f\xc3\x03"), EMUL_UNHANDLEABLE },
     { "movups (%rbx),%xmm0", M64, B("\x0f\x10\x03"), EMUL_UNHANDLEABLE },
     { "vmovdqu (%rbx),%ymm0", M64, B("\xc5\xfe\x6f\x03"), EMUL_UNHANDLEABLE },
     { "pushq (%rbx)", M64, B("\xff\x33"), EMUL_UNHANDLEABLE },
     { "popq (%rbx)", M64, B("\x8f\x03"), EMUL_UNHANDLEABLE },
-    { "bt %eax,(%rbx)", M64, B("\x0f\xa3\x03"), EMUL_UNHANDLEABLE },
     { "setz (%rbx)", M64, B("\x0f\x94\x03"), EMUL_UNHANDLEABLE },
     { "movbe (%rbx),%eax", M64, B("\x0f\x38\xf0\x03"), EMUL_UNHANDLEABLE },
     { "popcnt (%rbx),%eax", M64, B("\xf3\x0f\xb8\x03"), EMUL_UNHANDLEABLE },
@@ -797,19 +858,23 @@ static const struct bad_case
     { "hlt", M64, B("\xf4"), EMUL_UNHANDLEABLE },
     { "mov %es,(%rbx)", M64, B("\x8c\x03"), EMUL_UNHANDLEABLE },
     { "mov (%rbx),%ds", M64, B("\x8e\x1b"), EMUL_UNHANDLEABLE },
-    { "rep mov %eax,(%rbx)", M64, B("\xf3\x89\x03"), EMUL_UNHANDLEABLE },
-    { "repne mov %eax,(%rbx)", M64, B("\xf2\x89\x03"), EMUL_UNHANDLEABLE },
-    { "xrelease lock add %eax,(%rbx)", M64, B("\xf3\xf0\x01\x03"),
-      EMUL_UNHANDLEABLE },
-    { "xacquire lock orl $1,(%rbx)", M64, B("\xf2\xf0\x83\x0b\x01"),
-      EMUL_UNHANDLEABLE },
-    { "xrelease movl $0,(%rbx)", M64, B("\xf3\xc7\x03\x00\x00\x00\x00"),
-      EMUL_UNHANDLEABLE },
-    { ".byte 0xf3,0x0f,0xb6,0x03", M64, B("\xf3\x0f\xb6\x03"),
-      EMUL_UNHANDLEABLE },
-    { ".byte 0xf3,0xa1; .quad 0xfee00300", M64,
-      B("\xf3\xa1\x00\x03\xe0\xfe\x00\x00\x00\x00"), EMUL_UNHANDLEABLE },
-    { ".byte 0xf2,0x85,0x03", M64, B("\xf2\x85\x03"), EMUL_UNHANDLEABLE },
+    { "lock bt %eax,(%rbx)", M64, B("\xf0\x0f\xa3\x03"), EMUL_BAD_INSN },
+    { "lock btl $1,(%rbx)", M64, B("\xf0\x0f\xba\x23\x01"),
+      EMUL_BAD_INSN },
+    { "lock add (%rbx),%eax", M64, B("\xf0\x03\x03"), EMUL_BAD_INSN },
+    { "lock adc (%rbx),%eax", M64, B("\xf0\x13\x03"), EMUL_BAD_INSN },
+    { "lock movnti %eax,(%rbx)", M64, B("\xf0\x0f\xc3\x03"),
+      EMUL_BAD_INSN },
+    { ".byte 0x66,0x0f,0xc3,0x03 (NP)", M64, B("\x66\x0f\xc3\x03"),
+      EMUL_BAD_INSN },
+    { ".byte 0xf3,0x0f,0xc3,0x03 (NP)", M64, B("\xf3\x0f\xc3\x03"),
+      EMUL_BAD_INSN },
+    { ".byte 0xfe,0x13 (FE /2)", M64, B("\xfe\x13"), EMUL_BAD_INSN },
+    { ".byte 0xff,0x3b (FF /7)", M64, B("\xff\x3b"), EMUL_BAD_INSN },
+    { ".byte 0x0f,0xba,0x03,1 (0F BA /0)", M64, B("\x0f\xba\x03\x01"),
+      EMUL_BAD_INSN },
+    { "callq *(%rbx)", M64, B("\xff\x13"), EMUL_UNHANDLEABLE },
+    { "jmpq *(%rbx)", M64, B("\xff\x23"), EMUL_UNHANDLEABLE },
     { "14 x 66; mov %ax,(%rbx): 16 bytes", M64,
       B("\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x66\x89\x03"),
       EMUL_BAD_INSN },
@@ -1174,7 +1239,7 @@ static void check_sane(const struct mmio_insn *insn, enum x86_mode mode,
               (insn->reg_size == 0 || insn->reg_size == 1 ||
                insn->reg_size == 2 || insn->reg_size == 4 ||
                insn->reg_size == 8) &&
-              (unsigned int)insn->op <= MMIO_TEST &&
+              (unsigned int)insn->op <= MMIO_BTC &&
               (mode == X86_MODE_LONG64 || insn->addr <= 0xffffffffULL) &&
               (!insn->src_is_imm ||
                !(insn->imm & ~size_mask(insn->size)));
@@ -1774,4 +1839,201 @@ TEST(complete_accepts_null_outputs_and_leaves_mov_flags)
     CHECK_EQ(fl & (FL_CF | FL_SF | FL_ZF), FL_CF | FL_SF);
     CHECK_EQ(mask, 0);
     CHECK_EQ(insn.write, false);
+}
+
+/*
+ * The read-modify-write forms, the ALU forms with a register destination,
+ * XCHG, XADD, CMPXCHG and the bit tests, against the host CPU executing
+ * the same instruction on a memory operand with the same register, rAX
+ * and arithmetic flags.
+ */
+struct hstate
+{
+    u64 mem, reg, rax, fl;
+};
+
+/*
+ * The red zone is stepped over before PUSHF/POPF; only the arithmetic
+ * flags are loaded, the rest of RFLAGS stays the host's.
+ */
+#define HOST_RMW(name, text, rcons)                                     \
+    static void name(struct hstate *s)                                  \
+    {                                                                   \
+        u64 fl = s->fl, tmp;                                            \
+        asm volatile ( "lea -128(%%rsp), %%rsp; pushfq; pop %[t]; "     \
+                       "and %[na], %[t]; or %[fl], %[t]; push %[t]; "   \
+                       "popfq; " text "; pushfq; pop %[fl]; "           \
+                       "lea 128(%%rsp), %%rsp"                          \
+                       : [m] "+m" (s->mem), [r] rcons (s->reg),         \
+                         [fl] "+r" (fl), [t] "=&r" (tmp), "+a" (s->rax) \
+                       : [na] "r" (~FL_ARITH)                           \
+                       : "cc", "memory" );                              \
+        s->fl = fl & FL_ARITH;                                          \
+    }
+HOST_RMW(h_adcl_rm, "adcl %k[r], %[m]", "+r")
+HOST_RMW(h_adcb_i, "adcb $0x7f, %[m]", "+r")
+HOST_RMW(h_sbbq_rm, "sbbq %q[r], %[m]", "+r")
+HOST_RMW(h_sbbw_i, "sbbw $-2, %[m]", "+r")
+HOST_RMW(h_adcl_mr, "adcl %[m], %k[r]", "+r")
+HOST_RMW(h_sbbb_mr, "sbbb %[m], %b[r]", "+r")
+HOST_RMW(h_addq_mr, "addq %[m], %q[r]", "+r")
+HOST_RMW(h_subw_mr, "subw %[m], %w[r]", "+r")
+HOST_RMW(h_xorb_mr_high, "xorb %[m], %h[r]", "+Q")
+HOST_RMW(h_incl, "incl %[m]", "+r")
+HOST_RMW(h_decq, "decq %[m]", "+r")
+HOST_RMW(h_incb, "incb %[m]", "+r")
+HOST_RMW(h_decw, "decw %[m]", "+r")
+HOST_RMW(h_notl, "notl %[m]", "+r")
+HOST_RMW(h_negq, "negq %[m]", "+r")
+HOST_RMW(h_negb, "negb %[m]", "+r")
+HOST_RMW(h_xchgl, "xchgl %k[r], %[m]", "+r")
+HOST_RMW(h_xchgb_high, "xchgb %h[r], %[m]", "+Q")
+HOST_RMW(h_xaddl, "xaddl %k[r], %[m]", "+r")
+HOST_RMW(h_xaddb, "xaddb %b[r], %[m]", "+r")
+HOST_RMW(h_cmpxchgl, "cmpxchgl %k[r], %[m]", "+r")
+HOST_RMW(h_cmpxchgq, "cmpxchgq %q[r], %[m]", "+r")
+HOST_RMW(h_cmpxchgb, "cmpxchgb %b[r], %[m]", "+r")
+HOST_RMW(h_btl_r, "btl %k[r], %[m]", "+r")
+HOST_RMW(h_btsl_i, "btsl $5, %[m]", "+r")
+HOST_RMW(h_btrq_i, "btrq $63, %[m]", "+r")
+HOST_RMW(h_btcw_i, "btcw $17, %[m]", "+r")
+HOST_RMW(h_btcq_r, "btcq %q[r], %[m]", "+r")
+
+static const struct
+{
+    const char *src;
+    const char *bytes;
+    unsigned int len;
+    void (*host)(struct hstate *s);
+    unsigned int bitmax;    /* register bit offsets: below this */
+} rmw_forms[] = {
+    { "adc %eax,(%rbx)", B("\x11\x03"), h_adcl_rm, 0 },
+    { "adcb $0x7f,(%rbx)", B("\x80\x13\x7f"), h_adcb_i, 0 },
+    { "sbb %rax,(%rbx)", B("\x48\x19\x03"), h_sbbq_rm, 0 },
+    { "sbbw $-2,(%rbx)", B("\x66\x83\x1b\xfe"), h_sbbw_i, 0 },
+    { "adc (%rbx),%eax", B("\x13\x03"), h_adcl_mr, 0 },
+    { "sbb (%rbx),%al", B("\x1a\x03"), h_sbbb_mr, 0 },
+    { "add (%rbx),%rax", B("\x48\x03\x03"), h_addq_mr, 0 },
+    { "sub (%rbx),%ax", B("\x66\x2b\x03"), h_subw_mr, 0 },
+    { "xor (%rbx),%ah", B("\x32\x23"), h_xorb_mr_high, 0 },
+    { "incl (%rbx)", B("\xff\x03"), h_incl, 0 },
+    { "decq (%rbx)", B("\x48\xff\x0b"), h_decq, 0 },
+    { "incb (%rbx)", B("\xfe\x03"), h_incb, 0 },
+    { "decw (%rbx)", B("\x66\xff\x0b"), h_decw, 0 },
+    { "notl (%rbx)", B("\xf7\x13"), h_notl, 0 },
+    { "negq (%rbx)", B("\x48\xf7\x1b"), h_negq, 0 },
+    { "lock negb (%rbx)", B("\xf0\xf6\x1b"), h_negb, 0 },
+    { "xchg %eax,(%rbx)", B("\x87\x03"), h_xchgl, 0 },
+    { "xchg %ah,(%rbx)", B("\x86\x23"), h_xchgb_high, 0 },
+    { "lock xadd %eax,(%rbx)", B("\xf0\x0f\xc1\x03"), h_xaddl, 0 },
+    { "xadd %al,(%rbx)", B("\x0f\xc0\x03"), h_xaddb, 0 },
+    { "lock cmpxchg %ecx,(%rbx)", B("\xf0\x0f\xb1\x0b"), h_cmpxchgl, 0 },
+    { "cmpxchg %rcx,(%rbx)", B("\x48\x0f\xb1\x0b"), h_cmpxchgq, 0 },
+    { "cmpxchg %cl,(%rbx)", B("\x0f\xb0\x0b"), h_cmpxchgb, 0 },
+    { "bt %eax,(%rbx)", B("\x0f\xa3\x03"), h_btl_r, 32 },
+    { "btsl $5,(%rbx)", B("\x0f\xba\x2b\x05"), h_btsl_i, 0 },
+    { "btrq $63,(%rbx)", B("\x48\x0f\xba\x33\x3f"), h_btrq_i, 0 },
+    { "btcw $17,(%rbx)", B("\x66\x0f\xba\x3b\x11"), h_btcw_i, 0 },
+    { "lock btc %rax,(%rbx)", B("\xf0\x48\x0f\xbb\x03"), h_btcq_r, 64 },
+};
+
+static bool logic_op(int op)
+{
+    return op == MMIO_AND || op == MMIO_OR || op == MMIO_XOR ||
+           op == MMIO_TEST;
+}
+
+TEST(read_modify_write_forms_match_the_host_cpu)
+{
+    unsigned int i, iter;
+
+    for ( i = 0; i < ARRAY_SIZE(rmw_forms) && !ENOUGH(); i++ )
+    {
+        struct tctx t;
+        struct mmio_insn insn;
+        bool bits, cx;
+
+        t_setup(&t, X86_MODE_LONG64, rmw_forms[i].bytes, rmw_forms[i].len,
+                X86_MAX_INSN_LEN);
+        REQUIRE_EQ(t_decode(&t, X86_MODE_LONG64, &insn), EMUL_OK);
+        CASE_EQ(rmw_forms[i].src, X86_MODE_LONG64, insn.len,
+                rmw_forms[i].len);
+        bits = insn.op >= MMIO_BT && insn.op <= MMIO_BTC;
+        cx = insn.op == MMIO_CMPXCHG;
+
+        for ( iter = 0; iter < 4000; iter++ )
+        {
+            struct hstate h;
+            u64 m = size_mask(insn.size), fl_in = rand64() & FL_ARITH;
+            u64 junk = rand64() & ~FL_ARITH, emu_fl = fl_in | junk;
+            u64 st = ~0ULL, out = 0, mask = 0, emu_reg, emu_rax, emu_mem;
+            u64 cmp = bits ? FL_CF : FL_ARITH;
+
+            h.mem = rand64();
+            if ( iter & 1 )
+                h.mem = (h.mem & ~m) | rand_operand(insn.size);
+            h.reg = rand64();
+            if ( iter & 2 )
+                h.reg = (h.reg & ~m) | rand_operand(insn.size);
+            if ( rmw_forms[i].bitmax )
+                h.reg = rand64() % rmw_forms[i].bitmax;
+            h.rax = rand64();
+            /* CMPXCHG: equal half of the time. */
+            if ( cx && (iter & 4) )
+                h.rax = (h.rax & ~m) | (h.mem & m);
+            h.fl = fl_in;
+
+            /*
+             * The register operand (ModRM.reg) is h.reg whatever its
+             * number; rAX is h.rax, which only CMPXCHG reads or writes.
+             */
+            insn.acc = h.rax;
+            if ( rmw_forms[i].bitmax )
+                insn.bit = h.reg & (insn.size * 8 - 1);
+            x86_mmio_complete(&insn, h.reg, h.mem & m, &st, &out, &mask,
+                              &emu_fl);
+            emu_mem = insn.write ? (h.mem & ~m) | (st & m) : h.mem;
+            emu_reg = h.reg;
+            emu_rax = h.rax;
+            if ( cx )
+                emu_rax = (emu_rax & ~mask) | (out & mask);
+            else
+                emu_reg = (emu_reg & ~mask) | (out & mask);
+            if ( logic_op(insn.op) )
+                cmp &= ~FL_AF;          /* undefined: the host may differ */
+
+            {
+                struct hstate after = h;
+
+                rmw_forms[i].host(&after);
+                if ( after.mem != emu_mem || after.reg != emu_reg ||
+                     after.rax != emu_rax ||
+                     (after.fl & cmp) != (emu_fl & cmp) )
+                {
+                    harness_fail(__FILE__, __LINE__, false,
+                                 "%s: mem %#llx reg %#llx rax %#llx fl "
+                                 "%#llx: host mem %#llx reg %#llx rax "
+                                 "%#llx fl %#llx, emulated %#llx %#llx "
+                                 "%#llx %#llx", rmw_forms[i].src,
+                                 (unsigned long long)h.mem,
+                                 (unsigned long long)h.reg,
+                                 (unsigned long long)h.rax,
+                                 (unsigned long long)fl_in,
+                                 (unsigned long long)after.mem,
+                                 (unsigned long long)after.reg,
+                                 (unsigned long long)after.rax,
+                                 (unsigned long long)(after.fl & cmp),
+                                 (unsigned long long)emu_mem,
+                                 (unsigned long long)emu_reg,
+                                 (unsigned long long)emu_rax,
+                                 (unsigned long long)(emu_fl & cmp));
+                    break;
+                }
+            }
+            /* Nothing outside the arithmetic flags; bit tests: CF only. */
+            CHECK_EQ(emu_fl & ~FL_ARITH, junk);
+            if ( bits )
+                CHECK_EQ(emu_fl & FL_ARITH & ~FL_CF, fl_in & ~FL_CF);
+        }
+    }
 }

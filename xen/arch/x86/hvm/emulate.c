@@ -4,12 +4,14 @@
  * A nested-page fault on an MMIO page (the xAPIC page, the IOAPIC) only
  * says which guest-physical address was hit: SVM without decode assists
  * does not tell what the instruction wanted.  So the instruction is
- * fetched and decoded here, limited to what compilers emit for MMIO
- * accessors: the MOV family (88/89/8A/8B, C6/C7 /0, A0-A3, MOVZX, MOVSX,
- * MOVSXD) and the ALU forms that touch memory exactly once (ADD, OR, AND,
- * SUB, XOR to memory, CMP, TEST).  x86_mmio_complete() then computes what
- * the CPU would have done with the value: the register write, the value
- * to store and the arithmetic flags.
+ * fetched and decoded here: every instruction whose one memory operand
+ * is read and/or written once - the MOV family (88/89/8A/8B, C6/C7 /0,
+ * A0-A3, MOVZX, MOVSX, MOVSXD, MOVNTI), the ALU operations in both
+ * directions (ADD, OR, ADC, SBB, AND, SUB, XOR, CMP, TEST; NOT, NEG, INC,
+ * DEC), XCHG, XADD, CMPXCHG and the bit tests BT/BTS/BTR/BTC.
+ * x86_mmio_complete() then computes what the CPU would have done with the
+ * value: the register write, the value to store and the arithmetic flags.
+ * String instructions, which touch memory more than once, are not here.
  *
  * Conventions the header leaves open:
  *
@@ -26,12 +28,14 @@
  *   every base is then zero.  Limits and rights are not checked: the
  *   access reached the nested page tables, so segmentation let it pass.
  *
- * - reg_size is the width of the register that is the instruction's
- *   destination operand: loads set it to the width they write, stores
- *   and the read-modify-write forms leave it 0.  CMP r, r/m (3A/3B) sets
- *   it too although nothing is written, because the register is then the
- *   first operand (flags of reg - mem, not mem - reg); the structure has
- *   no other way to say so.
+ * - reg_size is the width of the register the instruction writes (wreg:
+ *   the ModRM.reg register, or rAX for CMPXCHG): loads, the ALU forms
+ *   with a register destination (02, 0A, ... 3B), XCHG, XADD and CMPXCHG
+ *   set it; stores and the other read-modify-write forms leave it 0.  CMP
+ *   r, r/m (3A/3B) sets it too although nothing is written, because the
+ *   register is then the first operand (flags of reg - mem, not mem -
+ *   reg).  So for the two-operand ALU operations a non-zero reg_size means
+ *   "register first".
  *
  * - A 32-bit register write is described as zero-extending in every
  *   mode: 64-bit mode requires it, and outside it the upper halves are
@@ -47,10 +51,21 @@
  *   is 0 unless a register is written; the MOV forms leave *rflags alone.
  *   Values wider than the access in 'mem' or 'reg_value' are ignored.
  *
- * - REP/REPNE (which also spell XACQUIRE/XRELEASE) make any form
- *   unhandleable.  LOCK is #UD except on ADD/OR/AND/SUB/XOR to memory;
- *   a register-direct ModRM is not an MMIO access (unhandleable), but
- *   with LOCK it is #UD before anything else, so EMUL_BAD_INSN.
+ * - REP/REPNE mean nothing to these instructions and are ignored, as the
+ *   CPU ignores them (SDM vol. 2, 2.1.1); with LOCK they are the
+ *   XACQUIRE/XRELEASE hints, which a CPU without HLE ignores too.  The
+ *   instructions that forbid them (NP in the SDM: MOVNTI) are #UD.
+ *   LOCK is #UD except on the read-modify-write forms with a memory
+ *   destination (SDM vol. 2, LOCK): ADD, ADC, AND, BTC, BTR, BTS,
+ *   CMPXCHG, DEC, INC, NEG, NOT, OR, SBB, SUB, XOR, XADD, XCHG.  A
+ *   register-direct ModRM is not an MMIO access (unhandleable), but with
+ *   LOCK it is #UD before anything else, so EMUL_BAD_INSN.
+ *
+ * - Bit tests with a register bit offset address a bit string: the
+ *   offset is signed, and the access is to the operand-sized word that
+ *   holds the bit (SDM vol. 2, BT); with an immediate the offset is taken
+ *   modulo the operand size.  insn->addr is that word's address and
+ *   insn->bit the bit within it.
  */
 
 #include <xen/lib.h>
@@ -84,7 +99,7 @@ enum
     F_NONE,     /* not emulated (zero, so absent opcodes are unhandled) */
     F_EG,       /* op r/m, reg: memory is the first operand */
     F_GE,       /* op reg, r/m: the register is the first operand */
-    F_EI,       /* op r/m, imm: the operation comes from ModRM.reg */
+    F_EI,       /* op r/m[, imm]: the operation comes from ModRM.reg */
 };
 
 /* Opcode flags. */
@@ -93,21 +108,33 @@ enum
 #define O_IMMZ      0x04    /* F_EI: imm16 or imm32 by operand size */
 #define O_MOFFS     0x08    /* no ModRM: rAX and an address-sized offset */
 #define O_REXW      0x10    /* only in 64-bit mode with REX.W (MOVSXD) */
+#define O_NP        0x20    /* 66, F2 and F3 prefixes are #UD (MOVNTI) */
 
 /* ModRM.reg groups of the F_EI opcodes. */
-enum { G_1, G_3, G_11 };
+enum { G_1, G_3, G_11, G_4, G_5, G_8 };
 #define G_UNH       0xff    /* valid, but not emulated */
 #define G_UD        0xfe    /* undefined encoding */
 
 static const u8 groups[][8] = {
-    /* 80/81/83: ADC and SBB would need CF as an input. */
-    [G_1]  = { MMIO_ADD, MMIO_OR, G_UNH, G_UNH,
+    /* 80/81/83 */
+    [G_1]  = { MMIO_ADD, MMIO_OR, MMIO_ADC, MMIO_SBB,
                MMIO_AND, MMIO_SUB, MMIO_XOR, MMIO_CMP },
-    /* F6/F7: /1 is an undocumented TEST alias; NOT..IDIV are not MMIO. */
-    [G_3]  = { MMIO_TEST, G_UNH, G_UNH, G_UNH,
+    /*
+     * F6/F7: /1 is TEST too (an alias the CPUs decode the same way);
+     * MUL, IMUL, DIV and IDIV write rDX:rAX and are not emulated.
+     */
+    [G_3]  = { MMIO_TEST, MMIO_TEST, MMIO_NOT, MMIO_NEG,
                G_UNH, G_UNH, G_UNH, G_UNH },
     /* C6/C7: memory forms other than /0 are undefined. */
     [G_11] = { MMIO_MOV, G_UD, G_UD, G_UD, G_UD, G_UD, G_UD, G_UD },
+    /* FE: INC and DEC of a byte; the rest undefined. */
+    [G_4]  = { MMIO_INC, MMIO_DEC, G_UD, G_UD, G_UD, G_UD, G_UD, G_UD },
+    /* FF: INC, DEC; indirect CALL/JMP and PUSH are not emulated. */
+    [G_5]  = { MMIO_INC, MMIO_DEC, G_UNH, G_UNH, G_UNH, G_UNH, G_UNH,
+               G_UD },
+    /* 0F BA: the bit tests with an imm8 offset. */
+    [G_8]  = { G_UD, G_UD, G_UD, G_UD, MMIO_BT, MMIO_BTS, MMIO_BTR,
+               MMIO_BTC },
 };
 
 static const struct opcode
@@ -120,14 +147,32 @@ static const struct opcode
 } opcodes[] = {
     { 0x00, F_EG, MMIO_ADD,  O_BYTE, 0 },
     { 0x01, F_EG, MMIO_ADD,  0, 0 },
+    { 0x02, F_GE, MMIO_ADD,  O_BYTE, 0 },
+    { 0x03, F_GE, MMIO_ADD,  0, 0 },
     { 0x08, F_EG, MMIO_OR,   O_BYTE, 0 },
     { 0x09, F_EG, MMIO_OR,   0, 0 },
+    { 0x0a, F_GE, MMIO_OR,   O_BYTE, 0 },
+    { 0x0b, F_GE, MMIO_OR,   0, 0 },
+    { 0x10, F_EG, MMIO_ADC,  O_BYTE, 0 },
+    { 0x11, F_EG, MMIO_ADC,  0, 0 },
+    { 0x12, F_GE, MMIO_ADC,  O_BYTE, 0 },
+    { 0x13, F_GE, MMIO_ADC,  0, 0 },
+    { 0x18, F_EG, MMIO_SBB,  O_BYTE, 0 },
+    { 0x19, F_EG, MMIO_SBB,  0, 0 },
+    { 0x1a, F_GE, MMIO_SBB,  O_BYTE, 0 },
+    { 0x1b, F_GE, MMIO_SBB,  0, 0 },
     { 0x20, F_EG, MMIO_AND,  O_BYTE, 0 },
     { 0x21, F_EG, MMIO_AND,  0, 0 },
+    { 0x22, F_GE, MMIO_AND,  O_BYTE, 0 },
+    { 0x23, F_GE, MMIO_AND,  0, 0 },
     { 0x28, F_EG, MMIO_SUB,  O_BYTE, 0 },
     { 0x29, F_EG, MMIO_SUB,  0, 0 },
+    { 0x2a, F_GE, MMIO_SUB,  O_BYTE, 0 },
+    { 0x2b, F_GE, MMIO_SUB,  0, 0 },
     { 0x30, F_EG, MMIO_XOR,  O_BYTE, 0 },
     { 0x31, F_EG, MMIO_XOR,  0, 0 },
+    { 0x32, F_GE, MMIO_XOR,  O_BYTE, 0 },
+    { 0x33, F_GE, MMIO_XOR,  0, 0 },
     { 0x38, F_EG, MMIO_CMP,  O_BYTE, 0 },
     { 0x39, F_EG, MMIO_CMP,  0, 0 },
     { 0x3a, F_GE, MMIO_CMP,  O_BYTE, 0 },
@@ -138,6 +183,8 @@ static const struct opcode
     { 0x83, F_EI, G_1,       O_IMM8, 0 },
     { 0x84, F_EG, MMIO_TEST, O_BYTE, 0 },
     { 0x85, F_EG, MMIO_TEST, 0, 0 },
+    { 0x86, F_EG, MMIO_XCHG, O_BYTE, 0 },
+    { 0x87, F_EG, MMIO_XCHG, 0, 0 },
     { 0x88, F_EG, MMIO_MOV,  O_BYTE, 0 },
     { 0x89, F_EG, MMIO_MOV,  0, 0 },
     { 0x8a, F_GE, MMIO_MOV,  O_BYTE, 0 },
@@ -150,6 +197,18 @@ static const struct opcode
     { 0xc7, F_EI, G_11,      O_IMMZ, 0 },
     { 0xf6, F_EI, G_3,       O_BYTE | O_IMM8, 0 },
     { 0xf7, F_EI, G_3,       O_IMMZ, 0 },
+    { 0xfe, F_EI, G_4,       O_BYTE, 0 },
+    { 0xff, F_EI, G_5,       0, 0 },
+    { 0x0fa3, F_EG, MMIO_BT,  0, 0 },
+    { 0x0fab, F_EG, MMIO_BTS, 0, 0 },
+    { 0x0fb0, F_EG, MMIO_CMPXCHG, O_BYTE, 0 },
+    { 0x0fb1, F_EG, MMIO_CMPXCHG, 0, 0 },
+    { 0x0fb3, F_EG, MMIO_BTR, 0, 0 },
+    { 0x0fba, F_EI, G_8,      O_IMM8, 0 },
+    { 0x0fbb, F_EG, MMIO_BTC, 0, 0 },
+    { 0x0fc0, F_EG, MMIO_XADD, O_BYTE, 0 },
+    { 0x0fc1, F_EG, MMIO_XADD, 0, 0 },
+    { 0x0fc3, F_EG, MMIO_MOV, O_NP, 0 },
     { 0x0fb6, F_GE, MMIO_MOVZX, 0, 1 },
     { 0x0fb7, F_GE, MMIO_MOVZX, 0, 2 },
     { 0x0fbe, F_GE, MMIO_MOVSX, 0, 1 },
@@ -206,6 +265,35 @@ static u64 sign_extend(u64 v, unsigned int size)
     unsigned int shift = 64 - size * 8;
 
     return (u64)((s64)(v << shift) >> shift);
+}
+
+static bool is_bit_test(unsigned int op)
+{
+    return op >= MMIO_BT && op <= MMIO_BTC;
+}
+
+/* The forms LOCK may prefix, given a memory destination (SDM, LOCK). */
+static bool lockable(unsigned int op, unsigned int form)
+{
+    switch ( op )
+    {
+    case MMIO_ADD: case MMIO_OR: case MMIO_ADC: case MMIO_SBB:
+    case MMIO_AND: case MMIO_SUB: case MMIO_XOR:
+        return form != F_GE;
+    case MMIO_NOT: case MMIO_NEG: case MMIO_INC: case MMIO_DEC:
+    case MMIO_XCHG: case MMIO_XADD: case MMIO_CMPXCHG:
+    case MMIO_BTS: case MMIO_BTR: case MMIO_BTC:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The group operations of F6/F7 and FE/FF that take no immediate. */
+static bool takes_imm(unsigned int op)
+{
+    return op != MMIO_NOT && op != MMIO_NEG && op != MMIO_INC &&
+           op != MMIO_DEC;
 }
 
 int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
@@ -269,8 +357,8 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     /* 63 outside 64-bit mode is ARPL; without REX.W a plain 32-bit move. */
     if ( !oc || ((oc->flags & O_REXW) && (!long64 || !(rex & REX_W))) )
         return EMUL_UNHANDLEABLE;
-    if ( rep )
-        return EMUL_UNHANDLEABLE;
+    if ( (oc->flags & O_NP) && (rep || opsz_pfx) )
+        return EMUL_BAD_INSN;
 
     if ( oc->flags & O_BYTE )
         opsize = 1;
@@ -279,6 +367,9 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     else
         opsize = (mode == X86_MODE_PROT32 || long64) != opsz_pfx ? 4 : 2;
     msize = oc->msize ? oc->msize : opsize;
+    /* MOVNTI has 32- and 64-bit forms only. */
+    if ( (oc->flags & O_NP) && opsize == 2 )
+        return EMUL_BAD_INSN;
 
     if ( long64 )
         adsize = adsz_pfx ? 4 : 8;
@@ -312,7 +403,7 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
         if ( op == G_UNH )
             return EMUL_UNHANDLEABLE;
     }
-    if ( lock && (op < MMIO_AND || op > MMIO_SUB) )
+    if ( lock && !lockable(op, oc->form) )
         return EMUL_BAD_INSN;
 
     if ( adsize == 2 )
@@ -361,7 +452,8 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     if ( base == GPR_RBP || base == GPR_RSP )
         def_seg = SEG_SS;
 
-    if ( oc->form == F_EI )
+    if ( oc->form == F_EI && (oc->flags & (O_IMM8 | O_IMMZ)) &&
+         takes_imm(op) )
     {
         unsigned int isize = oc->flags & O_IMM8 ? 1 : opsize == 2 ? 2 : 4;
 
@@ -379,6 +471,23 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
         ea += ops->read_gpr(ctx, index) << scale;
     if ( rip_rel )
         ea += rip + b.pos;
+    insn->bit = 0;
+    if ( is_bit_test(op) )
+    {
+        unsigned int shift = opsize == 2 ? 4 : opsize == 4 ? 5 : 6;
+
+        if ( oc->form == F_EI )
+            insn->bit = imm & ((8 * opsize) - 1);
+        else
+        {
+            /* A signed offset into a bit string: the word holding it. */
+            s64 off = (s64)sign_extend(ops->read_gpr(ctx, reg) &
+                                       size_mask(opsize), opsize);
+
+            ea += (u64)((off >> shift) * (s64)opsize);
+            insn->bit = off & ((8 * opsize) - 1);
+        }
+    }
     ea &= size_mask(adsize);
 
     if ( seg == SEG_NONE )
@@ -392,13 +501,16 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     insn->len = b.pos;
     insn->size = msize;
     insn->op = op;
-    insn->write = oc->form != F_GE && op != MMIO_CMP && op != MMIO_TEST;
+    insn->write = oc->form != F_GE && op != MMIO_CMP && op != MMIO_TEST &&
+                  op != MMIO_BT;
     insn->src_is_imm = oc->form == F_EI;
     insn->imm = imm;
     insn->reg = GPR_RAX;
     insn->reg_high_byte = false;
-    insn->reg_size = oc->form == F_GE ? opsize : 0;
+    insn->reg_size = oc->form == F_GE || op == MMIO_XCHG ||
+                     op == MMIO_XADD || op == MMIO_CMPXCHG ? opsize : 0;
     insn->addr = ea;
+    insn->acc = 0;
     if ( oc->form != F_EI && !(oc->flags & O_MOFFS) )
     {
         /* Without a REX, byte registers 4-7 are AH, CH, DH, BH. */
@@ -408,6 +520,14 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
             insn->reg_high_byte = true;
         }
         insn->reg = reg;
+    }
+    insn->wreg = insn->reg;
+    insn->wreg_high_byte = insn->reg_high_byte;
+    if ( op == MMIO_CMPXCHG )
+    {
+        insn->acc = ops->read_gpr(ctx, GPR_RAX);
+        insn->wreg = GPR_RAX;
+        insn->wreg_high_byte = false;
     }
 
     return EMUL_OK;
@@ -420,7 +540,7 @@ static bool parity_even(u64 v)
     return !((0x6996 >> v) & 1);
 }
 
-/* How a load writes 'val' into the destination register. */
+/* How the instruction writes 'val' into its register (wreg). */
 static void reg_write(const struct mmio_insn *insn, u64 val, u64 *out,
                       u64 *mask)
 {
@@ -435,13 +555,35 @@ static void reg_write(const struct mmio_insn *insn, u64 val, u64 *out,
     default: m = 0; break;
     }
     val &= m;
-    if ( insn->reg_high_byte )
+    if ( insn->wreg_high_byte )
     {
         val <<= 8;
         m <<= 8;
     }
     *out = val;
     *mask = m;
+}
+
+/* Flags of an addition dst + src (+ carry in) that gave res. */
+static u64 add_flags(u64 dst, u64 src, u64 res, bool cin, u64 msb)
+{
+    u64 fl = 0;
+
+    fl |= res < dst || (cin && res == dst) ? FL_CF : 0;
+    fl |= (dst ^ res) & (src ^ res) & msb ? FL_OF : 0;
+    fl |= (dst ^ src ^ res) & FL_AF;
+    return fl;
+}
+
+/* Flags of a subtraction dst - src (- borrow in) that gave res. */
+static u64 sub_flags(u64 dst, u64 src, u64 res, bool bin, u64 msb)
+{
+    u64 fl = 0;
+
+    fl |= dst < src || (bin && dst == src) ? FL_CF : 0;
+    fl |= (dst ^ src) & (dst ^ res) & msb ? FL_OF : 0;
+    fl |= (dst ^ src ^ res) & FL_AF;
+    return fl;
 }
 
 void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
@@ -455,6 +597,25 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
     u64 regop = insn->reg_high_byte ? reg_value >> 8 : reg_value;
     u64 dst = mem & m, src = (insn->src_is_imm ? insn->imm : regop) & m;
     u64 st = dst, out = 0, omask = 0, res, fl = 0;
+    u64 in_fl = rflags ? *rflags : 0;
+    bool cin = in_fl & FL_CF;
+    /*
+     * The flags the operation defines; the rest keep their value.  AF is
+     * undefined after the logic operations: it is kept.  INC and DEC
+     * leave CF alone; the bit tests set CF only (OF, SF, AF and PF are
+     * undefined and kept, ZF is unaffected).
+     */
+    u64 defined = FL_ARITH & ~FL_AF;
+    /* ALU forms with the register as first operand (see reg_size). */
+    bool reg_first = insn->reg_size && insn->op != MMIO_XCHG &&
+                     insn->op != MMIO_XADD && insn->op != MMIO_CMPXCHG;
+
+    if ( reg_first && insn->op != MMIO_MOV && insn->op != MMIO_MOVZX &&
+         insn->op != MMIO_MOVSX )
+    {
+        src = dst;
+        dst = regop & m;
+    }
 
     switch ( insn->op )
     {
@@ -470,6 +631,13 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
     case MMIO_MOVSX:
         reg_write(insn, sign_extend(dst, size), &out, &omask);
         goto no_flags;
+    case MMIO_NOT:
+        st = ~dst & m;
+        goto no_flags;
+    case MMIO_XCHG:
+        st = src;
+        reg_write(insn, dst, &out, &omask);
+        goto no_flags;
 
     case MMIO_AND: case MMIO_TEST:
         res = dst & src;
@@ -482,24 +650,74 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
         break;
     case MMIO_ADD:
         res = (dst + src) & m;
-        fl |= res < dst ? FL_CF : 0;
-        fl |= (dst ^ res) & (src ^ res) & msb ? FL_OF : 0;
-        fl |= (dst ^ src ^ res) & FL_AF;
+        fl |= add_flags(dst, src, res, false, msb);
+        defined = FL_ARITH;
         break;
-    case MMIO_CMP:
-        /* CMP reg, r/m (reg_size set) subtracts memory from the reg. */
-        if ( insn->reg_size )
-        {
-            src = dst;
-            dst = regop & m;
-        }
-        /* fall through */
-    case MMIO_SUB:
+    case MMIO_ADC:
+        res = (dst + src + cin) & m;
+        fl |= add_flags(dst, src, res, cin, msb);
+        defined = FL_ARITH;
+        break;
+    case MMIO_XADD:
+        res = (dst + src) & m;
+        fl |= add_flags(dst, src, res, false, msb);
+        defined = FL_ARITH;
+        /* The register gets the old memory value. */
+        reg_write(insn, dst, &out, &omask);
+        break;
+    case MMIO_INC:
+        res = (dst + 1) & m;
+        fl |= add_flags(dst, 1, res, false, msb) & ~FL_CF;
+        defined = FL_ARITH & ~FL_CF;
+        break;
+    case MMIO_SUB: case MMIO_CMP:
         res = (dst - src) & m;
-        fl |= dst < src ? FL_CF : 0;
-        fl |= (dst ^ src) & (dst ^ res) & msb ? FL_OF : 0;
-        fl |= (dst ^ src ^ res) & FL_AF;
+        fl |= sub_flags(dst, src, res, false, msb);
+        defined = FL_ARITH;
         break;
+    case MMIO_SBB:
+        res = (dst - src - cin) & m;
+        fl |= sub_flags(dst, src, res, cin, msb);
+        defined = FL_ARITH;
+        break;
+    case MMIO_DEC:
+        res = (dst - 1) & m;
+        fl |= sub_flags(dst, 1, res, false, msb) & ~FL_CF;
+        defined = FL_ARITH & ~FL_CF;
+        break;
+    case MMIO_NEG:
+        res = (0 - dst) & m;
+        fl |= sub_flags(0, dst, res, false, msb);
+        defined = FL_ARITH;
+        break;
+    case MMIO_CMPXCHG:
+    {
+        u64 acc = insn->acc & m;
+
+        /* Flags of CMP rAX, mem; memory is written either way (SDM). */
+        res = (acc - dst) & m;
+        fl |= sub_flags(acc, dst, res, false, msb);
+        defined = FL_ARITH;
+        fl |= res ? 0 : FL_ZF;
+        fl |= res & msb ? FL_SF : 0;
+        fl |= parity_even(res) ? FL_PF : 0;
+        if ( res == 0 )
+            st = src;
+        else
+            reg_write(insn, dst, &out, &omask);
+        goto flags;
+    }
+    case MMIO_BT: case MMIO_BTS: case MMIO_BTR: case MMIO_BTC:
+    {
+        u64 bit = 1ULL << (insn->bit & (size * 8 - 1));
+
+        fl = dst & bit ? FL_CF : 0;
+        defined = FL_CF;
+        st = insn->op == MMIO_BTS ? dst | bit :
+             insn->op == MMIO_BTR ? dst & ~bit :
+             insn->op == MMIO_BTC ? dst ^ bit : dst;
+        goto flags;
+    }
     default:
         goto no_flags;
     }
@@ -507,16 +725,17 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
     fl |= res ? 0 : FL_ZF;
     fl |= res & msb ? FL_SF : 0;
     fl |= parity_even(res) ? FL_PF : 0;
-    if ( rflags )
+    if ( reg_first )
     {
-        /* The logic ops leave AF undefined: keep what it was. */
-        u64 keep = insn->op == MMIO_ADD || insn->op == MMIO_SUB ||
-                   insn->op == MMIO_CMP ? 0 : FL_AF;
-
-        *rflags = (*rflags & ~(FL_ARITH & ~keep)) | fl;
+        if ( insn->op != MMIO_CMP && insn->op != MMIO_TEST )
+            reg_write(insn, res, &out, &omask);
     }
-    if ( insn->write )
+    else if ( insn->write )
         st = res;
+
+ flags:
+    if ( rflags )
+        *rflags = (in_fl & ~defined) | (fl & defined);
 
  no_flags:
     if ( store )

@@ -774,9 +774,10 @@ static void handle_mmio(struct vcpu *v, u64 gpa)
                       &mask, &rflags);
     if ( insn.write )
         mmio_access(v, true, gpa, insn.size, &store);
-    else if ( mask )
-        set_gpr(v, insn.reg, (get_gpr(v, insn.reg) & ~mask) |
-                             (reg_out & mask));
+    /* XCHG, XADD and CMPXCHG write memory and a register. */
+    if ( mask )
+        set_gpr(v, insn.wreg, (get_gpr(v, insn.wreg) & ~mask) |
+                              (reg_out & mask));
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, rflags);
 
     hvm_funcs->set_reg(v, HVM_REG_RIP,

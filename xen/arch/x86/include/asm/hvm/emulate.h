@@ -1,9 +1,10 @@
 /*
  * Decoding and emulating the instructions a guest uses to touch MMIO (the
- * xAPIC page, the IOAPIC): the MOV forms compilers emit for 8/16/32/64-bit
- * loads and stores, plus the few read-modify-write forms that touch
- * memory once.  The decoder is pure: it reads instruction bytes and guest
- * registers through the caller's callbacks, never guest memory directly.
+ * xAPIC page, the IOAPIC): every instruction that reads or writes one
+ * memory operand once - the MOV family, the ALU operations, XCHG, XADD,
+ * CMPXCHG, the bit tests - in all its sizes and addressing forms.  The
+ * decoder is pure: it reads instruction bytes and guest registers through
+ * the caller's callbacks, never guest memory directly.
  */
 #ifndef ASM_X86_HVM_EMULATE_H
 #define ASM_X86_HVM_EMULATE_H
@@ -40,14 +41,25 @@ struct mmio_insn
         MMIO_MOV,               /* mov reg/imm -> mem, or mem -> reg */
         MMIO_MOVZX,             /* movzx reg, mem8/16 */
         MMIO_MOVSX,             /* movsx/movsxd reg, mem */
-        MMIO_AND, MMIO_OR, MMIO_XOR, MMIO_ADD, MMIO_SUB, /* mem op= src */
+        MMIO_AND, MMIO_OR, MMIO_XOR, MMIO_ADD, MMIO_SUB, /* dst op= src */
         MMIO_CMP, MMIO_TEST,    /* read memory, set flags, no write */
+        MMIO_ADC, MMIO_SBB,     /* dst op= src with CF */
+        MMIO_NOT, MMIO_NEG, MMIO_INC, MMIO_DEC, /* mem op= (no source) */
+        MMIO_XCHG,              /* swap memory and register */
+        MMIO_XADD,              /* mem += reg, reg = old mem */
+        MMIO_CMPXCHG,           /* rAX == mem ? mem = reg : rAX = mem */
+        MMIO_BT, MMIO_BTS, MMIO_BTR, MMIO_BTC,  /* CF = bit; set/clear/flip */
     } op;
     bool src_is_imm;            /* stores and ALU ops: immediate source */
     u64 imm;                    /* sign- or zero-extended as the CPU does */
     enum x86_gpr reg;           /* register operand (when !src_is_imm) */
     bool reg_high_byte;         /* AH/CH/DH/BH (no REX, 8-bit) */
-    unsigned int reg_size;      /* destination register width for loads */
+    unsigned int reg_size;      /* width of the register written, or 0 */
+    /* The register the completion writes (rAX for CMPXCHG, else reg). */
+    enum x86_gpr wreg;
+    bool wreg_high_byte;
+    u64 acc;                    /* CMPXCHG: rAX when decoded */
+    unsigned int bit;           /* bit tests: bit index in the operand */
     /* Guest-linear address of the memory operand. */
     u64 addr;
 };
