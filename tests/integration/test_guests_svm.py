@@ -33,6 +33,7 @@ CASES = [
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
     ("pv_eoi", 1, None),
+    ("hlt_irqoff_nmi", 2, None),
 ]
 
 

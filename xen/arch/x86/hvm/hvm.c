@@ -424,8 +424,13 @@ static void inject_pending(struct vcpu *v)
 
     pi_sync_pir_to_irr(v);
 
-    if ( READ_ONCE(v->hvm->nmi_pending) &&
-         hvm_funcs->interrupts_enabled(v) )
+    /*
+     * IF does not mask NMIs; the STI and MOV SS shadows and a previous
+     * NMI until its IRET do (SDM Vol. 3 6.7.1, 6.8.1, 6.8.3).  What of
+     * that the backend sees, and an event queued already, is what
+     * nmi_allowed() checks.
+     */
+    if ( READ_ONCE(v->hvm->nmi_pending) && hvm_funcs->nmi_allowed(v) )
     {
         WRITE_ONCE(v->hvm->nmi_pending, false);
         hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
@@ -573,9 +578,38 @@ static void handle_msr(struct vcpu *v, const struct hvm_exit *e)
     advance_rip(v, e->next_rip);
 }
 
+/*
+ * HLT with RFLAGS.IF = 0.  Only an NMI, SMI, INIT or reset resumes a
+ * halted processor once maskable interrupts are disabled (SDM Vol. 2A
+ * "HLT", Vol. 3 "HLT Instruction"): an interrupt already in IRR, or one
+ * that arrives, stays pending until the guest sets IF again.  So v joins
+ * no wakeup list (a post must not wake it: after the context switch its
+ * descriptor has SN set and posts only collect in PIR); only vcpu_kick()
+ * ends this sleep, which NMI, INIT and SIPI senders call.  The order is
+ * handle_hlt()'s: VPF_blocked first, then their flags.
+ */
+static void halt_irqs_off(struct vcpu *v)
+{
+    __atomic_fetch_or(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
+    if ( READ_ONCE(v->hvm->nmi_pending) || READ_ONCE(v->hvm->init_pending) ||
+         READ_ONCE(v->hvm->sipi_vector) >= 0 )
+    {
+        __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+        return;
+    }
+    vcpu_sleep_nosync(v);
+}
+
 static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
 {
+    bool irqs_off = !(hvm_funcs->get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_IF);
+
     advance_rip(v, e->next_rip);
+    if ( irqs_off )
+    {
+        halt_irqs_off(v);
+        return;
+    }
 
     /*
      * Set VPF_blocked, then look for work.  INIT, SIPI and NMI senders

@@ -602,6 +602,21 @@ static bool vmx_interrupts_enabled(struct vcpu *v)
            !(x->entry_intr_info & INTR_INFO_VALID);
 }
 
+/*
+ * Blocking by NMI is the guest's own with "virtual NMIs" off: set by an
+ * injected NMI, cleared by the guest's IRET (SDM Vol. 3, "Guest
+ * Non-Register State", interruptibility state).
+ */
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    need(x, VC_INTR);
+    return !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS |
+                              INTR_BLOCK_NMI)) &&
+           !(x->entry_intr_info & INTR_INFO_VALID);
+}
+
 static void vmx_enable_intr_window(struct vcpu *v)
 {
     vmx(v)->cpu_ctls |= CPU_INTR_WINDOW_EXITING;
@@ -1572,6 +1587,7 @@ struct hvm_funcs vmx_funcs = {
     .set_seg = vmx_set_seg,
     .inject_event = vmx_inject_event,
     .interrupts_enabled = vmx_interrupts_enabled,
+    .nmi_allowed = vmx_nmi_allowed,
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,

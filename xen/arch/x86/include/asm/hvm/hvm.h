@@ -148,6 +148,12 @@ struct hvm_funcs
                          bool has_error, u32 error);
     /* Whether the guest can take an external interrupt right now. */
     bool (*interrupts_enabled)(struct vcpu *v);
+    /*
+     * Whether an NMI can be injected now: no STI or MOV SS shadow, no
+     * NMI blocking the backend can see, no event queued already.  IF
+     * does not matter.
+     */
+    bool (*nmi_allowed)(struct vcpu *v);
     /* Ask for an exit as soon as it can (interrupt window), or stop. */
     void (*enable_intr_window)(struct vcpu *v);
     void (*disable_intr_window)(struct vcpu *v);
