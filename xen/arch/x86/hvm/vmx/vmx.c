@@ -603,17 +603,18 @@ static bool vmx_interrupts_enabled(struct vcpu *v)
 }
 
 /*
- * Blocking by NMI is the guest's own with "virtual NMIs" off: set by an
- * injected NMI, cleared by the guest's IRET (SDM Vol. 3, "Guest
- * Non-Register State", interruptibility state).
+ * Not blocking by NMI: with "NMI exiting" on and "virtual NMIs" off the
+ * guest's IRET leaves that bit alone (SDM Vol. 3, "Changes to
+ * Instruction Behavior in VMX Non-Root Operation", IRET), so after the
+ * first injected NMI it would refuse every later one.  Whether the guest
+ * is still in its handler needs virtual NMIs (not done here).
  */
 static bool vmx_nmi_allowed(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
 
     need(x, VC_INTR);
-    return !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS |
-                              INTR_BLOCK_NMI)) &&
+    return !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) &&
            !(x->entry_intr_info & INTR_INFO_VALID);
 }
 
