@@ -94,6 +94,10 @@ struct hvm_vcpu
     int pi_blocked_index;
     /* Blocked in HLT since its last entry: see hvm_vcpu_run(). */
     bool pi_blocked_since_entry;
+    /* enum hvm_inert: why it cannot run by itself (progress.c). */
+    int inert;
+    /* It went down last of its domain: check once interrupts are on. */
+    bool progress_check_due;
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */
