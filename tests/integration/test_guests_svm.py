@@ -34,6 +34,7 @@ CASES = [
     ("mmio_unbacked", 1, None),
     ("mmio_insns", 1, None),
     ("pv_eoi", 1, None),
+    ("hlt_irqoff_nmi", 2, None),
 ]
 
 

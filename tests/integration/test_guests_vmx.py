@@ -57,6 +57,7 @@ CASES = [
     ("mmio_unbacked", 1, None),
     ("mmio_insns", 1, "rounds=16"),
     ("pv_eoi", 1, None),
+    ("hlt_irqoff_nmi", 2, None),
 ]
 
 # With APICv an EOI never exits, so KVM's paravirtual EOI has nothing to

@@ -410,6 +410,7 @@ int domain_unpause_by_systemcontroller(struct domain *d)
                                            __ATOMIC_SEQ_CST,
                                            __ATOMIC_SEQ_CST) );
     domain_unpause(d);
+    arch_domain_unpaused(d);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 /* The public structures are laid out the same for 32- and 64-bit code. */
 _Static_assert(sizeof(struct xen_sysctl) == 136, "xen_sysctl layout");
+_Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl layout");
 _Static_assert(sizeof(struct xen_irq_stats_vcpu) == 16 + 12 * 8 + 32 * 8,
                "xen_irq_stats_vcpu layout");
 _Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 64 * 56,
@@ -49,6 +50,12 @@ long xen_sysctl(struct xen_sysctl *op)
 {
     op->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
     return hypercall3(__HYPERVISOR_sysctl, (uint32_t)op, 0, 0);
+}
+
+long xen_domctl(struct xen_domctl *op)
+{
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    return hypercall3(__HYPERVISOR_domctl, (uint32_t)op, 0, 0);
 }
 
 long xen_physinfo(struct xen_sysctl_physinfo *out)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <public/domctl.h>
 #include <public/sysctl.h>
 
 /* Whether CPUID 0x40000000 names xen-lite (and so hypercalls work). */
@@ -19,6 +20,8 @@ long hypercall3(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2);
 
 /* sysctl 'op' (interface_version filled in); 0 or a negative errno. */
 long xen_sysctl(struct xen_sysctl *op);
+/* domctl 'op', likewise. */
+long xen_domctl(struct xen_domctl *op);
 
 long xen_physinfo(struct xen_sysctl_physinfo *out);
 long xen_irq_stats_pcpu(uint32_t cpu, struct xen_irq_stats_pcpu *out);

@@ -334,3 +334,8 @@ void arch_domain_destroy(struct domain *d)
     (void)d;
     env_arch_domains--;
 }
+
+void arch_domain_unpaused(struct domain *d)
+{
+    (void)d;
+}

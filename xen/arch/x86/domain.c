@@ -15,6 +15,7 @@
 #include <asm/system.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/progress.h>
 
 void idle_loop(void) __attribute__((__noreturn__));
 
@@ -44,6 +45,12 @@ void arch_domain_destroy(struct domain *d)
     for ( unsigned int i = 0; i < d->max_vcpus; i++ )
         hvm_vcpu_destroy(d->vcpu[i]);
     hvm_domain_destroy(d);
+}
+
+void arch_domain_unpaused(struct domain *d)
+{
+    (void)d;
+    hvm_progress_unpaused();
 }
 
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)

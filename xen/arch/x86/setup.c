@@ -21,6 +21,7 @@
 #include <asm/bootinfo.h>
 #include <asm/boot_domains.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/progress.h>
 #include <asm/irq.h>
 #include <asm/page.h>
 #include <asm/percpu.h>
@@ -186,5 +187,7 @@ void __start_xen(u32 magic, u32 info_pa)
            free_heap_pages_count(), total_heap_pages());
     if ( !create_boot_domains() )
         nothing_left_to_run("no domains to run", 0);
+    else
+        hvm_progress_boot_done();
     idle_loop();
 }

@@ -17,6 +17,12 @@ int arch_domain_create(struct domain *d, unsigned int flags);
 /* Undo it, once no vCPU is on the scheduler and before memory is freed. */
 void arch_domain_destroy(struct domain *d);
 
+/*
+ * A privileged domain unpaused d (domctl): whatever concluded that
+ * nothing can make progress must not trust what it read before.
+ */
+void arch_domain_unpaused(struct domain *d);
+
 struct vcpu;
 /* Print the architecture's per-vCPU counters (exits by reason). */
 void arch_dump_vcpu_counters(struct vcpu *v);

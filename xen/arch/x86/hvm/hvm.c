@@ -36,6 +36,7 @@
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/progress.h>
 #include <asm/hvm/pv_eoi.h>
 
 const struct hvm_funcs *hvm_funcs;
@@ -82,6 +83,8 @@ s_time_t hvm_guest_tsc_to_time(const struct vcpu *v, u64 tsc)
 /* Make v notice new work: an exit if it runs elsewhere, a wake if asleep. */
 static void vcpu_kick(struct vcpu *v)
 {
+    /* Counted as able to run before it can: see progress.c. */
+    hvm_vcpu_revive(v, HVM_INERT_HALTED);
     if ( __atomic_fetch_and(&v->pause_flags, ~VPF_blocked,
                             __ATOMIC_SEQ_CST) & VPF_blocked )
         vcpu_wake(v);
@@ -106,6 +109,7 @@ void hvm_vcpu_send_sipi(struct vcpu *target, u8 vector)
          !READ_ONCE(target->hvm->init_pending) )
         return;
     WRITE_ONCE(target->hvm->sipi_vector, vector);
+    hvm_vcpu_revive(target, HVM_INERT_DOWN);
     vcpu_up(target);
     vcpu_kick(target);
 }
@@ -118,23 +122,10 @@ void hvm_vcpu_send_nmi(struct vcpu *target)
 
 /* --- ending a domain --- */
 
-static bool any_domain_failed;
-
-/* Once every domain has stopped, there is nothing left to run. */
+/* Once every domain has stopped or is stuck, nothing is left to run. */
 static void domain_stopped(void)
 {
-    struct domain *d;
-    bool all = true;
-
-    domlist_read_lock();
-    for ( d = domain_first(); d; d = domain_next(d) )
-        if ( !d->is_shutting_down )
-            all = false;
-    domlist_read_unlock();
-    if ( all )
-        nothing_left_to_run(any_domain_failed ? "a domain failed"
-                                              : "all domains have exited",
-                            any_domain_failed ? 1 : 0);
+    hvm_progress_check();
 }
 
 void hvm_domain_exit(struct domain *d, u32 status)
@@ -143,7 +134,7 @@ void hvm_domain_exit(struct domain *d, u32 status)
     d->hvm->exit_requested = true;
     d->hvm->exit_status = status;
     if ( status )
-        any_domain_failed = true;
+        hvm_progress_domain_failed();
     domain_shutdown(d, status ? 1 : 0);
     domain_stopped();
 }
@@ -157,7 +148,7 @@ void hvm_crash_domain(struct domain *d, const char *why)
             printk("  d%uv%u:\n", d->domain_id, i);
             hvm_funcs->dump_vcpu(d->vcpu[i]);
         }
-    any_domain_failed = true;
+    hvm_progress_domain_failed();
     domain_shutdown(d, 3);
     domain_stopped();
 }
@@ -312,6 +303,8 @@ int hvm_vcpu_initialise(struct vcpu *v)
     h->pi_blocked_cpu = -1;
     h->sipi_vector = -1;
     h->boot_state = v->vcpu_id ? HVM_VCPU_WAIT_SIPI : HVM_VCPU_RUNNING;
+    /* Down (VPF_down) until the builder or a SIPI starts it. */
+    h->inert = HVM_INERT_DOWN;
     /* Every vCPU of a domain sees the same TSC, starting near zero. */
     h->tsc_offset = v->vcpu_id ? v->domain->vcpu[0]->hvm->tsc_offset
                                : -rdtsc();
@@ -375,6 +368,8 @@ void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);
     hvm_funcs->set_reg(v, HVM_REG_RIP, b->eip);
     hvm_funcs->set_reg(v, HVM_REG_RAX, b->eax);
+    /* The boot code brings it up next (vcpu_up). */
+    hvm_vcpu_revive(v, HVM_INERT_DOWN);
     v->hvm->gprs.rbx = b->ebx;
 }
 
@@ -402,6 +397,7 @@ static void start_from_sipi(struct vcpu *v, u8 vector)
 static bool process_init_sipi(struct vcpu *v)
 {
     struct hvm_vcpu *h = v->hvm;
+    bool last;
     int sipi;
 
     if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
@@ -416,11 +412,19 @@ static bool process_init_sipi(struct vcpu *v)
         return true;
 
     /* Down until a SIPI: its sender brings the vCPU up again. */
+    last = hvm_vcpu_inert(v, HVM_INERT_DOWN);
     __atomic_fetch_or(&v->pause_flags, VPF_down, __ATOMIC_SEQ_CST);
     if ( READ_ONCE(h->sipi_vector) >= 0 )
+    {
+        hvm_vcpu_revive(v, HVM_INERT_DOWN);
         vcpu_up(v);             /* a SIPI raced with going down */
+    }
     else
+    {
         vcpu_sleep_nosync(v);
+        /* With interrupts on again: hvm_vcpu_run(). */
+        h->progress_check_due = last;
+    }
     return false;
 }
 
@@ -431,8 +435,13 @@ static void inject_pending(struct vcpu *v)
 
     pi_sync_pir_to_irr(v);
 
-    if ( READ_ONCE(v->hvm->nmi_pending) &&
-         hvm_funcs->interrupts_enabled(v) )
+    /*
+     * IF does not mask NMIs; the STI and MOV SS shadows and a previous
+     * NMI until its IRET do (SDM Vol. 3 6.7.1, 6.8.1, 6.8.3).  What of
+     * that the backend sees, and an event queued already, is what
+     * nmi_allowed() checks.
+     */
+    if ( READ_ONCE(v->hvm->nmi_pending) && hvm_funcs->nmi_allowed(v) )
     {
         WRITE_ONCE(v->hvm->nmi_pending, false);
         hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
@@ -580,9 +589,47 @@ static void handle_msr(struct vcpu *v, const struct hvm_exit *e)
     advance_rip(v, e->next_rip);
 }
 
+/*
+ * HLT with RFLAGS.IF = 0.  Only an NMI, SMI, INIT or reset resumes a
+ * halted processor once maskable interrupts are disabled (SDM Vol. 2A
+ * "HLT", Vol. 3 "HLT Instruction"): an interrupt already in IRR, or one
+ * that arrives, stays pending until the guest sets IF again.  So v joins
+ * no wakeup list (a post must not wake it: after the context switch its
+ * descriptor has SN set and posts only collect in PIR); only vcpu_kick()
+ * ends this sleep, which NMI, INIT and SIPI senders call.  The order is
+ * handle_hlt()'s: VPF_blocked first, then their flags.
+ *
+ * Before that, v counts itself inert (progress.c); senders revive it
+ * (vcpu_kick) before they clear VPF_blocked.  If we find their flag here
+ * after all, we revive ourselves: exactly one of us undoes the count.
+ */
+static void halt_irqs_off(struct vcpu *v)
+{
+    bool last = hvm_vcpu_inert(v, HVM_INERT_HALTED);
+
+    __atomic_fetch_or(&v->pause_flags, VPF_blocked, __ATOMIC_SEQ_CST);
+    if ( READ_ONCE(v->hvm->nmi_pending) || READ_ONCE(v->hvm->init_pending) ||
+         READ_ONCE(v->hvm->sipi_vector) >= 0 )
+    {
+        hvm_vcpu_revive(v, HVM_INERT_HALTED);
+        __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+        return;
+    }
+    vcpu_sleep_nosync(v);
+    if ( last )
+        hvm_progress_check();
+}
+
 static void handle_hlt(struct vcpu *v, const struct hvm_exit *e)
 {
+    bool irqs_off = !(hvm_funcs->get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_IF);
+
     advance_rip(v, e->next_rip);
+    if ( irqs_off )
+    {
+        halt_irqs_off(v);
+        return;
+    }
 
     /*
      * Set VPF_blocked, then look for work.  INIT, SIPI and NMI senders
@@ -921,6 +968,11 @@ void hvm_vcpu_run(struct vcpu *v)
              v->domain->is_shutting_down || !process_init_sipi(v) )
         {
             local_irq_enable();
+            if ( unlikely(v->hvm->progress_check_due) )
+            {
+                v->hvm->progress_check_due = false;
+                hvm_progress_check();
+            }
             return;
         }
 

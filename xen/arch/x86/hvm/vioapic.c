@@ -145,6 +145,26 @@ static bool rte_to_icr(u64 rte, struct delivery *out)
 }
 
 /*
+ * For progress.c: whether an unmasked entry would deliver an NMI or an
+ * INIT, which end a HLT with interrupts disabled.  Read without the
+ * lock: it is asked when no vCPU of d runs, so no entry changes.
+ */
+bool vioapic_sends_nmi_or_init(struct domain *d)
+{
+    const struct vioapic *vio = &d->hvm->vioapic;
+
+    for ( unsigned int p = 0; p < VIOAPIC_PINS; p++ )
+    {
+        u64 rte = __atomic_load_n(&vio->redir[p], __ATOMIC_SEQ_CST);
+
+        if ( !(rte & RTE_MASKED) &&
+             (rte_mode(rte) == DELIV_NMI || rte_mode(rte) == DELIV_INIT) )
+            return true;
+    }
+    return false;
+}
+
+/*
  * Pin 'pin' fires now (caller checked it should): record remote IRR for
  * level entries and queue the delivery.  Caller holds vioapic->lock.
  */

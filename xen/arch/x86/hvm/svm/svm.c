@@ -334,6 +334,17 @@ static bool svm_interrupts_enabled(struct vcpu *v)
            !(c->eventinj & EVENT_VALID);
 }
 
+/*
+ * The VMCB shows the interrupt shadow but not whether the guest is still
+ * in an NMI handler (that needs IRET tracking, not done here).
+ */
+static bool svm_nmi_allowed(struct vcpu *v)
+{
+    struct vmcb *c = vmcb(v);
+
+    return !(c->int_state & 1) && !(c->eventinj & EVENT_VALID);
+}
+
 static void svm_enable_intr_window(struct vcpu *v)
 {
     struct vmcb *c = vmcb(v);
@@ -500,6 +511,7 @@ const struct hvm_funcs svm_funcs = {
     .set_seg = svm_set_seg,
     .inject_event = svm_inject_event,
     .interrupts_enabled = svm_interrupts_enabled,
+    .nmi_allowed = svm_nmi_allowed,
     .enable_intr_window = svm_enable_intr_window,
     .disable_intr_window = svm_close_intr_window,
     .event_delivered = svm_event_delivered,

@@ -602,6 +602,22 @@ static bool vmx_interrupts_enabled(struct vcpu *v)
            !(x->entry_intr_info & INTR_INFO_VALID);
 }
 
+/*
+ * Not blocking by NMI: with "NMI exiting" on and "virtual NMIs" off the
+ * guest's IRET leaves that bit alone (SDM Vol. 3, "Changes to
+ * Instruction Behavior in VMX Non-Root Operation", IRET), so after the
+ * first injected NMI it would refuse every later one.  Whether the guest
+ * is still in its handler needs virtual NMIs (not done here).
+ */
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    need(x, VC_INTR);
+    return !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) &&
+           !(x->entry_intr_info & INTR_INFO_VALID);
+}
+
 static void vmx_enable_intr_window(struct vcpu *v)
 {
     vmx(v)->cpu_ctls |= CPU_INTR_WINDOW_EXITING;
@@ -1576,6 +1592,7 @@ struct hvm_funcs vmx_funcs = {
     .set_seg = vmx_set_seg,
     .inject_event = vmx_inject_event,
     .interrupts_enabled = vmx_interrupts_enabled,
+    .nmi_allowed = vmx_nmi_allowed,
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,

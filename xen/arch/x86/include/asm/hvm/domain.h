@@ -70,6 +70,9 @@ struct hvm_domain
     u8 rtc_index;
     u32 pci_cf8;
 
+    /* vCPUs that are not inert (progress.c); atomic. */
+    int nr_active;
+
     bool exit_requested;        /* the guest wrote the exit port */
     u32 exit_status;
 

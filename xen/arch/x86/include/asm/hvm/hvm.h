@@ -98,6 +98,10 @@ struct hvm_vcpu
     bool pi_blocked_since_entry;
     /* FPU/SSE/AVX, XCR0 and debug registers: xstate.c. */
     struct hvm_xstate xstate;
+    /* enum hvm_inert: why it cannot run by itself (progress.c). */
+    int inert;
+    /* It went down last of its domain: check once interrupts are on. */
+    bool progress_check_due;
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */
@@ -152,6 +156,12 @@ struct hvm_funcs
                          bool has_error, u32 error);
     /* Whether the guest can take an external interrupt right now. */
     bool (*interrupts_enabled)(struct vcpu *v);
+    /*
+     * Whether an NMI can be injected now: no STI or MOV SS shadow, no
+     * NMI blocking the backend can see, no event queued already.  IF
+     * does not matter.
+     */
+    bool (*nmi_allowed)(struct vcpu *v);
     /* Ask for an exit as soon as it can (interrupt window), or stop. */
     void (*enable_intr_window)(struct vcpu *v);
     void (*disable_intr_window)(struct vcpu *v);

@@ -41,5 +41,7 @@ void hvm_platform_destroy(struct domain *d);
 #define VIOAPIC_BASE    0xfec00000ULL
 #define VIOAPIC_PINS    24
 void vioapic_set_irq(struct domain *d, unsigned int gsi, bool level);
+/* An unmasked entry delivers NMI or INIT (progress.c). */
+bool vioapic_sends_nmi_or_init(struct domain *d);
 
 #endif /* ASM_X86_HVM_IO_H */
