@@ -34,6 +34,7 @@ CASES = [
     ("mmio_unbacked", 1, None),
     ("mmio_insns", 1, None),
     ("pv_eoi", 1, None),
+    ("apic_disable", 1, None),
 ]
 
 
