@@ -17,7 +17,8 @@
  *  - TSC-deadline (when CPUID.1:ECX[24] says so; otherwise reported as not
  *    tested): 1, 2 and 5 ms deadlines three times over, a deadline in the
  *    past (fires at once), a deadline cancelled by writing 0 (never fires
- *    when the write lands before the deadline), and the MSR
+ *    when the write lands before the deadline), deadlines of 2^63 and
+ *    above that never fire (the MSR keeps them), and the MSR
  *    reads 0 once the timer has fired (SDM 10.5.4.1: the timer "disarms
  *    itself and clears the IA32_TSC_DEADLINE MSR"; Bochs 2.7 keeps the old
  *    value, so natively on Bochs deadline_clear=0 skips that one check).
@@ -393,6 +394,27 @@ static void test_deadline(void)
     }
     CHECK(decided, "TSC-deadline disarm: the write of 0 landed after the "
           "deadline in all %u tries", tries);
+
+    /*
+     * Deadlines no TSC reaches in the life of the machine (2^64 - 1, 2^63
+     * and above) are armed - the MSR reads them back - and never fire.
+     */
+    {
+        static const uint64_t far[] = { ~0ull, 1ull << 63,
+                                        (1ull << 63) + 0x12345 };
+
+        for ( i = 0; i < ARRAY_SIZE(far); i++ )
+        {
+            fires = 0;
+            wrmsr(MSR_TSC_DEADLINE, far[i]);
+            udelay(20000);
+            CHECK(fires == 0, "TSC-deadline %#llx fired", far[i]);
+            CHECK(rdmsr(MSR_TSC_DEADLINE) == far[i], "IA32_TSC_DEADLINE "
+                  "reads %#llx after writing %#llx",
+                  rdmsr(MSR_TSC_DEADLINE), far[i]);
+        }
+        wrmsr(MSR_TSC_DEADLINE, 0);
+    }
     stats_done(&s);
     apic_write(APIC_LVTT, APIC_LVT_MASKED);
 }

@@ -124,6 +124,25 @@ def test_guest_on_vmx(build_iso, run_bochs, guests, test_dir, config,
     expect_pass(r, kernel)
 
 
+# With APICv the APIC-access page stays mapped in EPT for the whole domain,
+# so a vCPU whose APIC is globally disabled (no APIC-access
+# virtualization) reads that page instead of an unbacked address.
+APIC_DISABLE_CONFIGS = [
+    pytest.param(c, id=c[0], marks=[] if not c[3] else pytest.mark.xfail(
+        strict=True, reason="APICv: the APIC-access page stays mapped "
+        "while the vCPU's APIC is globally disabled"))
+    for c in CONFIGS
+]
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("config", APIC_DISABLE_CONFIGS)
+def test_apic_disable_on_vmx(build_iso, run_bochs, guests, test_dir, config):
+    r = boot(build_iso, run_bochs, config,
+             modules_for(guests, test_dir, "apic_disable", 1, None))
+    expect_pass(r, "apic_disable")
+
+
 # --- exits, from the 'v' dumps apicv_noexit asks for ---------------------
 
 def parse_dumps(msgs):

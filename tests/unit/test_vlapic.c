@@ -1652,17 +1652,38 @@ TEST(timer_write_after_unseen_expiry_delivers_it)
     env_teardown();
 }
 
-TEST(timer_mode_switch_disarms)
+TEST(timer_mode_switch_disarms_only_to_or_from_tsc_deadline)
 {
+    s_time_t t0;
+
     env_setup(1);
     timer_setup(0, 0x30, 0xb);
-    wr(0, APIC_REG_TMICT, 1000);
-    /* One-shot -> periodic: disarmed, TMICT cleared. */
+    t0 = env_now;
+    wr(0, APIC_REG_TMICT, 200000);
+    /*
+     * One-shot -> periodic: the count goes on (SDM 11.5.4.1 disarms only
+     * on TSC-deadline transitions), ends at t0 + 200000 and reloads
+     * (a period above VLAPIC_MIN_PERIOD, which would stretch it).
+     */
+    env_now = t0 + 80000;
     wr(0, APIC_REG_LVTT, 0x20030);
+    CHECK(timer_is_active(&VL(0)->timer));
+    CHECK_EQ(rd(0, APIC_REG_TMICT), 200000);
+    CHECK_EQ(VL(0)->timer.expires, t0 + 200000);
+    CHECK_EQ(env_advance(&VL(0)->timer, t0 + 200000, 0), 1);
+    CHECK_EQ(take(0), 0x30);
+    eoi(0);
+    CHECK_EQ(VL(0)->timer.expires, t0 + 400000);
+    /* Periodic -> one-shot: the running period ends once, then stops. */
+    env_now = t0 + 300000;
+    wr(0, APIC_REG_LVTT, 0x30);
+    CHECK_EQ(env_advance(&VL(0)->timer, t0 + 400000, 0), 1);
+    CHECK_EQ(take(0), 0x30);
+    eoi(0);
     CHECK(!timer_is_active(&VL(0)->timer));
-    CHECK_EQ(rd(0, APIC_REG_TMICT), 0);
     CHECK_EQ(rd(0, APIC_REG_TMCCT), 0);
     CHECK_EQ(env_advance(&VL(0)->timer, env_now + 5000, 0), 0);
+    CHECK_EQ(take(0), -1);
 
     /* TSC-deadline armed -> one-shot: disarmed, MSR cleared. */
     wr(0, APIC_REG_LVTT, 0x40030);
@@ -1675,12 +1696,50 @@ TEST(timer_mode_switch_disarms)
     CHECK_EQ(mrd(0, MSR_IA32_TSC_DEADLINE), 0);
     CHECK_EQ(env_advance(&VL(0)->timer, env_now + 5000, 0), 0);
     CHECK(!irr_has(0, 0x30));
-    /* Periodic -> TSC-deadline stops the count. */
+    /* Periodic -> TSC-deadline stops the count, TMICT cleared. */
     wr(0, APIC_REG_LVTT, 0x20030);
     wr(0, APIC_REG_TMICT, 1000);
     wr(0, APIC_REG_LVTT, 0x40030);
     CHECK(!timer_is_active(&VL(0)->timer));
     CHECK_EQ(rd(0, APIC_REG_TMICT), 0);
+    env_teardown();
+}
+
+/*
+ * A deadline beyond what system time reaches (2^64 - 1, 2^63) is armed
+ * as far as the guest can tell - the MSR reads it back - and never fires.
+ */
+TEST(timer_tsc_deadline_far_future_never_fires)
+{
+    static const u64 far[] = { ~0ULL, 1ULL << 63, (1ULL << 63) + 12345 };
+
+    env_setup(1);
+    timer_setup(0, 0x40032, 0xb);
+    for ( unsigned int i = 0; i < ARRAY_SIZE(far); i++ )
+    {
+        CHECK_EQ(mwr(0, MSR_IA32_TSC_DEADLINE, far[i]), VLAPIC_OK);
+        CHECK_EQ(mrd(0, MSR_IA32_TSC_DEADLINE), far[i]);
+        CHECK_EQ(env_advance(&VL(0)->timer, env_now + 1000000, 0), 0);
+        CHECK_EQ(take(0), -1);
+        CHECK_EQ(VL(0)->nr_timer_fires, 0);
+    }
+    env_teardown();
+}
+
+TEST(icr_fastpath_self_ipi_stays_on_the_pcpu)
+{
+    unsigned int notes;
+
+    env_setup(2);
+    to_x2apic(0);
+    to_x2apic(1);
+    notes = rec.nr_notify;
+    /* To its own x2APIC ID: straight into IRR, no post, no notification. */
+    CHECK(vlapic_icr_fastpath(VL(0), (0ULL << 32) | 0x45));
+    CHECK(vec_in(0, APIC_REG_IRR, 0x45));
+    CHECK(!pir_has(0, 0x45));
+    CHECK_EQ(rec.nr_notify, notes);
+    CHECK_EQ(VL(0)->nr_ipis_sent, 1);
     env_teardown();
 }
 

@@ -93,10 +93,16 @@ u64 hvm_guest_tsc(const struct vcpu *v)
 
 s_time_t hvm_guest_tsc_to_time(const struct vcpu *v, u64 tsc)
 {
+    u64 t;
+
     (void)v;
+    /* As hvm.c: beyond what system time reaches is STIME_MAX. */
+    if ( tsc < env_tsc_offset )
+        return STIME_MAX;
     /* Rounded up: at that time the TSC has reached 'tsc'. */
-    return (s_time_t)((tsc - env_tsc_offset + ENV_TSC_PER_NS - 1) /
-                      ENV_TSC_PER_NS);
+    t = (tsc - env_tsc_offset) / ENV_TSC_PER_NS +
+        ((tsc - env_tsc_offset) % ENV_TSC_PER_NS != 0);
+    return t > (u64)STIME_MAX ? STIME_MAX : (s_time_t)t;
 }
 
 /* --- timers --- */

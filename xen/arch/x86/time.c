@@ -54,9 +54,13 @@ static u64 ns_to_tsc(s_time_t ns)
 
 s_time_t tsc_to_s_time(u64 tsc)
 {
+    unsigned __int128 ns;
+
     if ( tsc <= boot_tsc || !ns_scale )
         return 0;
-    return (s_time_t)(((unsigned __int128)(tsc - boot_tsc) * ns_scale) >> 32);
+    ns = ((unsigned __int128)(tsc - boot_tsc) * ns_scale) >> 32;
+    /* Centuries away: saturate rather than wrap into the past. */
+    return ns >= (unsigned __int128)STIME_MAX ? STIME_MAX : (s_time_t)ns;
 }
 
 u64 s_time_to_tsc(s_time_t t)

@@ -9,6 +9,8 @@
 #define MILLISECS(ms)   ((s_time_t)(ms) * 1000000LL)
 #define MICROSECS(us)   ((s_time_t)(us) * 1000LL)
 #define SECONDS(s)      ((s_time_t)(s) * 1000000000LL)
+/* Later than any time a running system reaches: "never". */
+#define STIME_MAX       ((s_time_t)0x7fffffffffffffffLL)
 
 /* Nanoseconds since the TSC was calibrated; 0 before that. */
 s_time_t get_s_time(void);

@@ -186,6 +186,9 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
             }
         }
         r->edx &= ~L1_EDX_DROP;
+        /* The APIC flag follows IA32_APIC_BASE.EN (SDM Vol. 3A, 11.4.3). */
+        if ( !(READ_ONCE(v->hvm->vlapic.apic_base) & APICBASE_ENABLE) )
+            r->edx &= ~CPUID1_EDX_APIC;
         if ( d->max_vcpus > 1 )
             r->edx |= 1u << 28;             /* HTT: the count is valid */
         break;

@@ -75,9 +75,19 @@ u64 hvm_guest_tsc(const struct vcpu *v)
     return rdtsc() + v->hvm->tsc_offset;
 }
 
+/*
+ * When the guest's TSC reaches 'tsc': guest TSC = host TSC + offset, so
+ * the host TSC is tsc - offset, unless that wraps past 2^64 - a guest
+ * deadline so far ahead that the host TSC never gets there (STIME_MAX).
+ */
 s_time_t hvm_guest_tsc_to_time(const struct vcpu *v, u64 tsc)
 {
-    return tsc_to_s_time(tsc - v->hvm->tsc_offset);
+    u64 host_now = rdtsc(), host = tsc - v->hvm->tsc_offset;
+
+    /* One TSC read: ahead of the guest's now means ahead of the host's. */
+    if ( tsc > host_now + v->hvm->tsc_offset && host < host_now )
+        return STIME_MAX;
+    return tsc_to_s_time(host);
 }
 
 /* Make v notice new work: an exit if it runs elsewhere, a wake if asleep. */

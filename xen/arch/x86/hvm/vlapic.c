@@ -29,8 +29,10 @@
  *  - The MMIO page: a 4-byte access at the start of a register is the
  *    defined one.  Other sizes and offsets read the bytes of the register
  *    (bytes 4-15 of each 16-byte slot read 0) and writes are ignored.
- *  - Lowest priority goes to the matching vCPU with the lowest PPR class;
- *    ties rotate over vCPU ids (round-robin after the previous winner).
+ *  - Lowest priority goes to the matching vCPU with the lowest TPR class,
+ *    as chipsets arbitrate (not PPR, as Xen's vlapic does: a vector in
+ *    service on a target does not take it out of the running); ties
+ *    rotate over vCPU ids (round-robin after the previous winner).
  *  - An ICR with an illegal vector (0-15) in fixed or lowest-priority mode
  *    sets "send illegal vector" in the sender's ESR and is not sent.
  *  - Periodic timers fire at most every VLAPIC_MIN_PERIOD; periods missed
@@ -456,7 +458,8 @@ static bool timer_armed_at(const struct vlapic *vl, s_time_t *at)
         if ( !vl->tsc_deadline )
             return false;
         *at = hvm_guest_tsc_to_time(vl->vcpu, vl->tsc_deadline);
-        return true;
+        /* Beyond what system time reaches (2^64 - 1, say): never. */
+        return *at != STIME_MAX;
     }
     if ( !vl->timer_period )
         return false;
@@ -897,7 +900,11 @@ bool vlapic_icr_fastpath(struct vlapic *vl, u64 val)
     reg_set(vl, APIC_REG_ICR2, dest);
     reg_set(vl, APIC_REG_ICR, low & ICR_WRITABLE);
     vl->nr_ipis_sent++;
-    vlapic_set_irq(target, low & ICR_VECTOR, false);
+    /* A self-IPI by physical ID never leaves the pCPU either. */
+    if ( target == vl )
+        accept_local(vl, low & ICR_VECTOR, false);
+    else
+        vlapic_set_irq(target, low & ICR_VECTOR, false);
     return true;
 }
 
@@ -1092,6 +1099,7 @@ static int lvt_write(struct vlapic *vl, unsigned int reg, u32 val, bool x2)
 {
     u32 writable = lvt_writable(reg);
     u32 old = reg_get(vl, reg), new = val & writable;
+    bool rearm = false;
 
     /* The status bits are read-only; everything else is reserved. */
     if ( x2 && (val & ~(writable | LVT_DELIV_STATUS | LVT_REMOTE_IRR)) )
@@ -1109,14 +1117,24 @@ static int lvt_write(struct vlapic *vl, unsigned int reg, u32 val, bool x2)
             new = (new & ~LVTT_MODE_MASK) | (old & LVTT_MODE_MASK);
         }
         /*
-         * Changing the mode disarms the timer (SDM 11.5.4.1): the count
-         * stops, TMICT and IA32_TSC_DEADLINE are cleared.
+         * Switching to or from TSC-deadline mode disarms the timer (SDM
+         * 11.5.4.1): the count stops, TMICT and IA32_TSC_DEADLINE are
+         * cleared.  Between one-shot and periodic the count goes on and
+         * ends as the new mode says (re-armed below for the new step).
          */
         if ( (new ^ old) & LVTT_MODE_MASK )
         {
+            bool was_dl = ((old & LVTT_MODE_MASK) >> LVTT_MODE_SHIFT) ==
+                          LVTT_TSC_DEADLINE;
+
             timer_catch_up(vl);
-            timer_disarm(vl);
-            reg_set(vl, APIC_REG_TMICT, 0);
+            if ( was_dl != (mode == LVTT_TSC_DEADLINE) )
+            {
+                timer_disarm(vl);
+                reg_set(vl, APIC_REG_TMICT, 0);
+            }
+            else
+                rearm = true;
         }
     }
 
@@ -1124,6 +1142,11 @@ static int lvt_write(struct vlapic *vl, unsigned int reg, u32 val, bool x2)
     if ( !sw_enabled(vl) )
         new |= LVT_MASKED;
     reg_set(vl, reg, new);
+    if ( rearm )
+    {
+        stop_timer(&vl->timer);
+        timer_rearm(vl);
+    }
     return VLAPIC_OK;
 }
 
