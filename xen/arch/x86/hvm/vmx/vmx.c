@@ -358,6 +358,7 @@ static int vmx_vcpu_init(struct vcpu *v)
     }
     x->active_cpu = x->host_cpu = x->last_cpu = -1;
     x->injected = -1;
+    x->exit_exc = -1;
     x->id = __atomic_fetch_add(&next_vcpu_id, 1, __ATOMIC_RELAXED);
     x->pin_ctls = vmx_caps.pin_ctls;
     x->cpu_ctls = vmx_caps.cpu_ctls;
@@ -661,6 +662,33 @@ static bool vmx_event_delivered(struct vcpu *v)
     return delivered;
 }
 
+static void virq_to_irr(struct vcpu *v, unsigned int vec);
+
+/*
+ * The hvm_funcs op: the event vmx_event_delivered() queued again from
+ * the IDT-vectoring information, no longer to be delivered.  A virtual
+ * interrupt there was started by APICv's virtual-interrupt delivery,
+ * which had moved it from IRR to ISR already (SDM 29.2.2): it goes back.
+ */
+static bool vmx_take_reinjection(struct vcpu *v, u8 *vector,
+                                 unsigned int *type)
+{
+    struct vmx_vcpu *x = vmx(v);
+    u32 info = x->entry_intr_info;
+    unsigned int t = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+
+    if ( !(info & INTR_INFO_VALID) )
+        return false;
+    *vector = info & INTR_INFO_VECTOR_MASK;
+    /* The HVM_EVENT_* types are the VMX interruption types up to 3. */
+    *type = t <= INTR_TYPE_HW_EXCEPTION ? t : HVM_EVENT_SOFTWARE;
+    if ( t == INTR_TYPE_EXT_INTR && x->apicv )
+        virq_to_irr(v, *vector);
+    x->entry_intr_info = 0;
+    x->entry_dirty = true;
+    return true;
+}
+
 /* --- APICv --- */
 
 static bool vlapic_hw_sw_enabled(const struct vlapic *vl)
@@ -866,6 +894,25 @@ static void eoi_exit(struct vcpu *v, u8 vector)
  * interrupt window, with which Bochs does not signal the virtual
  * interrupt at all (fewer undos).
  */
+/*
+ * A virtual interrupt APICv put in service (ISR) without its handler
+ * running: pending in IRR again, and the PPR without it.  RVI and SVI
+ * follow from the page at the next entry (apicv_set_status()).
+ */
+static void virq_to_irr(struct vcpu *v, unsigned int vec)
+{
+    u32 *page = (u32 *)v->hvm->vlapic.regs, tpr, ppr;
+    int isr;
+
+    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
+    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
+    tpr = page[APIC_REG_TPR / 4] & 0xff;
+    isr = highest_bit256(v->hvm->vlapic.regs, APIC_REG_ISR);
+    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
+                                                        : tpr;
+    page[APIC_REG_PPR / 4] = ppr;
+}
+
 static void undo_early_virq(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
@@ -877,8 +924,7 @@ static void undo_early_virq(struct vcpu *v)
     bool lm;
     u8 gate[16];
     u64 off, frame[5], ip, fl, sp;
-    u32 f32[3], tpr, ppr;
-    int isr;
+    u32 f32[3];
 
     /* In service now, and not yet at the entry: taken in this stint. */
     if ( vec < 16 || !(page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &
@@ -950,13 +996,7 @@ static void undo_early_virq(struct vcpu *v)
     set_dirty(x, VC_RIP);
     set_dirty(x, VC_RFLAGS);
     set_dirty(x, VC_RSP);
-    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
-    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
-    tpr = page[APIC_REG_TPR / 4] & 0xff;
-    isr = highest_bit256(vl->regs, APIC_REG_ISR);
-    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
-                                                        : tpr;
-    page[APIC_REG_PPR / 4] = ppr;
+    virq_to_irr(v, vec);
     x->nr_virq_undone++;
     if ( !virq_bug_seen )
         printk(XENLOG_WARNING "d%uv%u: virtual interrupt %#x delivered "
@@ -1033,9 +1073,21 @@ static bool load_pdptes(struct vcpu *v)
     return true;
 }
 
+/*
+ * While decoding an exit: the instruction raises exception 'vector'
+ * (error code 0 if it has one).  decode_exit() hands it to the common
+ * code in struct hvm_exit: queued into the entry fields here, it would
+ * be wiped by vmx_event_delivered() before the next entry, and the guest
+ * would retry the instruction for ever.
+ */
+static void raise_on_exit(struct vmx_vcpu *x, u8 vector)
+{
+    x->exit_exc = vector;
+}
+
 static void inject_gp(struct vmx_vcpu *x)
 {
-    queue_event(x, X86_EXC_GP, INTR_TYPE_HW_EXCEPTION, true, 0);
+    raise_on_exit(x, X86_EXC_GP);
 }
 
 /*
@@ -1221,6 +1273,7 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     u64 q = x->exit_qual;
 
     e->hw_code = x->exit_reason;
+    x->exit_exc = -1;
     if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
     {
         e->reason = HVM_EXIT_FAILED_ENTRY;
@@ -1327,7 +1380,7 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case EXIT_REASON_INVVPID: case EXIT_REASON_MWAIT:
     case EXIT_REASON_MONITOR:
         /* Not offered by CPUID: as on a CPU without them. */
-        queue_event(x, X86_EXC_UD, INTR_TYPE_HW_EXCEPTION, false, 0);
+        raise_on_exit(x, X86_EXC_UD);
         break;
     case EXIT_REASON_XSETBV:
         inject_gp(x);
@@ -1335,6 +1388,13 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     default:
         e->reason = HVM_EXIT_UNHANDLED;
         break;
+    }
+
+    if ( x->exit_exc >= 0 )
+    {
+        e->raise_exc = true;
+        e->exc_vector = x->exit_exc;
+        e->exc_error = 0;
     }
 }
 
@@ -1575,6 +1635,7 @@ struct hvm_funcs vmx_funcs = {
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,
+    .take_reinjection = vmx_take_reinjection,
     .map_gfn = ept_map_gfn,
     .dump_vcpu = vmx_dump_vcpu,
 };
