@@ -873,6 +873,25 @@ static void eoi_exit(struct vcpu *v, u8 vector)
 }
 
 /*
+ * A virtual interrupt APICv put in service (ISR) without its handler
+ * running: pending in IRR again, and the PPR without it.  RVI and SVI
+ * follow from the page at the next entry (apicv_set_status()).
+ */
+static void virq_to_irr(struct vcpu *v, unsigned int vec)
+{
+    u32 *page = (u32 *)v->hvm->vlapic.regs, tpr, ppr;
+    int isr;
+
+    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
+    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
+    tpr = page[APIC_REG_TPR / 4] & 0xff;
+    isr = highest_bit256(v->hvm->vlapic.regs, APIC_REG_ISR);
+    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
+                                                        : tpr;
+    page[APIC_REG_PPR / 4] = ppr;
+}
+
+/*
  * Bochs (2.7 and 3.0) has a bug in virtual-interrupt delivery: when a
  * host interrupt is pending while the guest runs, its
  * InterruptAcknowledge() delivers a pending virtual interrupt (RVI above
@@ -894,25 +913,6 @@ static void eoi_exit(struct vcpu *v, u8 vector)
  * interrupt window, with which Bochs does not signal the virtual
  * interrupt at all (fewer undos).
  */
-/*
- * A virtual interrupt APICv put in service (ISR) without its handler
- * running: pending in IRR again, and the PPR without it.  RVI and SVI
- * follow from the page at the next entry (apicv_set_status()).
- */
-static void virq_to_irr(struct vcpu *v, unsigned int vec)
-{
-    u32 *page = (u32 *)v->hvm->vlapic.regs, tpr, ppr;
-    int isr;
-
-    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
-    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
-    tpr = page[APIC_REG_TPR / 4] & 0xff;
-    isr = highest_bit256(v->hvm->vlapic.regs, APIC_REG_ISR);
-    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
-                                                        : tpr;
-    page[APIC_REG_PPR / 4] = ppr;
-}
-
 static void undo_early_virq(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
@@ -1549,6 +1549,12 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     {
         x->nr_failed_entries++;
         vmx_report_failed_entry(v, x->exit_reason, x->exit_qual);
+        /*
+         * The guest-state area still holds what the entry refused (SDM
+         * 26.7): the cache takes all of it, so that the crash dump shows
+         * that state and not the one of the last exit.
+         */
+        read_all(x);
     }
     else if ( basic == EXIT_REASON_EXCEPTION_NMI &&
               ((x->exit_intr_info & INTR_INFO_TYPE_MASK) >>
