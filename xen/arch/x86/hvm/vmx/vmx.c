@@ -1039,10 +1039,23 @@ static bool guest_64bit(struct vmx_vcpu *x)
     return (x->efer & EFER_LMA) && (x->seg[x86_seg_cs].attr & (1u << 9));
 }
 
+/*
+ * Where the exiting instruction ends.  Outside 64-bit mode EIP is 32
+ * bits: after an instruction that ends at 4 GiB comes EIP 0, and RIP
+ * bits 63:32 set there would fail the VM entry (SDM 26.3.1.4).
+ */
+static u64 next_rip(struct vmx_vcpu *x)
+{
+    u64 rip;
+
+    need(x, VC_RIP);
+    rip = x->rip + x->insn_len;
+    return guest_64bit(x) ? rip : (u32)rip;
+}
+
 static void skip_insn(struct vmx_vcpu *x)
 {
-    need(x, VC_RIP);
-    x->rip += x->insn_len;
+    x->rip = next_rip(x);
     set_dirty(x, VC_RIP);
     need(x, VC_INTR);
     x->intr_state &= ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS);
@@ -1300,11 +1313,11 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         break;
     case EXIT_REASON_CPUID:
         e->reason = HVM_EXIT_CPUID;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_HLT:
         e->reason = HVM_EXIT_HLT;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_IO_INSTRUCTION:
         e->reason = HVM_EXIT_IO;
@@ -1312,17 +1325,17 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->io_in = q & 8;
         e->io_string = q & 16;
         e->port = q >> 16;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_MSR_READ:
     case EXIT_REASON_MSR_WRITE:
         e->reason = basic == EXIT_REASON_MSR_READ ? HVM_EXIT_MSR_READ
                                                   : HVM_EXIT_MSR_WRITE;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_VMCALL:
         e->reason = HVM_EXIT_HYPERCALL;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_EPT_VIOLATION:
         e->reason = HVM_EXIT_NPF;
