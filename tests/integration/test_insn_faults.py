@@ -1,6 +1,7 @@
 """Instructions and values the hypervisor intercepts and must refuse with
-the exception the CPU would raise, run as domains on QEMU's SVM and on
-the three Bochs VMX configurations of test_guests_vmx.py:
+the exception the CPU would raise, or complete as the CPU would, run as
+domains on QEMU's SVM and on the three Bochs VMX configurations of
+test_guests_vmx.py:
 
   insn_faults   intercepted instructions that must fault (MOV CR0/CR4
                 with refused values, the VMX instructions, GETSEC, XSETBV,
@@ -8,6 +9,9 @@ the three Bochs VMX configurations of test_guests_vmx.py:
   msr_value_gp  WRMSR values a VM entry would choke on (EFER reserved
                 bits, EFER.LME under paging, non-canonical SYSENTER_ESP/
                 EIP): one #GP(0) each, the MSR unchanged
+  eip_wrap      intercepted instructions (CPUID, WBINVD) that end at
+                4 GiB in 32-bit mode: execution continues at EIP 0 (VMX
+                would fail the entry with RIP = 2^32)
 
 An exception the hypervisor decides on while decoding an exit but then
 loses makes the vCPU retry the instruction for ever: no verdict, and the
@@ -23,7 +27,7 @@ from test_guests_vmx import CONFIGS, MEM, check_backend, expect_pass
 ARGS = "console=com1 loglvl=all shutdown=exit"
 QEMU_TIMEOUT = 60
 BOCHS_TIMEOUT = 120
-KERNELS = ["insn_faults", "msr_value_gp"]
+KERNELS = ["insn_faults", "msr_value_gp", "eip_wrap"]
 
 
 @pytest.mark.bochs
@@ -61,6 +65,7 @@ SVM_GAPS = ("SVM backend: no MOV CR0/CR4 intercepts (QEMU TCG does not "
     pytest.param("insn_faults",
                  marks=pytest.mark.xfail(strict=True, reason=SVM_GAPS)),
     "msr_value_gp",
+    "eip_wrap",
 ])
 def test_faults_on_svm(run_qemu, dist, guests, test_dir, kernel):
     r = run_qemu(dist.elf32, ARGS, smp=1, timeout=QEMU_TIMEOUT,
