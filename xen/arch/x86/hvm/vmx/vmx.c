@@ -1050,7 +1050,8 @@ static u64 next_rip(struct vmx_vcpu *x)
 
     need(x, VC_RIP);
     rip = x->rip + x->insn_len;
-    return guest_64bit(x) ? rip : (u32)rip;
+    /* Only a high RIP needs the mode (which costs VMREADs). */
+    return (rip >> 32) && !guest_64bit(x) ? (u32)rip : rip;
 }
 
 static void skip_insn(struct vmx_vcpu *x)
