@@ -29,7 +29,7 @@
  * Environment: cr_checks=0 skips the MOV CR0/CR4 cases.  QEMU 7.2 TCG
  * checks none of those values natively: MOV CR4 with a reserved bit is
  * retried for ever, NW without CD is accepted, and so is PG without PE
- * (which then triple-faults).  Bochs 2.7 faults all of them.
+ * (QEMU then stops as on a triple fault).  Bochs 2.7 faults all of them.
  */
 #include "test.h"
 
