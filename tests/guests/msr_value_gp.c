@@ -9,6 +9,8 @@
  *   EFER.LME set while CR0.PG = 1           #GP(0) (SDM Vol. 3A
  *                                           "Initializing IA-32e Mode")
  *   SYSENTER_ESP/EIP non-canonical          #GP(0) (SDM WRMSR)
+ *   SFMASK with bit 32 set                  #GP(0): bits 63:32 reserved
+ *                                           (SDM Vol. 4 IA32_FMASK)
  * Controls, which must not fault: EFER.LME set and cleared with paging
  * off, a canonical SYSENTER_EIP above 4 GiB, and STAR with selectors in
  * 63:32 (a non-canonical value, as 64-bit kernels write it), read back
@@ -17,8 +19,9 @@
  * Paging for the LME case: 32-bit paging with 4 MiB pages mapping the
  * first 4 GiB onto itself (CPUID.1:EDX.PSE).
  *
- * QEMU 7.2 TCG checks none of these values natively; Bochs 2.7 checks
- * them all.
+ * Environment: sfmask_high=0 skips the SFMASK case.  QEMU 7.2 TCG checks
+ * none of these values natively; Bochs 2.7 checks all but SFMASK's (no
+ * #GP for bit 32).
  */
 #include "test.h"
 
@@ -28,6 +31,7 @@ const char test_name[] = "msr_value_gp";
 #define MSR_SYSENTER_ESP    0x00000175
 #define MSR_SYSENTER_EIP    0x00000176
 #define MSR_STAR            0xc0000081
+#define MSR_SFMASK          0xc0000084
 #define EFER_LME            (1ull << 8)
 #define CR0_PG              (1u << 31)
 #define CR4_PSE             (1u << 4)
@@ -179,6 +183,11 @@ void test_main(void)
     expect_ok("SYSENTER_EIP canonical above 4 GiB", MSR_SYSENTER_EIP,
               0xffffffff80001000ull);
     expect_ok("STAR with selectors", MSR_STAR, 0x0023001000000000ull);
+    if ( env_u32("sfmask_high", 1) )
+        expect_gp("SFMASK bit 32", MSR_SFMASK, rdmsr(MSR_SFMASK) |
+                  (1ull << 32));
+    else
+        printf("msr_value_gp: SFMASK bit 32: skipped (sfmask_high=0)\n");
 
     wrmsr(MSR_SYSENTER_ESP, esp);
     wrmsr(MSR_SYSENTER_EIP, eip);
