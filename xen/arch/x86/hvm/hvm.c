@@ -34,6 +34,7 @@
 #include <asm/hvm/builder.h>
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/emulate.h>
+#include <asm/hvm/exception.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
@@ -473,9 +474,48 @@ static void inject_pending(struct vcpu *v)
         hvm_funcs->enable_intr_window(v);
 }
 
+/*
+ * Called after event_delivered(), so nothing the exit's bookkeeping does
+ * can discard the exception.  If the exit interrupted the delivery of an
+ * event of the guest's own, the two combine as on the CPU (exception.c):
+ * an exception being delivered gives way to this one, becomes #DF, or
+ * the vCPU shuts down; an NMI stays pending; an external interrupt goes
+ * back to IRR (the backend does that); a software interrupt or exception
+ * is raised again when the guest re-executes its instruction, which the
+ * exit left RIP pointing at.
+ */
+void hvm_raise_exception(struct vcpu *v, u8 vector, u32 error)
+{
+    unsigned int type;
+    u8 first;
+    int vec;
+
+    if ( hvm_funcs->take_reinjection &&
+         hvm_funcs->take_reinjection(v, &first, &type) )
+    {
+        if ( type == HVM_EVENT_NMI )
+            WRITE_ONCE(v->hvm->nmi_pending, true);
+        else if ( type == HVM_EVENT_EXCEPTION )
+        {
+            vec = x86_exception_combine(first, vector);
+            if ( vec == X86_EXC_SHUTDOWN )
+            {
+                hvm_crash_domain(v->domain, "triple fault");
+                return;
+            }
+            if ( vec != vector )
+                error = 0;
+            vector = vec;
+        }
+    }
+    hvm_funcs->inject_event(v, vector, HVM_EVENT_EXCEPTION,
+                            x86_exception_has_error(vector), error);
+}
+
 static void inject_exception(struct vcpu *v, u8 vector, bool has_err)
 {
-    hvm_funcs->inject_event(v, vector, HVM_EVENT_EXCEPTION, has_err, 0);
+    (void)has_err;              /* the vector says */
+    hvm_raise_exception(v, vector, 0);
 }
 
 static void advance_rip(struct vcpu *v, u64 next)
@@ -859,6 +899,11 @@ static void handle_npf(struct vcpu *v, const struct hvm_exit *e)
 static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
 {
     v->hvm->exits[e->reason]++;
+    if ( e->raise_exc )
+    {
+        hvm_raise_exception(v, e->exc_vector, e->exc_error);
+        return;
+    }
     switch ( e->reason )
     {
     case HVM_EXIT_NONE:
@@ -894,8 +939,15 @@ static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
         hvm_crash_domain(v->domain, "triple fault");
         break;
     case HVM_EXIT_FAILED_ENTRY:
-        hvm_crash_domain(v->domain, "VM entry failed (invalid state)");
+    {
+        char why[64];
+
+        /* The backend has printed the details and the state. */
+        snprintf(why, sizeof(why), "VM entry failed (code %#lx)",
+                 (unsigned long)e->hw_code);
+        hvm_crash_domain(v->domain, why);
         break;
+    }
     default:
     {
         char why[64];

@@ -50,6 +50,31 @@ static bool pat_valid(u64 pat)
     return true;
 }
 
+/*
+ * WRMSR's #GP(0) conditions for the registers the backend keeps.  The
+ * SDM's WRMSR lists SYSENTER_EIP/ESP, FS/GS_BASE, KERNEL_GS_BASE and
+ * LSTAR as faulting on a non-canonical address (AMD adds CSTAR); a VMX
+ * entry would fail on such a SYSENTER value (SDM 26.3.1.1), and the
+ * hypervisor loads LSTAR/CSTAR/KERNEL_GS_BASE itself.  STAR holds
+ * selectors and a 32-bit EIP: any value.  SYSENTER_CS keeps a selector
+ * in 15:0; SFMASK's bits 63:32 are reserved (AMD APM Vol. 2, "SYSCALL
+ * and SYSRET").
+ */
+static bool backend_reg_value_ok(u32 msr, u64 val)
+{
+    switch ( msr )
+    {
+    case MSR_STAR:
+        return true;
+    case MSR_SYSENTER_CS:
+        return !(val >> 16);
+    case MSR_SFMASK:
+        return !(val >> 32);
+    default:
+        return canonical(val);
+    }
+}
+
 /* MSRs that are plain registers of the backend's state. */
 static int backend_reg(u32 msr)
 {
@@ -132,8 +157,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
                ? MSR_OK : MSR_GP;
     if ( (r = backend_reg(msr)) >= 0 )
     {
-        if ( msr >= MSR_STAR ? !canonical(val)
-                             : msr == MSR_SYSENTER_CS && val >> 16 )
+        if ( !backend_reg_value_ok(msr, val) )
             return MSR_GP;
         hvm_funcs->set_reg(v, r, val);
         return MSR_OK;
@@ -145,6 +169,15 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     {
     case MSR_EFER:
         if ( val & ~EFER_GUEST_BITS )
+            return MSR_GP;
+        /*
+         * LME cannot change while paging is on (SDM Vol. 3A "Initializing
+         * IA-32e Mode", AMD APM Vol. 2 "Enabling and Activating Long
+         * Mode"); on VMX the entry would fail with LME and LMA apart
+         * under paging (SDM 26.3.1.1).
+         */
+        if ( ((val ^ hvm_funcs->get_reg(v, HVM_REG_EFER)) & EFER_LME) &&
+             (hvm_funcs->get_reg(v, HVM_REG_CR0) & X86_CR0_PG) )
             return MSR_GP;
         /* LMA is the CPU's to set: keep the current value. */
         val = (val & ~EFER_LMA) |

@@ -358,6 +358,7 @@ static int vmx_vcpu_init(struct vcpu *v)
     }
     x->active_cpu = x->host_cpu = x->last_cpu = -1;
     x->injected = -1;
+    x->exit_exc = -1;
     x->id = __atomic_fetch_add(&next_vcpu_id, 1, __ATOMIC_RELAXED);
     x->pin_ctls = vmx_caps.pin_ctls;
     x->cpu_ctls = vmx_caps.cpu_ctls;
@@ -677,6 +678,33 @@ static bool vmx_event_delivered(struct vcpu *v)
     return delivered;
 }
 
+static void virq_to_irr(struct vcpu *v, unsigned int vec);
+
+/*
+ * The hvm_funcs op: the event vmx_event_delivered() queued again from
+ * the IDT-vectoring information, no longer to be delivered.  A virtual
+ * interrupt there was started by APICv's virtual-interrupt delivery,
+ * which had moved it from IRR to ISR already (SDM 29.2.2): it goes back.
+ */
+static bool vmx_take_reinjection(struct vcpu *v, u8 *vector,
+                                 unsigned int *type)
+{
+    struct vmx_vcpu *x = vmx(v);
+    u32 info = x->entry_intr_info;
+    unsigned int t = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+
+    if ( !(info & INTR_INFO_VALID) )
+        return false;
+    *vector = info & INTR_INFO_VECTOR_MASK;
+    /* The HVM_EVENT_* types are the VMX interruption types up to 3. */
+    *type = t <= INTR_TYPE_HW_EXCEPTION ? t : HVM_EVENT_SOFTWARE;
+    if ( t == INTR_TYPE_EXT_INTR && x->apicv )
+        virq_to_irr(v, *vector);
+    x->entry_intr_info = 0;
+    x->entry_dirty = true;
+    return true;
+}
+
 /* --- APICv --- */
 
 static bool vlapic_hw_sw_enabled(const struct vlapic *vl)
@@ -861,6 +889,25 @@ static void eoi_exit(struct vcpu *v, u8 vector)
 }
 
 /*
+ * A virtual interrupt APICv put in service (ISR) without its handler
+ * running: pending in IRR again, and the PPR without it.  RVI and SVI
+ * follow from the page at the next entry (apicv_set_status()).
+ */
+static void virq_to_irr(struct vcpu *v, unsigned int vec)
+{
+    u32 *page = (u32 *)v->hvm->vlapic.regs, tpr, ppr;
+    int isr;
+
+    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
+    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
+    tpr = page[APIC_REG_TPR / 4] & 0xff;
+    isr = highest_bit256(v->hvm->vlapic.regs, APIC_REG_ISR);
+    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
+                                                        : tpr;
+    page[APIC_REG_PPR / 4] = ppr;
+}
+
+/*
  * Bochs (2.7 and 3.0) has a bug in virtual-interrupt delivery: when a
  * host interrupt is pending while the guest runs, its
  * InterruptAcknowledge() delivers a pending virtual interrupt (RVI above
@@ -893,8 +940,7 @@ static void undo_early_virq(struct vcpu *v)
     bool lm;
     u8 gate[16];
     u64 off, frame[5], ip, fl, sp;
-    u32 f32[3], tpr, ppr;
-    int isr;
+    u32 f32[3];
 
     /* In service now, and not yet at the entry: taken in this stint. */
     if ( vec < 16 || !(page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &
@@ -966,13 +1012,7 @@ static void undo_early_virq(struct vcpu *v)
     set_dirty(x, VC_RIP);
     set_dirty(x, VC_RFLAGS);
     set_dirty(x, VC_RSP);
-    page[(APIC_REG_ISR + (vec / 32) * 0x10) / 4] &= ~(1u << (vec % 32));
-    page[(APIC_REG_IRR + (vec / 32) * 0x10) / 4] |= 1u << (vec % 32);
-    tpr = page[APIC_REG_TPR / 4] & 0xff;
-    isr = highest_bit256(vl->regs, APIC_REG_ISR);
-    ppr = isr >= 0 && ((u32)isr & 0xf0) > (tpr & 0xf0) ? (u32)isr & 0xf0
-                                                        : tpr;
-    page[APIC_REG_PPR / 4] = ppr;
+    virq_to_irr(v, vec);
     x->nr_virq_undone++;
     if ( !virq_bug_seen )
         printk(XENLOG_WARNING "d%uv%u: virtual interrupt %#x delivered "
@@ -1015,10 +1055,24 @@ static bool guest_64bit(struct vmx_vcpu *x)
     return (x->efer & EFER_LMA) && (x->seg[x86_seg_cs].attr & (1u << 9));
 }
 
+/*
+ * Where the exiting instruction ends.  Outside 64-bit mode EIP is 32
+ * bits: after an instruction that ends at 4 GiB comes EIP 0, and RIP
+ * bits 63:32 set there would fail the VM entry (SDM 26.3.1.4).
+ */
+static u64 next_rip(struct vmx_vcpu *x)
+{
+    u64 rip;
+
+    need(x, VC_RIP);
+    rip = x->rip + x->insn_len;
+    /* Only a high RIP needs the mode (which costs VMREADs). */
+    return (rip >> 32) && !guest_64bit(x) ? (u32)rip : rip;
+}
+
 static void skip_insn(struct vmx_vcpu *x)
 {
-    need(x, VC_RIP);
-    x->rip += x->insn_len;
+    x->rip = next_rip(x);
     set_dirty(x, VC_RIP);
     need(x, VC_INTR);
     x->intr_state &= ~(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS);
@@ -1052,9 +1106,21 @@ static bool load_pdptes(struct vcpu *v)
     return true;
 }
 
+/*
+ * While decoding an exit: the instruction raises exception 'vector'
+ * (error code 0 if it has one).  decode_exit() hands it to the common
+ * code in struct hvm_exit: queued into the entry fields here, it would
+ * be wiped by vmx_event_delivered() before the next entry, and the guest
+ * would retry the instruction for ever.
+ */
+static void raise_on_exit(struct vmx_vcpu *x, u8 vector)
+{
+    x->exit_exc = vector;
+}
+
 static void inject_gp(struct vmx_vcpu *x)
 {
-    queue_event(x, X86_EXC_GP, INTR_TYPE_HW_EXCEPTION, true, 0);
+    raise_on_exit(x, X86_EXC_GP);
 }
 
 /*
@@ -1240,6 +1306,7 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     u64 q = x->exit_qual;
 
     e->hw_code = x->exit_reason;
+    x->exit_exc = -1;
     if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
     {
         e->reason = HVM_EXIT_FAILED_ENTRY;
@@ -1266,11 +1333,11 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         break;
     case EXIT_REASON_CPUID:
         e->reason = HVM_EXIT_CPUID;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_HLT:
         e->reason = HVM_EXIT_HLT;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_IO_INSTRUCTION:
         e->reason = HVM_EXIT_IO;
@@ -1278,17 +1345,17 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->io_in = q & 8;
         e->io_string = q & 16;
         e->port = q >> 16;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_MSR_READ:
     case EXIT_REASON_MSR_WRITE:
         e->reason = basic == EXIT_REASON_MSR_READ ? HVM_EXIT_MSR_READ
                                                   : HVM_EXIT_MSR_WRITE;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_VMCALL:
         e->reason = HVM_EXIT_HYPERCALL;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     case EXIT_REASON_EPT_VIOLATION:
         e->reason = HVM_EXIT_NPF;
@@ -1346,15 +1413,22 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case EXIT_REASON_INVVPID: case EXIT_REASON_MWAIT:
     case EXIT_REASON_MONITOR:
         /* Not offered by CPUID: as on a CPU without them. */
-        queue_event(x, X86_EXC_UD, INTR_TYPE_HW_EXCEPTION, false, 0);
+        raise_on_exit(x, X86_EXC_UD);
         break;
     case EXIT_REASON_XSETBV:
         e->reason = HVM_EXIT_XSETBV;
-        e->next_rip = x->rip + x->insn_len;
+        e->next_rip = next_rip(x);
         break;
     default:
         e->reason = HVM_EXIT_UNHANDLED;
         break;
+    }
+
+    if ( x->exit_exc >= 0 )
+    {
+        e->raise_exc = true;
+        e->exc_vector = x->exit_exc;
+        e->exc_error = 0;
     }
 }
 
@@ -1509,6 +1583,12 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     {
         x->nr_failed_entries++;
         vmx_report_failed_entry(v, x->exit_reason, x->exit_qual);
+        /*
+         * The guest-state area still holds what the entry refused (SDM
+         * 26.7): the cache takes all of it, so that the crash dump shows
+         * that state and not the one of the last exit.
+         */
+        read_all(x);
     }
     else if ( basic == EXIT_REASON_EXCEPTION_NMI &&
               ((x->exit_intr_info & INTR_INFO_TYPE_MASK) >>
@@ -1596,6 +1676,7 @@ struct hvm_funcs vmx_funcs = {
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,
+    .take_reinjection = vmx_take_reinjection,
     .map_gfn = ept_map_gfn,
     .dump_vcpu = vmx_dump_vcpu,
 };

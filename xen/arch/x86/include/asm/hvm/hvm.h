@@ -56,6 +56,16 @@ struct hvm_exit
     /* NPF */
     u64 gpa;
     bool npf_write, npf_present;
+    /*
+     * Any reason: the backend found, decoding the exit, that the
+     * instruction raises exception exc_vector (error code exc_error)
+     * instead of completing.  The common code raises it after the
+     * exit's event bookkeeping (event_delivered), which would discard
+     * an event the backend queued itself.
+     */
+    bool raise_exc;
+    u8 exc_vector;
+    u32 exc_error;
 };
 
 /* INIT/SIPI state of a vCPU. */
@@ -134,6 +144,7 @@ enum hvm_reg
 #define HVM_EVENT_EXTINT    0
 #define HVM_EVENT_NMI       2
 #define HVM_EVENT_EXCEPTION 3
+#define HVM_EVENT_SOFTWARE  4   /* INT n, INT3, INTO, INT1 */
 
 struct hvm_funcs
 {
@@ -170,6 +181,17 @@ struct hvm_funcs
      * delivered (false: it is still pending, e.g. EXITINTINFO on SVM).
      */
     bool (*event_delivered)(struct vcpu *v);
+    /*
+     * Optional (NULL: no re-injection is ever reported).  After
+     * event_delivered(): take back the event of the guest's own that
+     * the next entry would deliver again because the exit interrupted
+     * its delivery; its vector and HVM_EVENT_* type (software events
+     * as HVM_EVENT_SOFTWARE).  The backend undoes what the CPU did to
+     * start it (with APICv, the vector goes from ISR back to IRR).
+     * False when there is none.
+     */
+    bool (*take_reinjection)(struct vcpu *v, u8 *vector,
+                             unsigned int *type);
     /*
      * Optional (NULL: no).  Before an entry, after PIR was moved into
      * IRR: true when the backend delivers the vlapic's pending
@@ -209,5 +231,13 @@ void hvm_dump_exit_counters(const struct vcpu *v);
 
 /* Crash the domain (guest error the hardware would not survive). */
 void hvm_crash_domain(struct domain *d, const char *why);
+
+/*
+ * Raise exception 'vector' (error code 'error' where the vector has one)
+ * in v at its next entry, after the exit's event bookkeeping: combined
+ * with an event whose delivery the exit interrupted as the CPU would
+ * (exception.c).
+ */
+void hvm_raise_exception(struct vcpu *v, u8 vector, u32 error);
 
 #endif /* ASM_X86_HVM_HVM_H */

@@ -103,6 +103,7 @@ struct vmx_vcpu
     bool entry_dirty;
     int injected;                   /* external interrupt vector, or -1 */
     bool entered;                   /* the last run() entered the guest */
+    int exit_exc;                   /* decode_exit(): to raise, or -1 */
 
     /* The last exit. */
     u32 exit_reason, exit_intr_info, idt_info, idt_err, insn_len;
