@@ -1,5 +1,6 @@
 # The HVM platform: port/MMIO dispatch, the UART, exit port, PIC, PIT,
-# RTC, PCI and IOAPIC models (test_platform), and the Multiboot domain
+# RTC, PCI and IOAPIC models (test_platform), the 16550A as an
+# interrupting device (test_vuart), and the Multiboot domain
 # builder with its ACPI tables, parsed back with the hypervisor's own
 # ACPI parser (test_builder).  Test doubles in tests/unit/platform/.
 
@@ -10,10 +11,12 @@ PLAT_DEVICES := xen/arch/x86/hvm/io.c xen/arch/x86/hvm/vuart.c \
 PLAT_BUILDER := xen/arch/x86/hvm/builder.c xen/arch/x86/hvm/acpi_build.c \
                 xen/arch/x86/acpi/tables.c
 
-TESTS += platform builder
+TESTS += platform vuart builder
 
 SRCS_platform  := $(PLAT_DEVICES)
 EXTRA_platform := $(PLAT_SUPPORT)
+SRCS_vuart     := $(PLAT_DEVICES)
+EXTRA_vuart    := $(PLAT_SUPPORT)
 SRCS_builder   := $(PLAT_BUILDER)
 EXTRA_builder  := $(PLAT_SUPPORT)
 
@@ -22,9 +25,10 @@ EXTRA_builder  := $(PLAT_SUPPORT)
 PLAT_NEEDS_NR_CPUS := \
     $(patsubst %.c,$(BUILD)/%.o,$(PLAT_DEVICES) xen/arch/x86/hvm/builder.c \
         xen/arch/x86/hvm/acpi_build.c) \
-    $(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o
+    $(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o \
+    $(BUILD)/test_vuart.o
 $(PLAT_NEEDS_NR_CPUS): CFLAGS_UNIT += -DNR_CPUS=64
 # The doubles include the harness from the directory above.
-$(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o: \
-    CFLAGS_UNIT += -I$(PLAT_DIR)
+$(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o \
+    $(BUILD)/test_vuart.o: CFLAGS_UNIT += -I$(PLAT_DIR)
 $(PLAT_SUPPORT): CFLAGS_UNIT += -I$(UNIT_DIR)

@@ -10,12 +10,14 @@
 #include <asm/hvm/domain.h>
 
 struct vcpu;
+struct domain;
 
 /* The 16550 at COM1. */
 #define VUART_BASE      0x3f8
 #define VUART_PORTS     8
+#define VUART_IRQ       4       /* ISA IRQ 4 = IOAPIC pin 4 (no override) */
 
-void vuart_init(struct vuart *uart);
+void vuart_init(struct vuart *uart, struct domain *d);
 void vuart_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
                   u32 *val);
 

@@ -694,7 +694,7 @@ int hvm_platform_init(struct domain *d)
         return -EINVAL;
 
     /* Power-on state of every device, before any handler is reachable. */
-    vuart_init(&hvm->uart);
+    vuart_init(&hvm->uart, d);
     vioapic_init(&hvm->vioapic);
     vpit_init(&hvm->pit, NOW());
     /* Masked: nothing is delivered anyway, and it says so. */

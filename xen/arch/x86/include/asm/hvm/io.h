@@ -42,4 +42,12 @@ void hvm_platform_destroy(struct domain *d);
 #define VIOAPIC_PINS    24
 void vioapic_set_irq(struct domain *d, unsigned int gsi, bool level);
 
+/*
+ * Serial input for d's COM1: the bytes go to its receiver as if they had
+ * come down the line (a full FIFO overruns).  Returns how many were
+ * taken (0 in loopback, where the input pin is disconnected).  Takes the
+ * UART's lock: not for hard interrupt context.
+ */
+unsigned int vuart_receive(struct domain *d, const u8 *buf, unsigned int len);
+
 #endif /* ASM_X86_HVM_IO_H */
