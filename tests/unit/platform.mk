@@ -7,7 +7,8 @@
 PLAT_DIR     := $(UNIT_DIR)/platform
 PLAT_SUPPORT := $(BUILD)/platform/doubles.o
 PLAT_DEVICES := xen/arch/x86/hvm/io.c xen/arch/x86/hvm/vuart.c \
-                xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c
+                xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c \
+                xen/arch/x86/hvm/acpi_pm.c
 PLAT_BUILDER := xen/arch/x86/hvm/builder.c xen/arch/x86/hvm/acpi_build.c \
                 xen/arch/x86/acpi/tables.c
 
@@ -18,7 +19,17 @@ EXTRA_platform := $(PLAT_SUPPORT)
 SRCS_vuart     := $(PLAT_DEVICES)
 EXTRA_vuart    := $(PLAT_SUPPORT)
 SRCS_builder   := $(PLAT_BUILDER)
-EXTRA_builder  := $(PLAT_SUPPORT)
+EXTRA_builder  := $(PLAT_SUPPORT) $(BUILD)/generated/dsdt_aml.o
+
+# The guest DSDT, compiled from its ASL as the hypervisor build does.
+$(BUILD)/generated/dsdt_aml.c: $(TOP)/xen/arch/x86/hvm/dsdt.asl \
+                               $(TOP)/xen/tools/aml2c.sh
+	@mkdir -p $(dir $@)
+	@echo "  IASL    dsdt.asl"
+	@sh $(TOP)/xen/tools/aml2c.sh $< $@ dsdt_aml
+$(BUILD)/generated/dsdt_aml.o: $(BUILD)/generated/dsdt_aml.c
+	@echo "  CC      $(notdir $<)"
+	@$(HOSTCC) $(CFLAGS_UNIT) -c $< -o $@
 
 # xen/sched.h includes xen/cpumask.h, which needs NR_CPUS (the hypervisor
 # gets it from its make flags).  Per object, so no other suite changes.

@@ -97,4 +97,10 @@ struct hvm_domain *domain_hvm(struct domain *d);
  */
 void hvm_domain_exit(struct domain *d, u32 status);
 
+/*
+ * The guest powered off or reset itself (ACPI): end the domain with
+ * SHUTDOWN_poweroff or SHUTDOWN_reboot, neither a failure (hvm.c).
+ */
+void hvm_domain_shutdown(struct domain *d, u8 reason);
+
 #endif /* ASM_X86_HVM_DOMAIN_H */

@@ -37,6 +37,18 @@ bool hvm_mmio_claimed(const struct domain *d, u64 gpa);
 int hvm_platform_init(struct domain *d);
 void hvm_platform_destroy(struct domain *d);
 
+/*
+ * The ACPI registers of the hardware-reduced platform (acpi_pm.c), listed
+ * in the FADT; ACPI_S5_SLP_TYP is \_S5's SLP_TYPa in dsdt.asl.
+ */
+#define ACPI_PM_BASE            0x600
+#define ACPI_PM_PORTS           3
+#define ACPI_SLEEP_CONTROL_PORT 0x600
+#define ACPI_SLEEP_STATUS_PORT  0x601
+#define ACPI_RESET_PORT         0x602
+#define ACPI_RESET_VALUE        0x01
+#define ACPI_S5_SLP_TYP         5
+
 /* The virtual IOAPIC at 0xfec00000 (24 pins, GSI 0-23). */
 #define VIOAPIC_BASE    0xfec00000ULL
 #define VIOAPIC_PINS    24
