@@ -19,8 +19,13 @@
  * it); the UART is restored before the verdict.
  *
  * Environment (for emulators that deviate; default 1 = strict):
- *   out2_gates=0  skip "no interrupt without OUT2" (QEMU ignores OUT2)
+ *   out2_gates=0  skip "no interrupt without OUT2" (QEMU 7.2 ignores
+ *                 OUT2)
  *   loop_quiet=0  allow interrupts in loopback (QEMU delivers them)
+ *   rda_only=0    accept the character timeout (0xcc) where the FIFO is
+ *                 at or above its trigger level: QEMU reports the timeout
+ *                 once its timer has run, whatever the level; the
+ *                 datasheet gives both the same priority
  */
 #include "test.h"
 #include "ioapic.h"
@@ -34,6 +39,7 @@ const char test_name[] = "uart_irq";
 
 static volatile uint32_t irqs[MAX_CPUS];
 static uint8_t saved_lcr, saved_mcr;
+static bool rda_only;
 
 static void on_uart(struct regs *r)
 {
@@ -97,8 +103,8 @@ static void thre_and_out2(bool out2_gates)
     udelay(QUIET_US);
     UCHECK(irqs[0] == 1, "%u THRE interrupts, wanted 1", irqs[0]);
 
-    /* 3. A THR write (a CR: invisible in the log) raises it again. */
-    outb(UART_THR, '\r');
+    /* 3. A THR write (a newline: a blank line in the log) raises it. */
+    outb(UART_THR, '\n');
     UCHECK(wait_irqs(0, 2), "no THRE interrupt after a THR write");
     udelay(QUIET_US);
     UCHECK(irqs[0] == 2, "%u interrupts after one THR write, wanted 2",
@@ -107,6 +113,13 @@ static void thre_and_out2(bool out2_gates)
     UCHECK((iir & IIR_ID_MASK) == IIR_THRE, "IIR %#x after a THR write",
            iir);
     outb(UART_IER, 0);
+}
+
+/* "Received data available" with FIFOs on (see rda_only). */
+static bool rx_data_iir(uint8_t iir)
+{
+    return iir == (IIR_FIFOS_ON | IIR_RX_DATA) ||
+           (!rda_only && iir == (IIR_FIFOS_ON | IIR_RX_TIMEOUT));
 }
 
 static void loopback(bool loop_quiet)
@@ -128,8 +141,8 @@ static void loopback(bool loop_quiet)
     lsr = inb(UART_LSR);
     UCHECK(lsr & LSR_DR, "LSR %#x after the loopback writes", lsr);
     iir = inb(UART_IIR);
-    UCHECK(iir == (IIR_FIFOS_ON | IIR_RX_DATA),
-           "IIR %#x with looped-back data, wanted 0xc4", iir);
+    UCHECK(rx_data_iir(iir), "IIR %#x with looped-back data, wanted 0xc4",
+           iir);
     for ( i = 0; msg[i]; i++ )
     {
         c = inb(UART_RBR);
@@ -153,7 +166,7 @@ static void loopback(bool loop_quiet)
     outb(UART_THR, 'd');
     udelay(QUIET_US);
     iir = inb(UART_IIR);
-    UCHECK(iir == (IIR_FIFOS_ON | IIR_RX_DATA),
+    UCHECK(rx_data_iir(iir),
            "IIR %#x with 4 bytes at trigger level 4, wanted 0xc4", iir);
     for ( i = 0; i < 4; i++ )
         inb(UART_RBR);
@@ -193,6 +206,7 @@ void test_main(void)
 {
     bool out2_gates = env_u32("out2_gates", 1);
     bool loop_quiet = env_u32("loop_quiet", 1);
+    rda_only = env_u32("rda_only", 1);
     unsigned int cpus = platform_init(APIC_MODE_XAPIC, true);
     uint32_t ioapic = madt.ioapic_addr;
 
