@@ -19,7 +19,8 @@ iasl -p "$prefix" "$asl" > "$prefix.log" 2>&1 || {
     echo "/* Generated from $(basename "$asl") by iasl: do not edit. */"
     echo "#include <xen/types.h>"
     echo "const u8 $name[] = {"
-    od -An -v -tx1 "$prefix.aml" | sed -e 's/ *$//' -e 's/ \([0-9a-f][0-9a-f]\)/ 0x\1,/g'
+    od -An -v -tx1 "$prefix.aml" |
+        sed -e 's/ *$//' -e 's/ \([0-9a-f][0-9a-f]\)/ 0x\1,/g'
     echo "};"
     echo "const unsigned int ${name}_len = sizeof($name);"
 } > "$out.tmp"
