@@ -327,3 +327,42 @@ TEST(vuart_divisor_latch)
     CHECK_EQ(hvm->uart.dll, 0x0c);
     CHECK_EQ(hvm->uart.line_len, 0);
 }
+
+/*
+ * What Linux 6.1's 8250 driver checks before it uses the port as a
+ * 16550A with an interrupt (drivers/tty/serial/8250, read for the
+ * register accesses): IER read-back, the loopback MSR test, the FIFO
+ * bits of IIR after FCR 0xe7 (0xc0 set: a 16550 family part; bit 5
+ * clear, also with DLAB set: not a 16750), and at start-up that THRE is
+ * reported again each time ETBEI is enabled (else UART_BUG_THRE).
+ */
+TEST(vuart_answers_the_linux_8250_probe)
+{
+    setup();
+    out(IER, 0x00);
+    CHECK_EQ(in(IER) & 0x0f, 0x00);
+    out(IER, 0x0f);
+    CHECK_EQ(in(IER) & 0x0f, 0x0f);
+    out(IER, 0x00);
+
+    out(MCR, 0x1a);                     /* LOOP | OUT2 | RTS */
+    CHECK_EQ(in(MSR) & 0xf0, 0x90);
+    out(MCR, 0x00);
+
+    out(FCR, 0xe7);
+    CHECK_EQ(in(IIR) & 0xe0, 0xc0);
+    out(LCR, 0x80);
+    out(FCR, 0xe7 | 0x20);
+    out(LCR, 0x00);
+    CHECK_EQ(in(IIR) & 0xe0, 0xc0);
+
+    /* Start-up: THRE comes each time ETBEI is turned on. */
+    out(MCR, 0x0b);
+    out(IER, 0x02);
+    CHECK_EQ(in(IIR) & 0x0f, 0x02);
+    out(IER, 0x00);
+    out(IER, 0x02);
+    CHECK_EQ(in(IIR) & 0x0f, 0x02);
+    CHECK_EQ(in(LSR) & 0x60, 0x60);
+    CHECK_EQ(irqs(), 2);
+}
