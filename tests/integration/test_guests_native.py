@@ -208,6 +208,8 @@ def test_qemu_env_file_reaches_kernel(run_qemu, test_dir, guest_kernels):
 #     (spurious_ok=1)
 #   lapic_timer: IA32_TSC_DEADLINE not cleared when it fires
 #     (deadline_clear=0)
+#   uart_irq: interrupts in loopback (loop_quiet=0), the character
+#     timeout reported at the trigger level (rda_only=0); OUT2 gates
 BOCHS_CASES = [
     ("self_ipi_x2apic", 1, None, r"x2APIC: 10000 self-IPIs .*shorthand, "
                                  r"physical, MSR"),
@@ -224,6 +226,8 @@ BOCHS_CASES = [
     ("mmio_unbacked", 1, None, r"reads 0xffffffff"),
     ("xstate_isolation", 1, {"min_switches": 0, "ms": 50},
      r"x87/SSE/AVX/XCR0/DR0-7"),
+    ("uart_irq", 2, {"loop_quiet": 0, "rda_only": 0},
+     r"gated by OUT2.*taken on the routed CPU 1"),
 ]
 
 

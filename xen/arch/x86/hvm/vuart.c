@@ -28,7 +28,9 @@
  * input arrives in bursts, so the timeout is taken as already expired:
  * data below the trigger level reports "timeout", data at or above it
  * "received data available".  Either way a driver is interrupted for
- * every byte, and the trigger level shows in the IIR code.
+ * every byte, and the trigger level shows in the IIR code.  Table IV
+ * gives the two the same priority; QEMU 7.2 and Bochs 2.7, with a timer,
+ * report the timeout at or above the level too once it has run.
  *
  * Interrupts (Table IV): line status > received data or timeout > THR
  * empty > modem status, each enabled by its IER bit; IIR bits 7:6 read
