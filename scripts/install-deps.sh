@@ -14,6 +14,7 @@ packages=(
     qemu-system-x86                          # SVM backend tests (TCG)
     bochs bochsbios vgabios bochs-term       # VMX backend tests
     grub-pc-bin grub-common xorriso mtools   # GRUB ISOs for Bochs (scripts/mkiso.sh)
+    acpica-tools                             # iasl: the guest DSDT from ASL
     python3-pytest                           # integration test driver
 )
 [ $# -eq 0 ] || packages=("$@")

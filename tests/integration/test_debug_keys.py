@@ -76,7 +76,11 @@ def test_dumps_show_a_running_domain(dist, test_dir, repo_root):
                          f"vcpus=2,{env} env"]
     with s as q:
         q.wait_for(r"^d0: 2 vCPUs, 64 MiB")
+        q.wait_for(r"^\*\*\* Serial input to DOM0 ")
         q.wait_for(r"^\(d0\) smp: 2 CPU\(s\) online", timeout=60)
+        # Input goes to the running dom0: switch it to the hypervisor.
+        at = q.send(b"\x01\x01\x01")
+        q.wait_for(r"^\*\*\* Serial input to Xen ", start=at)
         at = q.send(b"q")
         q.wait_for(r"^Domain 0 \(d0\) privileged: ", start=at)
         q.wait_for(r"^    VCPU1: CPU\d ", start=at)

@@ -19,6 +19,9 @@ def test_eois_go_through_the_flag(dist, test_dir, repo_root):
         ex = q.wait_for(r"^\(d0\) pv_eoi: (\d+) interrupts, (\d+) EOI exits "
                         r"\(irq_stats\)$", timeout=120)
         q.wait_for(r"^\(d0\) VERDICT pv_eoi PASS", timeout=120)
+        # dom0 has stopped: serial input is the hypervisor's again.
+        q.wait_for(r"^\*\*\* Serial input to Xen ",
+                   start=q.text.index("VERDICT pv_eoi"))
         at = q.send(b"v")
         m = q.wait_for(r"^    ipis sent \d+, by the fast path \d+; "
                        r"eois (\d+), by PV EOI (\d+)", start=at)

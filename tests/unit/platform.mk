@@ -1,30 +1,45 @@
 # The HVM platform: port/MMIO dispatch, the UART, exit port, PIC, PIT,
-# RTC, PCI and IOAPIC models (test_platform), and the Multiboot domain
+# RTC, PCI and IOAPIC models (test_platform), the 16550A as an
+# interrupting device (test_vuart), and the Multiboot domain
 # builder with its ACPI tables, parsed back with the hypervisor's own
 # ACPI parser (test_builder).  Test doubles in tests/unit/platform/.
 
 PLAT_DIR     := $(UNIT_DIR)/platform
 PLAT_SUPPORT := $(BUILD)/platform/doubles.o
 PLAT_DEVICES := xen/arch/x86/hvm/io.c xen/arch/x86/hvm/vuart.c \
-                xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c
+                xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c \
+                xen/arch/x86/hvm/acpi_pm.c
 PLAT_BUILDER := xen/arch/x86/hvm/builder.c xen/arch/x86/hvm/acpi_build.c \
                 xen/arch/x86/acpi/tables.c
 
-TESTS += platform builder
+TESTS += platform vuart builder
 
 SRCS_platform  := $(PLAT_DEVICES)
 EXTRA_platform := $(PLAT_SUPPORT)
+SRCS_vuart     := $(PLAT_DEVICES)
+EXTRA_vuart    := $(PLAT_SUPPORT)
 SRCS_builder   := $(PLAT_BUILDER)
-EXTRA_builder  := $(PLAT_SUPPORT)
+EXTRA_builder  := $(PLAT_SUPPORT) $(BUILD)/generated/dsdt_aml.o
+
+# The guest DSDT, compiled from its ASL as the hypervisor build does.
+$(BUILD)/generated/dsdt_aml.c: $(TOP)/xen/arch/x86/hvm/dsdt.asl \
+                               $(TOP)/xen/tools/aml2c.sh
+	@mkdir -p $(dir $@)
+	@echo "  IASL    dsdt.asl"
+	@sh $(TOP)/xen/tools/aml2c.sh $< $@ dsdt_aml
+$(BUILD)/generated/dsdt_aml.o: $(BUILD)/generated/dsdt_aml.c
+	@echo "  CC      $(notdir $<)"
+	@$(HOSTCC) $(CFLAGS_UNIT) -c $< -o $@
 
 # xen/sched.h includes xen/cpumask.h, which needs NR_CPUS (the hypervisor
 # gets it from its make flags).  Per object, so no other suite changes.
 PLAT_NEEDS_NR_CPUS := \
     $(patsubst %.c,$(BUILD)/%.o,$(PLAT_DEVICES) xen/arch/x86/hvm/builder.c \
         xen/arch/x86/hvm/acpi_build.c) \
-    $(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o
+    $(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o \
+    $(BUILD)/test_vuart.o
 $(PLAT_NEEDS_NR_CPUS): CFLAGS_UNIT += -DNR_CPUS=64
 # The doubles include the harness from the directory above.
-$(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o: \
-    CFLAGS_UNIT += -I$(PLAT_DIR)
+$(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o \
+    $(BUILD)/test_vuart.o: CFLAGS_UNIT += -I$(PLAT_DIR)
 $(PLAT_SUPPORT): CFLAGS_UNIT += -I$(UNIT_DIR)

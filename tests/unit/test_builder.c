@@ -133,6 +133,64 @@ static void check_table(u64 gpa, const char *sig, u32 min_len)
     CHECK(gpa >= GUEST_BIOS_START && gpa + len <= GUEST_HIGH_RAM);
 }
 
+/* A byte register in system I/O space at 'port'. */
+static void check_io_gas(u64 gpa, u16 port)
+{
+    const u8 *g = fake_ram() + gpa;
+
+    CHECK_EQ(g[0], ACPI_GAS_IO);
+    CHECK_EQ(g[1], 8);                  /* bit width */
+    CHECK_EQ(g[2], 0);                  /* bit offset */
+    CHECK_EQ(g[3], 1);                  /* byte access */
+    CHECK_EQ(rd64(gpa + 4), port);
+}
+
+/* 'what' (len bytes) occurs in the table at gpa, of length tlen. */
+static bool table_has(u64 gpa, u32 tlen, const void *what, size_t len)
+{
+    u32 i;
+
+    for ( i = 0; i + len <= tlen; i++ )
+        if ( !memcmp(fake_ram() + gpa + i, what, len) )
+            return true;
+    return false;
+}
+
+/*
+ * The DSDT is the AML iasl compiled from dsdt.asl, whole, with a valid
+ * header, and holds COM1 and \_S5 as the ASL says.
+ */
+static void check_dsdt(u64 dsdt)
+{
+    /* NameOp "_S5_" PackageOp, then SLP_TYPa and SLP_TYPb as BytePrefix 5. */
+    static const u8 s5[] = { 0x08, '_', 'S', '5', '_', 0x12 };
+    static const u8 s5_types[] = { 0x0a, 0x05, 0x0a, 0x05 };
+    /* EISAID("PNP0501") as a DWordPrefix constant. */
+    static const u8 pnp0501[] = { 0x0c, 0x41, 0xd0, 0x05, 0x01 };
+    /* IO (Decode16, 0x3f8, 0x3f8, 1, 8), IRQNoFlags () {4}, EndTag. */
+    static const u8 crs[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01,
+                              0x08, 0x22, 0x10, 0x00, 0x79 };
+    u32 len = rd32(dsdt + 4);
+
+    check_table(dsdt, "DSDT", 36);
+    CHECK_EQ(len, dsdt_aml_len);
+    CHECK(!memcmp(fake_ram() + dsdt, dsdt_aml, dsdt_aml_len));
+    CHECK_EQ(fake_ram()[dsdt + 8], 2);  /* 64-bit AML integers */
+    CHECK(!memcmp(fake_ram() + dsdt + 10, "XENLITXENLITE ", 14));
+    CHECK(table_has(dsdt, len, s5, sizeof(s5)));
+    CHECK(table_has(dsdt, len, s5_types, sizeof(s5_types)));
+    CHECK(table_has(dsdt, len, "_SB_", 4));
+    CHECK(table_has(dsdt, len, "COM1", 4));
+    CHECK(table_has(dsdt, len, "_HID", 4));
+    CHECK(table_has(dsdt, len, pnp0501, sizeof(pnp0501)));
+    CHECK(table_has(dsdt, len, "_UID", 4));
+    CHECK(table_has(dsdt, len, "_STA", 4));
+    CHECK(table_has(dsdt, len, "_CRS", 4));
+    CHECK(table_has(dsdt, len, crs, sizeof(crs)));
+    /* It fits below the MADT, which follows it. */
+    CHECK(dsdt + len <= GUEST_BIOS_START + 0x400);
+}
+
 static void check_acpi(unsigned int n)
 {
     struct acpi_info *info = calloc(1, sizeof(*info));
@@ -167,7 +225,12 @@ static void check_acpi(unsigned int n)
     CHECK_EQ(info->overrides[0].flags, 0x0005);
     CHECK(info->have_fadt);
     CHECK_EQ(info->pm_tmr_port, 0);
-    CHECK(!info->have_reset_reg);
+    /* The reset register, as the hypervisor's own parser reads it. */
+    CHECK(info->have_reset_reg);
+    CHECK_EQ(info->reset_reg.space_id, ACPI_GAS_IO);
+    CHECK_EQ(info->reset_reg.bit_width, 8);
+    CHECK_EQ(info->reset_reg.address, 0x602);
+    CHECK_EQ(info->reset_value, 0x01);
 
     /* The RSDP: revision 2, both checksums. */
     CHECK(!memcmp(fake_ram() + rsdp, "RSD PTR ", 8));
@@ -203,9 +266,18 @@ static void check_acpi(unsigned int n)
     CHECK_EQ(rd32(fadt + 76), 0);
     CHECK_EQ(fake_ram()[fadt + 91], 0);
     CHECK_EQ(rd64(fadt + 208 + 4), 0);
+    /* Revision 6; flags RESET_REG_SUP and HW_REDUCED_ACPI. */
+    CHECK_EQ(fake_ram()[fadt + 8], 6);
+    CHECK_EQ(rd32(fadt + 112), 0x00100435);
+    /* RESET_REG (116) and RESET_VALUE (128). */
+    check_io_gas(fadt + 116, 0x602);
+    CHECK_EQ(fake_ram()[fadt + 128], 0x01);
+    /* SLEEP_CONTROL_REG (244) and SLEEP_STATUS_REG (256). */
+    check_io_gas(fadt + 244, 0x600);
+    check_io_gas(fadt + 256, 0x601);
     dsdt = rd32(fadt + 40);
     CHECK_EQ(rd64(fadt + 140), dsdt);
-    check_table(dsdt, "DSDT", 36);
+    check_dsdt(dsdt);
 
     /* MADT: walk it ourselves for the entries the parser skips. */
     check_table(madt, "APIC", 44);

@@ -500,6 +500,27 @@ TEST(shutdown_stops_every_vcpu_and_keeps_the_first_reason)
     env_check_clean();
 }
 
+TEST(dom0_shutdown_hands_serial_input_back_once)
+{
+    struct domain *d0, *d1;
+
+    env_setup();
+    env_dom0_stopped_calls = 0;
+    d0 = create(0, PRIV | HVM, 1);
+    d1 = create(0, HVM, 1);
+    REQUIRE_EQ(d0->domain_id, 0);
+
+    domain_shutdown(d1, 0);
+    CHECK_EQ(env_dom0_stopped_calls, 0);
+    domain_shutdown(d0, 0);
+    CHECK_EQ(env_dom0_stopped_calls, 1);
+    domain_shutdown(d0, 1);
+    CHECK_EQ(env_dom0_stopped_calls, 1);
+
+    destroy_all();
+    env_check_clean();
+}
+
 TEST(the_domain_list_walks_in_id_order)
 {
     struct domain *d;

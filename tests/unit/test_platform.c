@@ -314,12 +314,12 @@ TEST(platform_init_registers_every_device)
 {
     static const u16 ports[] = {
         0x3f8, 0x3ff, 0xf4, 0x20, 0x21, 0xa0, 0xa1, 0x40, 0x43, 0x61,
-        0x70, 0x71, 0xcf8, 0xcff,
+        0x70, 0x71, 0xcf8, 0xcff, 0x600, 0x602,
     };
     unsigned int i;
 
     setup();
-    CHECK_EQ(hvm->nr_portio, 8);
+    CHECK_EQ(hvm->nr_portio, 9);
     CHECK_EQ(hvm->nr_mmio, 1);
     for ( i = 0; i < ARRAY_SIZE(ports); i++ )
     {
@@ -342,7 +342,7 @@ TEST(platform_destroy_keeps_foreign_handlers)
     REQUIRE_EQ(register_portio_handler(&dom, 0x500, 4, other_port), 0);
     REQUIRE_EQ(register_mmio_handler(&dom, 0x10000000, 0x10, rec_mmio), 0);
     REQUIRE_EQ(hvm_platform_init(&dom), 0);
-    CHECK_EQ(hvm->nr_portio, 9);
+    CHECK_EQ(hvm->nr_portio, 10);
 
     hvm_platform_destroy(&dom);
     CHECK_EQ(hvm->nr_portio, 1);
@@ -537,12 +537,15 @@ TEST(uart_registers)
     /* In loopback, nothing reaches the line. */
     uart_puts("x\n");
     CHECK_EQ(hvm->uart.ring_written, 0);
+    /* Leaving loopback: CTS and DCD rose, RI fell (the delta bits). */
     outb(0x3fc, 0x03);
+    CHECK_EQ(inb(0x3fe), 0xb0 | 0x0d);
     CHECK_EQ(inb(0x3fe), 0xb0);
 
-    /* FCR writes change nothing: still a 16450. */
+    /* FIFOs on: a 16550A (test_vuart has the rest). */
+    outb(0x3f9, 0x00);
     outb(0x3fa, 0xc7);
-    CHECK_EQ(inb(0x3fa), 0x01);
+    CHECK_EQ(inb(0x3fa), 0xc1);
 }
 
 /* --- exit port --- */
@@ -573,6 +576,65 @@ TEST(exit_port_calls_domain_exit)
     out(0xf5, 1, 1);
     out(0xf6, 2, 1);
     CHECK_EQ(fake_exit_calls(), 4);
+}
+
+/* --- ACPI sleep and reset registers --- */
+
+TEST(acpi_sleep_control_powers_off_on_s5_only)
+{
+    unsigned int typ;
+
+    setup();
+    /* Linux: clear WAK_STS, then SLP_TYP 5 | SLP_EN. */
+    out(0x601, 1, 0x80);
+    CHECK_EQ(in(0x601, 1), 0);
+    /* Without SLP_EN, or another sleep type: nothing happens. */
+    out(0x600, 1, 5 << 2);
+    for ( typ = 0; typ < 8; typ++ )
+        if ( typ != 5 )
+            out(0x600, 1, 0x20 | typ << 2);
+    out(0x600, 1, 0xff & ~(7 << 2));
+    CHECK_EQ(fake_shutdown_calls(), 0);
+    CHECK_EQ(in(0x600, 1), 0);
+
+    out(0x600, 1, 0x34);
+    CHECK_EQ(fake_shutdown_calls(), 1);
+    CHECK_PTR_EQ(fake_shutdown_domain(), &dom);
+    CHECK_EQ(fake_shutdown_reason(), 0);        /* SHUTDOWN_poweroff */
+    CHECK(stub_log_contains("d7: ACPI power off\n"));
+    /* Other bits do not matter; the exit port is not involved. */
+    out(0x600, 1, 0x34 | 0xc3);
+    CHECK_EQ(fake_shutdown_calls(), 2);
+    CHECK_EQ(fake_exit_calls(), 0);
+}
+
+TEST(acpi_reset_register_reboots_on_its_value_only)
+{
+    unsigned int v;
+
+    setup();
+    for ( v = 0; v < 0x100; v++ )
+        if ( v != 0x01 )
+            out(0x602, 1, v);
+    CHECK_EQ(fake_shutdown_calls(), 0);
+    CHECK_EQ(in(0x602, 1), 0);
+
+    out(0x602, 1, 0x01);
+    CHECK_EQ(fake_shutdown_calls(), 1);
+    CHECK_EQ(fake_shutdown_reason(), 1);        /* SHUTDOWN_reboot */
+    CHECK(stub_log_contains("d7: ACPI reset (reboot)\n"));
+
+    /* A wide write reaches each register with its own byte. */
+    out(0x600, 4, 0xff003400);
+    CHECK_EQ(fake_shutdown_calls(), 1);
+    out(0x601, 2, 0x0134);
+    CHECK_EQ(fake_shutdown_calls(), 2);
+    CHECK_EQ(fake_shutdown_reason(), 1);
+    out(0x600, 4, 0x00000034);
+    CHECK_EQ(fake_shutdown_calls(), 3);
+    CHECK_EQ(fake_shutdown_reason(), 0);
+    /* 0x603 is not part of the block. */
+    CHECK_EQ(in(0x603, 1), 0xff);
 }
 
 /* --- PIC --- */

@@ -17,6 +17,8 @@
 #include <xen/smp.h>
 #include <xen/keyhandler.h>
 #include <xen/softirq.h>
+#include <xen/sched.h>
+#include <xen/domain.h>
 
 #define RING_SIZE   (64 * 1024)     /* power of two */
 
@@ -64,19 +66,34 @@ void console_init(void)
 }
 
 /*
- * Serial input.  Bytes for the hypervisor go through rx_ring: the serial
- * interrupt produces, the keypress softirq consumes, both on the pCPU the
- * interrupt is routed to, so the indices need no lock; READ_ONCE and
- * WRITE_ONCE keep the compiler from caching them across the interrupt.
+ * Serial input, routed as in Xen: to dom0's UART while dom0 runs, to the
+ * hypervisor's debug keys otherwise; three Ctrl-A in a row switch
+ * between the two.  Input starts with the hypervisor, switches to dom0
+ * when dom0 starts and back when it stops.  Switched to dom0 by hand
+ * with no dom0 running, input is dropped.
+ *
+ * The serial interrupt only queues raw bytes in rx_ring; the keypress
+ * softirq, on the same pCPU, routes them.  rx_ring has one producer and
+ * one consumer on that pCPU, so its indices need no lock (READ_ONCE and
+ * WRITE_ONCE keep the compiler from caching them across the interrupt).
+ * Routing in the softirq keeps the guest UART's lock, the vIOAPIC and
+ * the posting path out of hard interrupt context.
+ *
+ * input_lock covers input_to_xen and ctrl_a_count: the softirq and the
+ * dom0 start/stop hooks (any pCPU) change them.  Lock order: input_lock,
+ * then console_lock (the switch message).  dom0's UART is fed after
+ * input_lock is dropped.
  */
 #define RX_RING_SIZE 64
 #define CTRL_A       0x01
 
 static char rx_ring[RX_RING_SIZE];
 static unsigned int rx_prod, rx_cons;
+static DEFINE_SPINLOCK(input_lock);
 static unsigned int ctrl_a_count;
 static bool input_to_xen = true;
 
+/* Caller holds input_lock. */
 static void show_input_target(void)
 {
     printk("*** Serial input to %s (type 'CTRL-a' three times to switch "
@@ -87,26 +104,51 @@ void console_rx_char(char c)
 {
     unsigned int prod = READ_ONCE(rx_prod);
 
+    if ( prod - READ_ONCE(rx_cons) == RX_RING_SIZE )
+        return;                         /* full: drop, as a UART would */
+    rx_ring[prod % RX_RING_SIZE] = c;
+    WRITE_ONCE(rx_prod, prod + 1);
+    raise_softirq(KEYPRESS_SOFTIRQ);
+}
+
+enum input_target { INPUT_NONE, INPUT_XEN, INPUT_DOM0 };
+
+/* Where byte c goes; a Ctrl-A goes nowhere (three switch the target). */
+static enum input_target route_char(char c)
+{
+    enum input_target t;
+
+    spin_lock(&input_lock);
     if ( c == CTRL_A )
     {
+        t = INPUT_NONE;
         if ( ++ctrl_a_count == 3 )
         {
             ctrl_a_count = 0;
             input_to_xen = !input_to_xen;
             show_input_target();
         }
-        return;
     }
-    ctrl_a_count = 0;
+    else
+    {
+        ctrl_a_count = 0;
+        t = input_to_xen ? INPUT_XEN : INPUT_DOM0;
+    }
+    spin_unlock(&input_lock);
 
-    /* Input for dom0 is dropped until dom0 has a console to take it. */
-    if ( !input_to_xen )
+    return t;
+}
+
+/* A byte for dom0's console, dropped when no dom0 runs. */
+static void to_dom0(char c)
+{
+    struct domain *d = get_domain_by_id(0);
+
+    if ( !d )
         return;
-    if ( prod - READ_ONCE(rx_cons) == RX_RING_SIZE )
-        return;                         /* full: drop, as a UART would */
-    rx_ring[prod % RX_RING_SIZE] = c;
-    WRITE_ONCE(rx_prod, prod + 1);
-    raise_softirq(KEYPRESS_SOFTIRQ);
+    if ( !READ_ONCE(d->is_shutting_down) )
+        arch_domain_console_input(d, &c, 1);
+    put_domain(d);
 }
 
 static void keypress_softirq(void)
@@ -118,14 +160,48 @@ static void keypress_softirq(void)
         char c = rx_ring[cons % RX_RING_SIZE];
 
         WRITE_ONCE(rx_cons, ++cons);
-        handle_keypress((unsigned char)c);
+        switch ( route_char(c) )
+        {
+        case INPUT_XEN:
+            handle_keypress((unsigned char)c);
+            break;
+        case INPUT_DOM0:
+            to_dom0(c);
+            break;
+        default:
+            break;
+        }
     }
 }
 
 void console_input_init(void)
 {
     open_softirq(KEYPRESS_SOFTIRQ, keypress_softirq);
+    spin_lock(&input_lock);
     show_input_target();
+    spin_unlock(&input_lock);
+}
+
+static void switch_input(bool to_xen)
+{
+    spin_lock(&input_lock);
+    if ( input_to_xen != to_xen )
+    {
+        input_to_xen = to_xen;
+        ctrl_a_count = 0;
+        show_input_target();
+    }
+    spin_unlock(&input_lock);
+}
+
+void console_dom0_started(void)
+{
+    switch_input(false);
+}
+
+void console_dom0_stopped(void)
+{
+    switch_input(true);
 }
 
 static void ring_putc(char c)

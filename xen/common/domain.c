@@ -23,6 +23,7 @@
  *   the domctl layer serialises those (domctl_lock), as in Xen.
  */
 #include <xen/lib.h>
+#include <xen/console.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/sched.h>
@@ -451,6 +452,7 @@ int vcpu_up(struct vcpu *v)
 void domain_shutdown(struct domain *d, u8 reason)
 {
     struct domain_extra *x = dom_extra(d);
+    bool stopped = false;
 
     if ( is_idle_domain(d) )
         return;
@@ -460,6 +462,7 @@ void domain_shutdown(struct domain *d, u8 reason)
     if ( !d->is_shutting_down &&
          __atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMSTATE_active )
     {
+        stopped = true;
         d->shutdown_code = reason;
         __atomic_store_n(&d->is_shutting_down, true, __ATOMIC_SEQ_CST);
         /* vcpu_runnable() is false now; take them off their pCPUs. */
@@ -467,6 +470,10 @@ void domain_shutdown(struct domain *d, u8 reason)
             vcpu_sleep_nosync(d->vcpu[i]);
     }
     spin_unlock(&x->state_lock);
+
+    /* Serial input for dom0 goes back to the hypervisor. */
+    if ( stopped && d->domain_id == 0 )
+        console_dom0_stopped();
 }
 
 void domlist_read_lock(void)

@@ -47,6 +47,9 @@ static void dump_domain(const struct domain *d, bool idle)
                __atomic_load_n(&d->refcnt, __ATOMIC_RELAXED),
                __atomic_load_n(&d->pause_count, __ATOMIC_RELAXED),
                (unsigned long)d->tot_pages, (unsigned long)d->max_pages);
+    /* domain_shutdown() writes the code before it sets the flag. */
+    if ( !idle && __atomic_load_n(&d->is_shutting_down, __ATOMIC_SEQ_CST) )
+        printk("    shut down, code %u\n", READ_ONCE(d->shutdown_code));
     for ( unsigned int i = 0; i < d->max_vcpus; i++ )
         if ( d->vcpu && d->vcpu[i] )
             dump_vcpu(d->vcpu[i]);

@@ -64,6 +64,38 @@ static const struct rsdp *find_rsdp(void)
     return r ?: scan(0xe0000, 0x20000);
 }
 
+const void *acpi_find_table(const char *sig)
+{
+    const struct rsdp *rsdp = find_rsdp();
+    const struct sdt_hdr *root;
+    unsigned int i, n, esize = 4;
+
+    if ( !rsdp )
+        return NULL;
+    root = (const void *)rsdp->rsdt;
+    if ( rsdp->rev >= 2 && rsdp->xsdt && !(rsdp->xsdt >> 32) &&
+         !sum8(rsdp, rsdp->len) )
+    {
+        root = (const void *)(uint32_t)rsdp->xsdt;
+        esize = 8;
+    }
+    if ( !root || sum8(root, root->len) )
+        return NULL;
+
+    n = (root->len - sizeof(*root)) / esize;
+    for ( i = 0; i < n; i++ )
+    {
+        const uint8_t *e = (const uint8_t *)(root + 1) + i * esize;
+        uint64_t a = esize == 8 ? *(const uint64_t *)e : *(const uint32_t *)e;
+        const struct sdt_hdr *t = (const void *)(uint32_t)a;
+
+        if ( !(a >> 32) && t && !memcmp(t->sig, sig, 4) &&
+             !sum8(t, t->len) )
+            return t;
+    }
+    return NULL;
+}
+
 const char *acpi_read_madt(struct madt_info *m)
 {
     const struct rsdp *rsdp = find_rsdp();

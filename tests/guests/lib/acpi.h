@@ -23,4 +23,10 @@ struct madt_info
 /* Fills *m; on error returns a reason (for a FAIL verdict), else NULL. */
 const char *acpi_read_madt(struct madt_info *m);
 
+/*
+ * The table with signature 'sig' listed in the XSDT (or RSDT), with a
+ * valid checksum; NULL if there is none.
+ */
+const void *acpi_find_table(const char *sig);
+
 #endif /* GUEST_ACPI_H */

@@ -275,6 +275,13 @@ int env_arch_domains;
 bool env_arch_fail_next;
 
 unsigned int env_irq_stats_calls;
+unsigned int env_dom0_stopped_calls;
+
+/* xen/console.h: serial input follows dom0. */
+void console_dom0_stopped(void)
+{
+    env_dom0_stopped_calls++;
+}
 
 unsigned int arch_physinfo_caps(void)
 {

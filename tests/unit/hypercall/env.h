@@ -64,5 +64,7 @@ extern bool env_arch_fail_next;
  * reports posts = 1000 * d + v and its exits[r] = r.  Calls are counted.
  */
 extern unsigned int env_irq_stats_calls;
+/* console_dom0_stopped() calls (domain_shutdown of domain 0). */
+extern unsigned int env_dom0_stopped_calls;
 
 #endif /* UNIT_HYPERCALL_ENV_H */

@@ -247,6 +247,34 @@ u32 fake_exit_status(void)
     return exit_status;
 }
 
+/* --- hvm_domain_shutdown --- */
+
+static unsigned int shutdown_calls;
+static struct domain *shutdown_domain;
+static u8 shutdown_reason;
+
+void hvm_domain_shutdown(struct domain *d, u8 reason)
+{
+    shutdown_calls++;
+    shutdown_domain = d;
+    shutdown_reason = reason;
+}
+
+unsigned int fake_shutdown_calls(void)
+{
+    return shutdown_calls;
+}
+
+struct domain *fake_shutdown_domain(void)
+{
+    return shutdown_domain;
+}
+
+u8 fake_shutdown_reason(void)
+{
+    return shutdown_reason;
+}
+
 /* --- vlapic_ipi --- */
 
 static struct fake_ipi ipis[FAKE_MAX_IPIS];
@@ -311,6 +339,9 @@ void fake_reset_all(void)
     exit_calls = 0;
     exit_domain = NULL;
     exit_status = 0;
+    shutdown_calls = 0;
+    shutdown_domain = NULL;
+    shutdown_reason = 0xff;
     fake_ipi_reset();
     fake_now = 0;
 }

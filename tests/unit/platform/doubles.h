@@ -11,7 +11,7 @@
  *   could be, so a loader that forgets to zero shows.
  * - domain_hvm(): a small table binding a struct domain to its struct
  *   hvm_domain; unbound domains get NULL.
- * - hvm_domain_exit(), vlapic_ipi(): recorded.
+ * - hvm_domain_exit(), hvm_domain_shutdown(), vlapic_ipi(): recorded.
  * - NOW(): a settable clock.
  */
 #ifndef UNIT_PLATFORM_DOUBLES_H
@@ -52,6 +52,12 @@ void fake_hvm_unbind_all(void);
 unsigned int fake_exit_calls(void);
 struct domain *fake_exit_domain(void);
 u32 fake_exit_status(void);
+
+/* --- hvm_domain_shutdown (ACPI power off and reset) --- */
+
+unsigned int fake_shutdown_calls(void);
+struct domain *fake_shutdown_domain(void);
+u8 fake_shutdown_reason(void);         /* 0xff until the first call */
 
 /* --- vlapic_ipi --- */
 

@@ -7,6 +7,7 @@
  * command line.
  */
 #include <xen/lib.h>
+#include <xen/console.h>
 #include <xen/errno.h>
 #include <xen/param.h>
 #include <xen/sched.h>
@@ -143,7 +144,11 @@ static int build_one(domid_t id, struct boot_kernel *k)
            (unsigned long)(args.kernel_len >> 10), bs.eip,
            k->env ? ", environment module" : "",
            id == 0 ? " (dom0)" : "");
-    return vcpu_up(d->vcpu[0]);
+    rc = vcpu_up(d->vcpu[0]);
+    /* Serial input follows dom0, as in Xen. */
+    if ( !rc && id == 0 )
+        console_dom0_started();
+    return rc;
 }
 
 unsigned int create_boot_domains(void)

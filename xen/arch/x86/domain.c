@@ -14,6 +14,7 @@
 #include <xen/softirq.h>
 #include <asm/system.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/io.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
 
@@ -82,6 +83,12 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
         hvm_xstate_switch_in(next);
         vlapic_migrate_timer(&next->hvm->vlapic, cpu);
     }
+}
+
+unsigned int arch_domain_console_input(struct domain *d, const char *buf,
+                                       unsigned int len)
+{
+    return d->is_hvm ? vuart_receive(d, (const u8 *)buf, len) : 0;
 }
 
 void arch_dump_vcpu_counters(struct vcpu *v)

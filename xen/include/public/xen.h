@@ -35,6 +35,14 @@ typedef uint16_t domid_t;
  */
 typedef uint64_t xen_guest_handle_t;
 
+/*
+ * Why a domain shut down (its shutdown code in getdomaininfo), as in
+ * Xen's sched.h.
+ */
+#define SHUTDOWN_poweroff   0
+#define SHUTDOWN_reboot     1
+#define SHUTDOWN_crash      3
+
 /* vCPU run states, as in Xen's vcpu_runstate_info. */
 #define RUNSTATE_running    0
 #define RUNSTATE_runnable   1

@@ -14,10 +14,14 @@ void console_init(void);            /* serial up, before the first printk */
 /* Console input is ready: keys can reach the debug-key handlers. */
 void console_input_init(void);
 /*
- * A byte received on the serial line (interrupt context).  Three Ctrl-A
- * in a row switch input between the hypervisor (debug keys) and dom0.
+ * A byte received on the serial line (interrupt context).  It goes to
+ * dom0's UART while dom0 runs, to the debug keys otherwise; three Ctrl-A
+ * in a row switch input between the hypervisor and dom0.
  */
 void console_rx_char(char c);
+/* dom0 has started or stopped: serial input follows it (console.c). */
+void console_dom0_started(void);
+void console_dom0_stopped(void);
 void console_set_loglevel(const char *arg);
 
 /*

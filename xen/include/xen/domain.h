@@ -30,4 +30,11 @@ void arch_dump_vcpu_counters(struct vcpu *v);
 /* XEN_SYSCTL_PHYSCAP_* for physinfo: which HVM backend runs guests. */
 unsigned int arch_physinfo_caps(void);
 
+/*
+ * Serial input for d's console (the HVM UART's receiver): how many of the
+ * len bytes it took.  Process or softirq context, never hard IRQ.
+ */
+unsigned int arch_domain_console_input(struct domain *d, const char *buf,
+                                       unsigned int len);
+
 #endif /* XEN_DOMAIN_H */

@@ -23,11 +23,15 @@
  *   to list; it also tells Linux not to set up the PIC and the PIT as
  *   interrupt sources, which this platform never raises.  WBINVD (it
  *   works), PROC_C1 (HLT is supported on every vCPU), PWR_BUTTON and
- *   SLP_BUTTON (no fixed-feature buttons).  No RESET_REG_SUP: there is no
- *   reset register.  IAPC_BOOT_ARCH: LEGACY_DEVICES (the UART is an ISA
- *   device) and VGA_NOT_PRESENT; no 8042 keyboard controller.
- * - DSDT: a header and no AML (an empty definition block): there are no
- *   devices ACPI has to describe.
+ *   SLP_BUTTON (no fixed-feature buttons), RESET_REG_SUP.  The sleep
+ *   control and status registers and the reset register are the system
+ *   I/O ports of acpi_pm.c (ACPI_PM_BASE); writing ACPI_RESET_VALUE to
+ *   the reset register reboots the domain.  IAPC_BOOT_ARCH:
+ *   LEGACY_DEVICES (the UART is an ISA device) and VGA_NOT_PRESENT; no
+ *   8042 keyboard controller.
+ * - DSDT: dsdt.asl, compiled by iasl at build time and copied as it is
+ *   (iasl wrote its header and checksum): COM1 (PNP0501, 0x3f8, IRQ 4)
+ *   and \_S5.
  *
  * Tables are streamed into guest memory piece by piece with a running
  * checksum and their header written last, so the MADT for any vCPU count
@@ -70,6 +74,7 @@
 #define FADT_PROC_C1            (1u << 2)
 #define FADT_PWR_BUTTON         (1u << 4)
 #define FADT_SLP_BUTTON         (1u << 5)
+#define FADT_RESET_REG_SUP      (1u << 10)
 #define FADT_HW_REDUCED_ACPI    (1u << 20)
 /* IAPC_BOOT_ARCH. */
 #define BOOT_ARCH_LEGACY_DEVICES    (1u << 0)
@@ -240,6 +245,16 @@ static int build_madt(struct domain *d, unsigned int nr_vcpus)
     return tw_finish(&tw, &madt, sizeof(madt));
 }
 
+/* A byte-wide register in system I/O space. */
+static void set_io_gas(struct acpi_generic_address *gas, u16 port)
+{
+    gas->space_id = ACPI_GAS_IO;
+    gas->bit_width = 8;
+    gas->bit_offset = 0;
+    gas->access_width = 1;      /* byte access */
+    gas->address = port;
+}
+
 static int build_fadt(struct domain *d)
 {
     struct guest_fadt fadt;
@@ -248,22 +263,27 @@ static int build_fadt(struct domain *d)
     fill_header(&fadt.base.header, "FACP", FADT_REVISION);
     fadt.base.dsdt = DSDT_GPA;
     fadt.base.flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON |
-                      FADT_SLP_BUTTON | FADT_HW_REDUCED_ACPI;
+                      FADT_SLP_BUTTON | FADT_RESET_REG_SUP |
+                      FADT_HW_REDUCED_ACPI;
     fadt.base.iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES |
                                BOOT_ARCH_VGA_NOT_PRESENT;
     fadt.x_dsdt = DSDT_GPA;
     /* pm_tmr_blk/pm_tmr_len and x_pm_tmr_blk stay 0: no PM timer. */
+    set_io_gas(&fadt.base.reset_reg, ACPI_RESET_PORT);
+    fadt.base.reset_value = ACPI_RESET_VALUE;
+    set_io_gas(&fadt.sleep_control_reg, ACPI_SLEEP_CONTROL_PORT);
+    set_io_gas(&fadt.sleep_status_reg, ACPI_SLEEP_STATUS_PORT);
 
     return put_table(d, FADT_GPA, &fadt, sizeof(fadt));
 }
 
 static int build_dsdt(struct domain *d)
 {
-    struct acpi_table_header dsdt;
-
-    /* Revision 2: integers in AML are 64 bits wide. */
-    fill_header(&dsdt, "DSDT", 2);
-    return put_table(d, DSDT_GPA, &dsdt, sizeof(dsdt));
+    /* iasl checked it; this is about where it goes. */
+    if ( dsdt_aml_len < sizeof(struct acpi_table_header) ||
+         dsdt_aml_len > MADT_GPA - DSDT_GPA )
+        return -E2BIG;
+    return copy_to_guest_phys(d, DSDT_GPA, dsdt_aml, dsdt_aml_len);
 }
 
 static int build_rsdt_xsdt(struct domain *d)

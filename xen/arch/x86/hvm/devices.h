@@ -1,6 +1,6 @@
 /*
  * Private to the HVM platform devices (io.c, platform.c, vuart.c,
- * vioapic.c): the pieces one device file hands to platform.c, which
+ * vioapic.c, acpi_pm.c): the pieces one device file hands to platform.c, which
  * registers them.  Not a contract: the public side is asm/hvm/io.h.
  */
 #ifndef HVM_DEVICES_H
@@ -10,12 +10,14 @@
 #include <asm/hvm/domain.h>
 
 struct vcpu;
+struct domain;
 
 /* The 16550 at COM1. */
 #define VUART_BASE      0x3f8
 #define VUART_PORTS     8
+#define VUART_IRQ       4       /* ISA IRQ 4 = IOAPIC pin 4 (no override) */
 
-void vuart_init(struct vuart *uart);
+void vuart_init(struct vuart *uart, struct domain *d);
 void vuart_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
                   u32 *val);
 
@@ -25,6 +27,10 @@ void vuart_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
 void vioapic_init(struct vioapic *vioapic);
 void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
                   u64 *val);
+
+/* The ACPI sleep and reset registers (ACPI_PM_BASE, asm/hvm/io.h). */
+void acpi_pm_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
+                    u32 *val);
 
 /* All ones in the low 'size' bytes: what an empty bus returns. */
 static inline u32 portio_mask(unsigned int size)

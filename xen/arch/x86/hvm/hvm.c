@@ -150,6 +150,12 @@ void hvm_domain_exit(struct domain *d, u32 status)
     domain_stopped();
 }
 
+void hvm_domain_shutdown(struct domain *d, u8 reason)
+{
+    domain_shutdown(d, reason);
+    domain_stopped();
+}
+
 void hvm_crash_domain(struct domain *d, const char *why)
 {
     printk(XENLOG_ERR "d%u crashed: %s\n", d->domain_id, why);

@@ -1,9 +1,10 @@
 /*
- * The plain PC an HVM guest boots on, apart from the UART (vuart.c) and
- * the IOAPIC (vioapic.c): the exit port, the two 8259 PICs, the 8254 PIT
- * with port 0x61, the RTC/CMOS index and data ports and the PCI
- * configuration mechanism #1, plus hvm_platform_init()/destroy(), which
- * register and remove every device of the platform.
+ * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
+ * IOAPIC (vioapic.c) and the ACPI sleep and reset registers
+ * (acpi_pm.c): the exit port, the two 8259 PICs, the 8254 PIT with port
+ * 0x61, the RTC/CMOS index and data ports and the PCI configuration
+ * mechanism #1, plus hvm_platform_init()/destroy(), which register and
+ * remove every device of the platform.
  *
  * None of these devices raises an interrupt.  The PICs accept their
  * initialisation and operation words and read back the mask, but never
@@ -671,6 +672,7 @@ static const struct
     { SYSTEM_PORT_B,    1,              pit_portio },
     { RTC_PORT,         RTC_PORTS,      rtc_portio },
     { PCI_CONF_ADDR,    PCI_CONF_PORTS, pci_portio },
+    { ACPI_PM_BASE,     ACPI_PM_PORTS,  acpi_pm_portio },
 };
 
 static bool is_platform_port_fn(portio_fn fn)
@@ -694,7 +696,7 @@ int hvm_platform_init(struct domain *d)
         return -EINVAL;
 
     /* Power-on state of every device, before any handler is reachable. */
-    vuart_init(&hvm->uart);
+    vuart_init(&hvm->uart, d);
     vioapic_init(&hvm->vioapic);
     vpit_init(&hvm->pit, NOW());
     /* Masked: nothing is delivered anyway, and it says so. */

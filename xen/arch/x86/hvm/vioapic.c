@@ -32,7 +32,9 @@
  * Locking: vioapic.lock protects the registers and 'irr'.  Deliveries are
  * worked out under it and made after it is dropped, so the vlapic layer
  * may call back (vioapic_eoi) without deadlock and no lock order with the
- * vlapic or posting paths is created.  Not for hard IRQ context.
+ * vlapic or posting paths is created.  A device model may drive its line
+ * with its own lock held (vuart.c: uart.lock, then vioapic.lock); nothing
+ * here takes a device's lock.  Not for hard IRQ context.
  */
 #include <xen/lib.h>
 #include <xen/sched.h>

@@ -48,6 +48,13 @@ struct hvm_build_args
 int hvm_build_multiboot(struct domain *d, const struct hvm_build_args *args,
                         struct hvm_boot_state *out);
 
+/*
+ * The guest DSDT as AML, compiled from hvm/dsdt.asl by iasl at build
+ * time (a generated file under build/).
+ */
+extern const u8 dsdt_aml[];
+extern const unsigned int dsdt_aml_len;
+
 /* The guest ACPI tables alone, written at GUEST_BIOS_START (for tests). */
 int hvm_build_acpi(struct domain *d, unsigned int nr_vcpus);
 

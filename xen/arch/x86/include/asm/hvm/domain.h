@@ -11,6 +11,7 @@
 
 #define GUEST_CONSOLE_LINE  256
 #define GUEST_CONSOLE_RING  4096
+#define VUART_FIFO_SIZE     16          /* the 16550A's receive FIFO */
 
 struct hvm_portio_range
 {
@@ -24,10 +25,21 @@ struct hvm_mmio_range
     mmio_fn fn;
 };
 
+struct domain;
+
+/* The 16550A (vuart.c); everything under 'lock'. */
 struct vuart
 {
-    spinlock_t lock;            /* several vCPUs may print at once */
+    spinlock_t lock;
+    struct domain *domain;      /* whose console and IOAPIC pin 4 */
     u8 ier, lcr, mcr, scr, dll, dlm;
+    u8 fcr;                     /* FIFO enable, DMA mode, trigger level */
+    u8 lsr_errors;              /* LSR.OE until LSR is read */
+    u8 msr_delta;               /* MSR bits 3:0 until MSR is read */
+    bool thre_pending;          /* the THRE interrupt (Table IV) */
+    bool irq_line;              /* the level driven onto IRQ 4 */
+    u8 rx[VUART_FIFO_SIZE];     /* receive FIFO (one byte without FIFOs) */
+    unsigned int rx_head, rx_count;
     char line[GUEST_CONSOLE_LINE];
     unsigned int line_len;
     char ring[GUEST_CONSOLE_RING];     /* what the guest printed, kept */
@@ -87,5 +99,11 @@ struct hvm_domain *domain_hvm(struct domain *d);
  * domain (implemented in hvm.c).
  */
 void hvm_domain_exit(struct domain *d, u32 status);
+
+/*
+ * The guest powered off or reset itself (ACPI): end the domain with
+ * SHUTDOWN_poweroff or SHUTDOWN_reboot, neither a failure (hvm.c).
+ */
+void hvm_domain_shutdown(struct domain *d, u8 reason);
 
 #endif /* ASM_X86_HVM_DOMAIN_H */

@@ -37,11 +37,31 @@ bool hvm_mmio_claimed(const struct domain *d, u64 gpa);
 int hvm_platform_init(struct domain *d);
 void hvm_platform_destroy(struct domain *d);
 
+/*
+ * The ACPI registers of the hardware-reduced platform (acpi_pm.c), listed
+ * in the FADT; ACPI_S5_SLP_TYP is \_S5's SLP_TYPa in dsdt.asl.
+ */
+#define ACPI_PM_BASE            0x600
+#define ACPI_PM_PORTS           3
+#define ACPI_SLEEP_CONTROL_PORT 0x600
+#define ACPI_SLEEP_STATUS_PORT  0x601
+#define ACPI_RESET_PORT         0x602
+#define ACPI_RESET_VALUE        0x01
+#define ACPI_S5_SLP_TYP         5
+
 /* The virtual IOAPIC at 0xfec00000 (24 pins, GSI 0-23). */
 #define VIOAPIC_BASE    0xfec00000ULL
 #define VIOAPIC_PINS    24
 void vioapic_set_irq(struct domain *d, unsigned int gsi, bool level);
 /* An unmasked entry delivers NMI or INIT (progress.c). */
 bool vioapic_sends_nmi_or_init(struct domain *d);
+
+/*
+ * Serial input for d's COM1: the bytes go to its receiver as if they had
+ * come down the line (a full FIFO overruns).  Returns how many were
+ * taken (0 in loopback, where the input pin is disconnected).  Takes the
+ * UART's lock: not for hard interrupt context.
+ */
+unsigned int vuart_receive(struct domain *d, const u8 *buf, unsigned int len);
 
 #endif /* ASM_X86_HVM_IO_H */
