@@ -15,6 +15,7 @@ packages=(
     bochs bochsbios vgabios bochs-term       # VMX backend tests
     grub-pc-bin grub-common xorriso mtools   # GRUB ISOs for Bochs (scripts/mkiso.sh)
     python3-pytest                           # integration test driver
+    xz-utils cpio                            # Linux guest: vmlinux, initramfs
 )
 [ $# -eq 0 ] || packages=("$@")
 
