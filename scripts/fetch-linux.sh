@@ -40,7 +40,8 @@ resolve() {
 abi=$(resolve)
 if [ -z "$abi" ]; then
     # A fresh CI machine may have no package lists yet.
-    [ "$(id -u)" -eq 0 ] || die "cannot resolve linux-image-amd64 (no apt lists?)"
+    [ "$(id -u)" -eq 0 ] ||
+        die "cannot resolve linux-image-amd64 (no apt lists?)"
     apt-get update -qq >&2 || die "apt-get update failed"
     abi=$(resolve)
 fi
