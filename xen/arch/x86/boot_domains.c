@@ -131,7 +131,7 @@ static int build_one(domid_t id, struct boot_kernel *k)
                        k->vcpus, k->mem >> 12, &d);
     if ( rc )
         return rc;
-    rc = hvm_build_multiboot(d, &args, &bs);
+    rc = hvm_build_domain(d, &args, &bs);
     if ( rc )
     {
         domain_destroy(d);
