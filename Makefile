@@ -59,7 +59,7 @@ run: deps xen guests
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen guests
+test: deps xen guests linux
 	@scripts/run-tests.sh
 
 # The guest suite with the kernels' full counts (100 000 IPIs) and every
@@ -78,7 +78,7 @@ bench: deps xen guests
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit run
 
-integration: deps xen guests
+integration: deps xen guests linux
 	$(PYTHON) -m pytest tests/integration
 
 clean:
