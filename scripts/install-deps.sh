@@ -15,7 +15,8 @@ packages=(
     bochs bochsbios vgabios bochs-term       # VMX backend tests
     grub-pc-bin grub-common xorriso mtools   # GRUB ISOs for Bochs (scripts/mkiso.sh)
     python3-pytest                           # integration test driver
-    xz-utils cpio                            # Linux guest: vmlinux, initramfs
+    xz-utils cpio libc6-dev                  # Linux guest: vmlinux, initramfs
+                                             # (static /init needs libc.a)
 )
 [ $# -eq 0 ] || packages=("$@")
 
