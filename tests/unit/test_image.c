@@ -676,6 +676,7 @@ static int ram_copy(void *ctx, uint64_t paddr, const void *src, uint64_t n)
 {
     struct fake_ram *r = ctx;
 
+    CHECK(n > 0);
     if ( ++r->calls == r->fail_at )
         return r->fail_rc;
     REQUIRE(paddr <= r->size && n <= r->size - paddr);
@@ -710,6 +711,19 @@ TEST(image_load_copies_and_zeroes)
     CHECK_EQ(r.ram[0x1203000], 0xa5);
     CHECK_EQ(r.ram[0x11fffff], 0xa5);
     CHECK(!memcmp(r.ram + 0x1300000, p.img + 0x2000, 0x800));
+    CHECK_EQ(r.ram[0x1300800], 0xa5);
+    release(&p);
+
+    /* A segment of bss only: zeroes, and no empty copy of file bytes. */
+    s.seg[1].filesz = 0;
+    memset(r.ram, 0xa5, r.size);
+    parse(&p, &s, 0x1200000, 8, &lim);
+    REQUIRE_EQ(p.err, IMAGE_OK);
+    r.calls = 0;
+    REQUIRE_EQ(image_load(&p.plan, p.img, p.len, &lim, ram_copy, &r), 0);
+    CHECK_EQ(r.calls, 3);
+    CHECK_EQ(r.ram[0x1300000], 0);
+    CHECK_EQ(r.ram[0x13007ff], 0);
     CHECK_EQ(r.ram[0x1300800], 0xa5);
 
     /* The copy function's error comes back. */

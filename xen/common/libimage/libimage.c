@@ -531,7 +531,8 @@ int image_load(const struct image_plan *plan, const void *image, size_t len,
         /* Against the file, the limits and the segments before it. */
         if ( add_segment(&im, lim, &check, s) || check.end > lim->ram_end )
             return -1;
-        rc = copy(ctx, s->paddr, im.p + s->offset, s->filesz);
+        rc = s->filesz ? copy(ctx, s->paddr, im.p + s->offset, s->filesz)
+                       : 0;
         if ( !rc && s->memsz > s->filesz )
             rc = copy(ctx, s->paddr + s->filesz, NULL,
                       s->memsz - s->filesz);
