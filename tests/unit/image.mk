@@ -17,3 +17,12 @@ fetch-linux:
 	@$(TOP)/scripts/fetch-linux.sh || \
 	    echo "unit: could not fetch Debian's kernel;" \
 	         "test_image skips image_debian_vmlinux"
+
+# libimage must build with nothing but the compiler's freestanding
+# headers (no hypervisor include paths, no C library), as the tools will
+# build it: its object gets exactly that here, for both test programs.
+$(BUILD)/xen/common/libimage/libimage.o: CFLAGS_UNIT := \
+    -std=gnu11 -Wall -Wextra -Werror -g -O1 \
+    -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -fno-omit-frame-pointer -ffreestanding -nostdinc \
+    -isystem $(shell $(HOSTCC) -print-file-name=include) -MMD -MP
