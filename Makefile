@@ -10,7 +10,8 @@ XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
 
-.PHONY: all xen guests iso run test test-long unit integration bench deps clean
+.PHONY: all xen guests linux iso run test test-long unit integration bench \
+        deps clean
 
 all: xen
 
@@ -22,6 +23,19 @@ guests:
 	@$(MAKE) --no-print-directory -s -C tests/guests
 
 $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
+
+# Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry) and the
+# test initramfs (busybox and tests/linux/init.c), under build/linux/.
+# The first run downloads with apt-get download; after that it is cached.
+# fetch-linux.sh returns at once when its cache is complete.
+LINUX := build/linux
+linux: deps
+	@scripts/fetch-linux.sh
+	@$(MAKE) -s --no-print-directory $(LINUX)/initramfs.cpio
+
+$(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
+                         scripts/mkinitramfs.sh
+	scripts/mkinitramfs.sh $(LINUX)/busybox $@
 
 # A GRUB ISO for Bochs and real machines: make iso XEN_ARGS=... MODULES=...
 iso: xen
@@ -45,7 +59,7 @@ run: deps xen guests
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen guests
+test: deps xen guests linux
 	@scripts/run-tests.sh
 
 # The guest suite with the kernels' full counts (100 000 IPIs) and every
@@ -64,7 +78,7 @@ bench: deps xen guests
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit run
 
-integration: deps xen guests
+integration: deps xen guests linux
 	$(PYTHON) -m pytest tests/integration
 
 clean:

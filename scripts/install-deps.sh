@@ -16,6 +16,8 @@ packages=(
     grub-pc-bin grub-common xorriso mtools   # GRUB ISOs for Bochs (scripts/mkiso.sh)
     acpica-tools                             # iasl: the guest DSDT from ASL
     python3-pytest                           # integration test driver
+    xz-utils cpio libc6-dev                  # Linux guest: vmlinux, initramfs
+                                             # (static /init needs libc.a)
 )
 [ $# -eq 0 ] || packages=("$@")
 

@@ -10,7 +10,7 @@ PLAT_DEVICES := xen/arch/x86/hvm/io.c xen/arch/x86/hvm/vuart.c \
                 xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c \
                 xen/arch/x86/hvm/acpi_pm.c
 PLAT_BUILDER := xen/arch/x86/hvm/builder.c xen/arch/x86/hvm/acpi_build.c \
-                xen/arch/x86/acpi/tables.c
+                xen/arch/x86/acpi/tables.c xen/common/libimage/libimage.c
 
 TESTS += platform vuart builder
 
@@ -43,3 +43,6 @@ $(PLAT_NEEDS_NR_CPUS): CFLAGS_UNIT += -DNR_CPUS=64
 $(PLAT_SUPPORT) $(BUILD)/test_platform.o $(BUILD)/test_builder.o \
     $(BUILD)/test_vuart.o: CFLAGS_UNIT += -I$(PLAT_DIR)
 $(PLAT_SUPPORT): CFLAGS_UNIT += -I$(UNIT_DIR)
+# The builder reaches libimage as the hypervisor does.
+$(BUILD)/xen/arch/x86/hvm/builder.o $(BUILD)/test_builder.o: \
+    CFLAGS_UNIT += -I$(TOP)/xen/common/libimage

@@ -407,6 +407,8 @@ struct kspec
     u32 mb_off, mb_flags, mb_csum_delta;
     /* header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr */
     u32 aout[5];
+    /* With pvh_descsz: a "Xen" type 18 note at the PT_NOTE segment. */
+    u32 pvh_entry, pvh_descsz;
 };
 
 /* A good kernel: one segment at 1 MiB, 4 KiB of file and 8 KiB of bss. */
@@ -477,6 +479,19 @@ static u8 *make_image(const struct kspec *s)
         }
     }
 
+    for ( i = 0; s->pvh_descsz && i < s->nseg; i++ )
+        if ( s->seg[i].type == PT_NOTE )
+        {
+            size_t o = s->seg[i].offset;
+
+            put32(img, s->len, o, 4);
+            put32(img, s->len, o + 4, s->pvh_descsz);
+            put32(img, s->len, o + 8, 18);
+            put32(img, s->len, o + 12, 0x006e6558);     /* "Xen" */
+            put32(img, s->len, o + 16, s->pvh_entry);
+            put32(img, s->len, o + 20, 0);
+        }
+
     if ( s->mb )
     {
         put32(img, s->len, s->mb_off, MB_MAGIC);
@@ -528,7 +543,7 @@ static void run_build(struct build *b, const struct kspec *s, u64 ram,
             b->a.nr_vcpus = over->nr_vcpus;
     }
     memset(&b->out, 0xcc, sizeof(b->out));
-    b->rc = hvm_build_multiboot(&dom, &b->a, &b->out);
+    b->rc = hvm_build_domain(&dom, &b->a, &b->out);
 }
 
 static void done(struct build *b)
@@ -709,7 +724,7 @@ TEST(builder_no_cmdline_gives_empty_string)
     b.a.kernel_len = s.len;
     b.a.mem_bytes = 4 * MiB + 123;      /* rounded down to pages */
     b.a.nr_vcpus = 1;
-    REQUIRE_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), 0);
+    REQUIRE_EQ(hvm_build_domain(&dom, &b.a, &b.out), 0);
     CHECK_STR_EQ(rdstr(rd32(b.out.ebx + 16)), "");
     CHECK_EQ(rd32(b.out.ebx) & 0x4, 0x4);
     CHECK_EQ(fake_p2m_last_nr(), 1024);
@@ -771,7 +786,7 @@ TEST(builder_header_at_the_end_of_the_window)
         put32(img, s.len, 0x100, MB_MAGIC);
         put32(img, s.len, 0x104, 0);
         put32(img, s.len, 0x108, 0);
-        CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), 0);
+        CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), 0);
     }
     done(&b);
 }
@@ -866,7 +881,7 @@ TEST(builder_rejects_bad_aout_headers)
     expect_reject(&s, 4 * MiB, -EINVAL, "a.out below 1 MiB");
     s = base;
     s.aout[3] = 0x500000;
-    expect_reject(&s, 4 * MiB, -EINVAL, "a.out bss past RAM");
+    expect_reject(&s, 4 * MiB, -E2BIG, "a.out bss past RAM");
     s = base;
     s.aout[0] = 0xfffff040;
     s.aout[1] = 0xfffff000;
@@ -968,12 +983,12 @@ TEST(builder_rejects_malformed_images)
     s = good_kernel();
     s.seg[0].paddr = s.seg[0].vaddr = 0x3ff000;
     s.entry = 0x3ff010;
-    expect_reject(&s, ram, -EINVAL, "segment past RAM");
+    expect_reject(&s, ram, -E2BIG, "segment past RAM");
 
     s = good_kernel();
     s.seg[0].paddr = s.seg[0].vaddr = ram - 0x3000 + 1;
     s.entry = s.seg[0].paddr;
-    expect_reject(&s, ram, -EINVAL, "segment one byte past RAM");
+    expect_reject(&s, ram, -E2BIG, "segment one byte past RAM");
 
     s = good_kernel();
     s.nseg = 2;
@@ -1013,36 +1028,36 @@ TEST(builder_rejects_bad_arguments)
     const struct kspec s = good_kernel();
     struct build b;
 
-    CHECK_EQ(hvm_build_multiboot(&dom, NULL, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, NULL, &b.out), -EINVAL);
 
     run_build(&b, &s, 4 * MiB, NULL);
     REQUIRE_EQ(b.rc, 0);
     setup(4 * MiB);
-    CHECK_EQ(hvm_build_multiboot(NULL, &b.a, &b.out), -EINVAL);
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, NULL), -EINVAL);
+    CHECK_EQ(hvm_build_domain(NULL, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, NULL), -EINVAL);
 
     b.a.kernel = NULL;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.kernel = b.img;
     b.a.kernel_len = 0;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.kernel_len = s.len;
 
     /* A module length without a module. */
     b.a.module_len = 1;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.module_len = 0;
 
     b.a.mem_bytes = 2 * MiB - 4096;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.mem_bytes = 0xfec00000ULL + 4096;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.mem_bytes = 4 * MiB;
 
     b.a.nr_vcpus = 0;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.nr_vcpus = 256;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -EINVAL);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -EINVAL);
     b.a.nr_vcpus = 1;
 
     CHECK_EQ(fake_p2m_populate_calls(), 0);
@@ -1129,7 +1144,7 @@ TEST(builder_reports_p2m_failure)
     b.a.kernel_len = s.len;
     b.a.mem_bytes = 4 * MiB;
     b.a.nr_vcpus = 1;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -ENOMEM);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -ENOMEM);
     CHECK_EQ(fake_ram_writes(), 0);
     done(&b);
 
@@ -1138,7 +1153,7 @@ TEST(builder_reports_p2m_failure)
     b.img = make_image(&s);
     b.a.kernel = b.img;
     b.a.mem_bytes = 4 * MiB;
-    CHECK_EQ(hvm_build_multiboot(&dom, &b.a, &b.out), -ENOMEM);
+    CHECK_EQ(hvm_build_domain(&dom, &b.a, &b.out), -ENOMEM);
     done(&b);
 }
 
@@ -1185,7 +1200,7 @@ TEST(builder_survives_corrupted_images)
         b.a.nr_vcpus = 1;
         b.a.module = mod;
         b.a.module_len = sizeof(mod);
-        b.rc = hvm_build_multiboot(&dom, &b.a, &b.out);
+        b.rc = hvm_build_domain(&dom, &b.a, &b.out);
         if ( b.rc != 0 && b.rc != -EINVAL && b.rc != -E2BIG )
             harness_fail(__FILE__, __LINE__, false,
                          "iteration %u: rc %d", iter, b.rc);
@@ -1204,4 +1219,178 @@ TEST(builder_survives_corrupted_images)
     }
     /* Some damage is harmless: the good paths were exercised too. */
     CHECK(ok > 0);
+}
+
+/* --- PVH --- */
+
+/* The good kernel, entered through a PVH note instead of Multiboot. */
+static struct kspec pvh_kernel(void)
+{
+    struct kspec s = good_kernel();
+
+    s.mb = false;
+    s.nseg = 2;
+    s.seg[1] = (struct kseg){ PT_NOTE, 0x2800, 0, 0, 0x18, 0x18 };
+    s.pvh_entry = 0x100020;
+    s.pvh_descsz = 4;
+    return s;
+}
+
+/* hvm_start_info's fields (Xen's public arch-x86/hvm/start_info.h). */
+#define SI_MAGIC        0
+#define SI_VERSION      4
+#define SI_FLAGS        8
+#define SI_NR_MODULES   12
+#define SI_MODLIST      16
+#define SI_CMDLINE      24
+#define SI_RSDP         32
+#define SI_MEMMAP       40
+#define SI_MEMMAP_NR    48
+
+/* The PVH memory map: the same four ranges as the Multiboot one. */
+static void check_pvh_mmap(u64 si, u64 ram)
+{
+    u64 p = rd64(si + SI_MEMMAP), mbi_map;
+    unsigned int i;
+    struct build mb;
+    u64 mb_entries[4][3];
+
+    CHECK_EQ(rd32(si + SI_MEMMAP_NR), 4);
+    CHECK_EQ(p % 8, 0);
+    /* Read it out before the Multiboot build reuses the fake RAM. */
+    for ( i = 0; i < 4; i++, p += 24 )
+    {
+        mb_entries[i][0] = rd64(p);
+        mb_entries[i][1] = rd64(p + 8);
+        mb_entries[i][2] = rd32(p + 16);
+        CHECK_EQ(rd32(p + 20), 0);
+    }
+    {
+        const struct kspec k = good_kernel();
+
+        run_build(&mb, &k, ram, NULL);
+    }
+    REQUIRE_EQ(mb.rc, 0);
+    mbi_map = rd32(mb.out.ebx + 48);
+    for ( i = 0; i < 4; i++, mbi_map += 24 )
+    {
+        CHECK_EQ(mb_entries[i][0], rd64(mbi_map + 4));
+        CHECK_EQ(mb_entries[i][1], rd64(mbi_map + 12));
+        CHECK_EQ(mb_entries[i][2], rd32(mbi_map + 20));
+    }
+    check_mmap(mb.out.ebx, ram);
+    done(&mb);
+}
+
+TEST(builder_pvh_start_info)
+{
+    const struct kspec s = pvh_kernel();
+    const u64 ram = 8 * MiB;
+    struct hvm_build_args over = { 0 };
+    u8 *initrd = malloc(5000);
+    struct build b;
+    u64 si, mod;
+
+    REQUIRE(initrd);
+    for ( unsigned int i = 0; i < 5000; i++ )
+        initrd[i] = i ^ 0x3c;
+    over.module = initrd;
+    over.module_len = 5000;
+    over.module_args = "rootfs";
+
+    run_build(&b, &s, ram, &over);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK(b.out.pvh);
+    CHECK_EQ(b.out.eip, 0x100020);
+    CHECK_EQ(b.out.eax, 0);
+    /* The kernel's file bytes and bss, as for Multiboot. */
+    CHECK(!memcmp(fake_ram() + 0x100000, b.img + 0x1000, 0x1000));
+    CHECK(ram_is(0x101000, 0, 0x2000));
+
+    /* After the kernel the initrd, then the start info, page-aligned. */
+    si = b.out.ebx;
+    CHECK_EQ(si, ROUNDUP(0x103000 + 5000, 4096));
+    CHECK_EQ(rd32(si + SI_MAGIC), 0x336ec578);
+    CHECK_EQ(rd32(si + SI_VERSION), 1);
+    CHECK_EQ(rd32(si + SI_FLAGS), 0);
+    CHECK_EQ(rd32(si + SI_NR_MODULES), 1);
+    CHECK_STR_EQ(rdstr(rd64(si + SI_CMDLINE)), "console=ttyS0 quiet");
+    CHECK_EQ(rd32(si + 52), 0);
+
+    /* Module 0 is the initrd. */
+    mod = rd64(si + SI_MODLIST);
+    CHECK_EQ(mod % 8, 0);
+    CHECK_EQ(rd64(mod), 0x103000);
+    CHECK_EQ(rd64(mod + 8), 5000);
+    CHECK_STR_EQ(rdstr(rd64(mod + 16)), "rootfs");
+    CHECK_EQ(rd64(mod + 24), 0);
+    CHECK(!memcmp(fake_ram() + 0x103000, initrd, 5000));
+
+    /* The RSDP the ACPI builder wrote. */
+    REQUIRE(rd64(si + SI_RSDP) + 8 <= ram);
+    CHECK(!memcmp(fake_ram() + rd64(si + SI_RSDP), "RSD PTR ", 8));
+
+    /* Everything it points at is above it and in RAM. */
+    CHECK(rd64(si + SI_CMDLINE) > si && rd64(si + SI_CMDLINE) < ram);
+    CHECK(mod > si && rd64(si + SI_MEMMAP) > si);
+    check_pvh_mmap(si, ram);
+    done(&b);
+    free(initrd);
+}
+
+TEST(builder_pvh_8_byte_note_and_no_module)
+{
+    struct kspec s = pvh_kernel();
+    struct build b;
+
+    s.pvh_descsz = 8;
+    s.pvh_entry = 0x100ffc;
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK(b.out.pvh);
+    CHECK_EQ(b.out.eip, 0x100ffc);
+    CHECK_EQ(b.out.ebx, 0x103000);
+    CHECK_EQ(rd32(b.out.ebx + SI_NR_MODULES), 0);
+    CHECK_EQ(rd64(b.out.ebx + SI_MODLIST), 0);
+    check_pvh_mmap(b.out.ebx, 4 * MiB);
+    done(&b);
+}
+
+TEST(builder_refuses_kernel_larger_than_domain)
+{
+    struct kspec s = pvh_kernel();
+
+    /* A 5 MiB kernel in a 4 MiB domain: refused, naming both sizes. */
+    s.seg[0].memsz = 5 * MiB;
+    stub_log_clear();
+    expect_reject(&s, 4 * MiB, -E2BIG, "kernel larger than RAM");
+    CHECK(stub_log_contains("d3: the kernel needs 6144 KiB of RAM "
+                            "(up to 0x600000) but the domain has "
+                            "4096 KiB (mem=)"));
+
+    /* The same for a Multiboot kernel. */
+    s = good_kernel();
+    s.seg[0].memsz = 5 * MiB;
+    stub_log_clear();
+    expect_reject(&s, 4 * MiB, -E2BIG, "Multiboot kernel larger than RAM");
+    CHECK(stub_log_contains("needs 6144 KiB"));
+}
+
+TEST(builder_refuses_bad_pvh_notes)
+{
+    struct kspec s;
+
+    s = pvh_kernel();
+    s.pvh_descsz = 2;
+    stub_log_clear();
+    expect_reject(&s, 4 * MiB, -EINVAL, "2-byte PVH note");
+    CHECK(stub_log_contains("d3: bad kernel image: a malformed note"));
+
+    s = pvh_kernel();
+    s.pvh_entry = 0x101800;             /* in the bss */
+    expect_reject(&s, 4 * MiB, -EINVAL, "PVH entry in the bss");
+
+    s = pvh_kernel();
+    s.pvh_entry = 0x400000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "PVH entry outside");
 }

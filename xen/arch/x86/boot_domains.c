@@ -1,10 +1,11 @@
 /*
  * Domains from boot modules.  Module 0 is dom0's kernel; boot_domains=N
  * starts the first N kernel modules (dom0 and N-1 more).  A module whose
- * arguments begin with "env" is the environment file of the kernel before
- * it and reaches that guest as its Multiboot module.  A kernel module's
- * arguments may set "vcpus=N" and "mem=SIZE"; the rest is the guest's
- * command line.
+ * arguments begin with "env" or "initrd" belongs to the kernel before it:
+ * it reaches that guest as its Multiboot module, or as module 0 of a PVH
+ * kernel, which Linux takes as its initrd; its arguments after the word
+ * are the module's string.  A kernel module's arguments may set
+ * "vcpus=N" and "mem=SIZE"; the rest is the guest's command line.
  */
 #include <xen/lib.h>
 #include <xen/console.h>
@@ -26,7 +27,7 @@ integer_param("boot_domains", opt_boot_domains);
 struct boot_kernel
 {
     const struct boot_module *kernel;
-    const struct boot_module *env;
+    const struct boot_module *env;     /* its "env" or "initrd" module */
     unsigned int vcpus;
     u64 mem;
     char cmdline[BOOT_MODARGS_MAX];
@@ -47,11 +48,25 @@ static const char *module_args(const struct boot_module *m)
     return p;
 }
 
-static bool is_env(const struct boot_module *m)
+/* The module's arguments after its leading word, or NULL. */
+static const char *word_args(const struct boot_module *m, const char *word)
 {
     const char *a = module_args(m);
+    size_t n = strlen(word);
 
-    return !strncmp(a, "env", 3) && (a[3] == '\0' || a[3] == ' ');
+    if ( strncmp(a, word, n) || (a[n] != '\0' && a[n] != ' ') )
+        return NULL;
+    for ( a += n; *a == ' '; a++ )
+        ;
+    return a;
+}
+
+/* A module that belongs to the kernel before it: its string, or NULL. */
+static const char *attached_args(const struct boot_module *m)
+{
+    const char *a = word_args(m, "env");
+
+    return a ? a : word_args(m, "initrd");
 }
 
 static u64 parse_size(const char *s, const char **end)
@@ -132,17 +147,18 @@ static int build_one(domid_t id, struct boot_kernel *k)
                        k->vcpus, k->mem >> 12, &d);
     if ( rc )
         return rc;
-    rc = hvm_build_multiboot(d, &args, &bs);
+    rc = hvm_build_domain(d, &args, &bs);
     if ( rc )
     {
         domain_destroy(d);
         return rc;
     }
     hvm_vcpu_set_boot_state(d->vcpu[0], &bs);
-    printk("d%u: %u vCPUs, %lu MiB, kernel %lu KiB, entry %#x%s%s\n",
+    printk("d%u: %u vCPUs, %lu MiB, kernel %lu KiB, entry %#x (%s)%s%s\n",
            id, k->vcpus, (unsigned long)(k->mem >> 20),
            (unsigned long)(args.kernel_len >> 10), bs.eip,
-           k->env ? ", environment module" : "",
+           bs.pvh ? "PVH" : "Multiboot",
+           !k->env ? "" : bs.pvh ? ", initrd module" : ", environment module",
            id == 0 ? " (dom0)" : "");
     rc = vcpu_up(d->vcpu[0]);
     /* Serial input follows dom0, as in Xen. */
@@ -151,34 +167,36 @@ static int build_one(domid_t id, struct boot_kernel *k)
     return rc;
 }
 
-unsigned int create_boot_domains(void)
+unsigned int create_boot_domains(unsigned int *failed)
 {
     unsigned int i = 0, started = 0;
 
+    *failed = 0;
     while ( i < boot_info.nr_modules && started < opt_boot_domains )
     {
         struct boot_kernel k = { .kernel = &boot_info.modules[i++] };
         int rc;
 
-        if ( is_env(k.kernel) )
+        if ( attached_args(k.kernel) )
         {
-            printk(XENLOG_WARNING "module %u: environment file without a "
-                   "kernel before it\n", i - 1);
+            printk(XENLOG_WARNING "module %u: environment file or initrd "
+                   "without a kernel before it\n", i - 1);
             continue;
         }
-        if ( i < boot_info.nr_modules && is_env(&boot_info.modules[i]) )
-        {
+        if ( i < boot_info.nr_modules &&
+             (k.env_args = attached_args(&boot_info.modules[i])) != NULL )
             k.env = &boot_info.modules[i++];
-            k.env_args = module_args(k.env) + 3;
-            while ( *k.env_args == ' ' )
-                k.env_args++;
-        }
         rc = parse_kernel_args(&k);
         if ( !rc )
             rc = build_one(started, &k);
         if ( rc )
+        {
             printk(XENLOG_ERR "d%u: cannot build from module %u (%d)\n",
                    started, (unsigned int)(k.kernel - boot_info.modules), rc);
+            (*failed)++;
+            /* Before a domain that did start can end the run as clean. */
+            hvm_note_failure();
+        }
         else
             started++;
     }

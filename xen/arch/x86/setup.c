@@ -120,7 +120,7 @@ static void hvm_cpu_up_here(void *unused)
 void __start_xen(u32 magic, u32 info_pa)
 {
     paddr_t ebda;
-    unsigned int cpus;
+    unsigned int cpus, started, failed;
 
     time_early_init();
     percpu_set_area(0, 0);
@@ -185,9 +185,10 @@ void __start_xen(u32 magic, u32 info_pa)
 
     printk("Boot complete: heap %lu of %lu pages free\n",
            free_heap_pages_count(), total_heap_pages());
-    if ( !create_boot_domains() )
-        nothing_left_to_run("no domains to run", 0);
-    else
-        hvm_progress_boot_done();
+    started = create_boot_domains(&failed);
+    if ( !started )
+        nothing_left_to_run(failed ? "no domain could be built"
+                                   : "no domains to run", failed ? 1 : 0);
+    hvm_progress_boot_done();
     idle_loop();
 }

@@ -139,6 +139,11 @@ static void domain_stopped(void)
     hvm_progress_check();
 }
 
+void hvm_note_failure(void)
+{
+    hvm_progress_domain_failed();
+}
+
 void hvm_domain_exit(struct domain *d, u32 status)
 {
     printk("d%u: exit port written, status %u\n", d->domain_id, status);
@@ -379,7 +384,11 @@ static void set_flat_segments(struct vcpu *v)
 
 void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
 {
-    /* Multiboot: 32-bit protected mode, flat segments, paging off. */
+    /*
+     * Multiboot and PVH alike: 32-bit protected mode, flat segments,
+     * paging off, CR4 clear, IF clear (Multiboot 0.6.96 section 3.2;
+     * Xen's docs/misc/pvh.pandoc).
+     */
     set_flat_segments(v);
     hvm_funcs->set_reg(v, HVM_REG_CR0, 0x11);      /* PE, ET */
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);

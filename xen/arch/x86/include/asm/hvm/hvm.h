@@ -222,7 +222,7 @@ void hvm_vcpu_destroy(struct vcpu *v);
  */
 void hvm_vcpu_run(struct vcpu *v);
 
-/* Start vCPU 0 of a domain built by hvm_build_multiboot. */
+/* Start vCPU 0 of a domain built by hvm_build_domain. */
 struct hvm_boot_state;
 void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b);
 
@@ -239,5 +239,11 @@ void hvm_crash_domain(struct domain *d, const char *why);
  * (exception.c).
  */
 void hvm_raise_exception(struct vcpu *v, u8 vector, u32 error);
+
+/*
+ * Something the run was asked to do failed outside any domain (a boot
+ * module that could not be built): the run ends with status 1.
+ */
+void hvm_note_failure(void);
 
 #endif /* ASM_X86_HVM_HVM_H */
