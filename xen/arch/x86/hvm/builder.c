@@ -235,6 +235,20 @@ static u64 mmap_end(const struct layout *l, unsigned int i)
     return guest_mmap[i].end ? guest_mmap[i].end : l->ram_end;
 }
 
+/* The strings both boot protocols point at: module arguments, cmdline. */
+static int write_strings(struct domain *d, const struct layout *l)
+{
+    int rc = 0;
+
+    if ( l->mod_start )
+        rc = copy_to_guest_phys(d, l->modargs, l->modargs_str,
+                                l->modargs_len + 1);
+    if ( !rc )
+        rc = copy_to_guest_phys(d, l->cmdline, l->cmdline_str,
+                                l->cmdline_len + 1);
+    return rc;
+}
+
 static int write_mbi(struct domain *d, const struct layout *l)
 {
     struct mb_info mbi;
@@ -267,17 +281,13 @@ static int write_mbi(struct domain *d, const struct layout *l)
         mod.mod_end = l->mod_end;
         mod.string = l->modargs;
         rc = copy_to_guest_phys(d, l->mods, &mod, sizeof(mod));
-        if ( !rc )
-            rc = copy_to_guest_phys(d, l->modargs, l->modargs_str,
-                                    l->modargs_len + 1);
         if ( rc )
             return rc;
     }
 
     rc = copy_to_guest_phys(d, l->mmap, mmap, sizeof(mmap));
     if ( !rc )
-        rc = copy_to_guest_phys(d, l->cmdline, l->cmdline_str,
-                                l->cmdline_len + 1);
+        rc = write_strings(d, l);
     if ( !rc )
         rc = copy_to_guest_phys(d, l->loader, LOADER_NAME,
                                 sizeof(LOADER_NAME));
@@ -325,17 +335,13 @@ static int write_start_info(struct domain *d, const struct layout *l)
         mod.size = l->mod_end - l->mod_start;
         mod.cmdline_paddr = l->modargs;
         rc = copy_to_guest_phys(d, l->mods, &mod, sizeof(mod));
-        if ( !rc )
-            rc = copy_to_guest_phys(d, l->modargs, l->modargs_str,
-                                    l->modargs_len + 1);
         if ( rc )
             return rc;
     }
 
     rc = copy_to_guest_phys(d, l->mmap, mmap, sizeof(mmap));
     if ( !rc )
-        rc = copy_to_guest_phys(d, l->cmdline, l->cmdline_str,
-                                l->cmdline_len + 1);
+        rc = write_strings(d, l);
     if ( !rc )
         rc = copy_to_guest_phys(d, l->info, &si, sizeof(si));
 
