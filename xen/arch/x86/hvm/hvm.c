@@ -782,6 +782,11 @@ static void handle_npf(struct vcpu *v, const struct hvm_exit *e)
 static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
 {
     v->hvm->exits[e->reason]++;
+    if ( e->exc )
+    {
+        inject_exception(v, e->exc_vector, e->exc_has_error);
+        return;
+    }
     switch ( e->reason )
     {
     case HVM_EXIT_NONE:

@@ -54,6 +54,13 @@ struct hvm_exit
     /* NPF */
     u64 gpa;
     bool npf_write, npf_present;
+    /*
+     * The instruction faults instead (any reason): exc_vector is raised
+     * with RIP unchanged, error code 0 if the vector has one.
+     */
+    bool exc;
+    u8 exc_vector;
+    bool exc_has_error;
 };
 
 /* INIT/SIPI state of a vCPU. */
