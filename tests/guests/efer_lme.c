@@ -12,6 +12,10 @@
  * leaf-0 result must come back), and back; CR0.PG off in compatibility
  * mode leaves long mode (LMA=0, LME kept); LME off again.
  * Interrupts stay off while in long mode: the IDT is a 32-bit one.
+ *
+ * Environment: spin_ms= (1000); pg_pae_gp=0 skips the #GP check of
+ * CR0.PG with LME and no PAE, which QEMU 7.2 TCG does not raise (it
+ * ignores the write: CR0 stays as it was).
  */
 #include "cr.h"
 #include "test.h"
@@ -122,6 +126,7 @@ static unsigned int spin_with_exits(uint32_t ms)
 void test_main(void)
 {
     uint32_t spin_ms = env_u32("spin_ms", 1000);
+    bool pg_pae_gp = env_u32("pg_pae_gp", 1);
     uint32_t cr0 = read_cr0(), cr4 = read_cr4(), max_leaf = cpuid_eax(0);
     uint32_t sel64 = (2 + MAX_CPUS) * 8, got[4] = { 0 };
     uint64_t efer, efer0;
@@ -160,8 +165,8 @@ void test_main(void)
 
     /* 2. Paging on with LME but no PAE: #GP(0), nothing changes. */
     write_cr3(paging_identity_long());
-    CHECK(try_write_cr0(cr0 | CR0_PG), "CR0.PG with EFER.LME=1 and "
-          "CR4.PAE=0 did not raise #GP");
+    CHECK(try_write_cr0(cr0 | CR0_PG) || !pg_pae_gp, "CR0.PG with "
+          "EFER.LME=1 and CR4.PAE=0 did not raise #GP");
     CHECK(read_cr0() == cr0, "CR0 %#x after the refused write", read_cr0());
     CHECK((rdmsr(MSR_EFER) & EFER_LMA) == 0, "EFER.LMA set after the "
           "refused write");
@@ -197,9 +202,10 @@ void test_main(void)
     wrmsr(MSR_EFER, efer0);
     CHECK(rdmsr(MSR_EFER) == efer0, "EFER %#llx after clearing LME",
           (unsigned long long)rdmsr(MSR_EFER));
-    CHECK(gp_count == 1, "%u #GPs, expected 1", gp_count);
+    CHECK(!pg_pae_gp || gp_count == 1, "%u #GPs, expected 1", gp_count);
     sti();
     test_pass("EFER.LME with paging off read back LME=1 LMA=0 for %u ms; "
-              "PG without PAE #GP; long mode entered (LME|LMA), 64-bit "
-              "prefixed CPUIDs ran once, left again", spin_ms);
+              "PG without PAE %s; long mode entered (LME|LMA), 64-bit "
+              "prefixed CPUIDs ran once, left again", spin_ms,
+              pg_pae_gp ? "#GP" : "not checked");
 }
