@@ -54,21 +54,33 @@ static int decode_at_rip(struct vcpu *v, struct x86_insn *insn)
 {
     struct guest_paging pg;
     enum x86_mode mode = mode_of(v);
+    u64 rip = vmcb(v)->rip;
     u8 buf[X86_MAX_INSN_LEN];
-    unsigned int got = 0;
+    unsigned int got = 0, n;
 
     paging_of(v, &pg);
-    /* Byte by byte: the instruction may end just before an unmapped page. */
-    while ( got < sizeof(buf) &&
-            copy_from_guest_virt(v->domain, &pg, buf + got,
-                                 code_linear(v, mode, vmcb(v)->rip + got),
-                                 1) == 0 )
-        got++;
+    /*
+     * Up to 15 bytes, a page at a time: the instruction may end just
+     * before a page that is not mapped, and the decoder says whether it
+     * needed more than it got.
+     */
+    while ( got < sizeof(buf) )
+    {
+        u64 lin = code_linear(v, mode, rip + got);
+
+        n = min((unsigned int)sizeof(buf) - got,
+                4096u - (unsigned int)(lin & 4095));
+        if ( copy_from_guest_virt(v->domain, &pg, buf + got, lin, n) )
+            break;
+        got += n;
+    }
     return x86_insn_decode(buf, got, mode, insn);
 }
 
+/* The instruction faults: nothing of its own exit is handled. */
 static void raise(struct hvm_exit *e, u8 vector)
 {
+    e->reason = HVM_EXIT_NONE;
     e->exc = true;
     e->exc_vector = vector;
     e->exc_has_error = vector == X86_EXC_GP;

@@ -276,7 +276,7 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         /* Caches are the host's business: INVD does nothing. */
         e->reason = HVM_EXIT_NONE;
         svm_insn_exit(v, e, X86_INSN_INVD);
-        if ( e->reason == HVM_EXIT_NONE )
+        if ( e->reason == HVM_EXIT_NONE && !e->exc )
         {
             c->rip = e->next_rip;
             c->int_state = 0;
