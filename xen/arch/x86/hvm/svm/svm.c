@@ -3,8 +3,8 @@
  * per vCPU, entry and exit, event injection through EVENTINJ with the
  * interrupt window through V_IRQ and the VINTR intercept, and EXITINTINFO
  * re-injection.  QEMU's SVM has no NRIP-save and no decode assists, so
- * the RIP of the next instruction is computed here when the CPU does not
- * give it.
+ * instruction lengths and CR writes are decoded from guest memory when
+ * the CPU does not describe them (intercept.c).
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
