@@ -13,6 +13,7 @@
  *   - a prefixed HLT waits for one timer tick, not two;
  *   - a prefixed VMMCALL (VMCALL on Intel) returns what the plain one
  *     does and leaves ECX alone;
+ *   - INVD, plain and prefixed, runs and execution goes on after it;
  * and from ring 3 (TSS, DPL-3 segments, INT 0x80 back): prefixed CPUIDs.
  * Natively (no xen-lite CPUID leaves) there is no hypercall to make and
  * that check is left out; without x2APIC, the WRMSR one.
@@ -236,6 +237,13 @@ void test_main(void)
     printf("prefixed_insns: CPUID with 1-13 prefixes ran once, 16 bytes "
            "#GP\n");
 
+    /* INVD: a 2-byte MOV after it shows where execution went on. */
+    a = 0;
+    asm volatile ( ".byte 0x0f, 0x08, " P2 "0x0f, 0x08\n\t"
+                   "movl $1, %0" : "+r" (a) :: "memory" );
+    CHECK(a == 1, "execution did not go on after INVD");
+    printf("prefixed_insns: INVD and 3e 3e INVD ran\n");
+
     /* VMMCALL/VMCALL: the tail of a mis-resumed one is ADD ECX, EBX. */
     if ( !xen_lite_present() )
     {
@@ -285,6 +293,6 @@ void test_main(void)
     ring3_cpuids(max_leaf);
     CHECK(gp_count == 1, "%u #GPs, expected 1", gp_count);
     test_pass("CPUID with 1-13 prefixes once (ring 0 and 3), 16 bytes #GP; "
-              "prefixed HLT%s%s once each", did_wrmsr ? ", WRMSR" : "",
+              "INVD; prefixed HLT%s%s once each", did_wrmsr ? ", WRMSR" : "",
               did_hcall ? ", hypercall" : "");
 }

@@ -13,7 +13,7 @@ from emulators import guest_modules, qemu_exit_code, verdicts
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 240
-BOCHS_TIMEOUT = 300
+BOCHS_TIMEOUT = 120
 MEM = "mem=16M"
 
 # id, Bochs version, hypervisor options
