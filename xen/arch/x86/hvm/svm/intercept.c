@@ -77,6 +77,14 @@ static int decode_at_rip(struct vcpu *v, struct x86_insn *insn)
     return x86_insn_decode(buf, got, mode, insn);
 }
 
+/* RIP after the instruction: EIP wraps at 4 GiB outside 64-bit mode. */
+static u64 rip_after(struct vcpu *v, const struct x86_insn *insn)
+{
+    u64 rip = vmcb(v)->rip + insn->len;
+
+    return mode_of(v) == X86_MODE_LONG64 ? rip : (u32)rip;
+}
+
 /* The instruction faults: nothing of its own exit is handled. */
 static void raise(struct hvm_exit *e, u8 vector)
 {
@@ -98,7 +106,7 @@ static void undecodable(struct vcpu *v, struct hvm_exit *e, const char *what)
 /*
  * Where an intercepted CPUID, HLT, RDMSR/WRMSR, INVD or VMMCALL ends.
  * With NRIP-save the CPU says; without it the instruction is decoded,
- * prefixes and all.  Over 15 bytes it raises #GP(0) (SDM vol. 2 2.3.11),
+ * prefixes and all.  Over 15 bytes it raises #GP(0) (SDM vol. 3 6.15),
  * which the CPU checks before the intercept, so only a guest rewriting
  * its code under another vCPU's feet sees that here.
  */
@@ -119,7 +127,7 @@ void svm_insn_exit(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op)
     else if ( rc != X86_INSN_OK || insn.op != op )
         undecodable(v, e, "intercepted instruction");
     else
-        e->next_rip = c->rip + insn.len;
+        e->next_rip = rip_after(v, &insn);
 }
 
 /* The general registers in encoding order (RAX and RSP are the VMCB's). */
@@ -257,6 +265,6 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
     /* MOV to CR0/CR4 that changes paging flushes the TLB (SDM 4.10.4.1). */
     if ( (cr == 0 ? r.cr0 : r.cr4) != val )
         s->flush_tlb = true;
-    c->rip += insn.len;
+    c->rip = rip_after(v, &insn);
     c->int_state = 0;
 }
