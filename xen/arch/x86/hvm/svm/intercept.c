@@ -85,13 +85,16 @@ static u64 rip_after(struct vcpu *v, const struct x86_insn *insn)
     return mode_of(v) == X86_MODE_LONG64 ? rip : (u32)rip;
 }
 
-/* The instruction faults: nothing of its own exit is handled. */
-static void raise(struct hvm_exit *e, u8 vector)
+/*
+ * The instruction faults: nothing of its own exit is handled.  Real mode
+ * pushes no error codes (SDM vol. 3 20.1.4).
+ */
+static void raise(struct vcpu *v, struct hvm_exit *e, u8 vector)
 {
     e->reason = HVM_EXIT_NONE;
     e->exc = true;
     e->exc_vector = vector;
-    e->exc_has_error = vector == X86_EXC_GP;
+    e->exc_has_error = vector == X86_EXC_GP && (vmcb(v)->cr0 & X86_CR0_PE);
 }
 
 /* Not the instruction the exit says: only a hostile guest gets here. */
@@ -123,7 +126,7 @@ void svm_insn_exit(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op)
     }
     rc = decode_at_rip(v, &insn);
     if ( rc == X86_INSN_TOO_LONG )
-        raise(e, X86_EXC_GP);
+        raise(v, e, X86_EXC_GP);
     else if ( rc != X86_INSN_OK || insn.op != op )
         undecodable(v, e, "intercepted instruction");
     else
@@ -193,7 +196,7 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
     rc = decode_at_rip(v, &insn);
     if ( rc == X86_INSN_TOO_LONG )
     {
-        raise(e, X86_EXC_GP);
+        raise(v, e, X86_EXC_GP);
         return;
     }
     if ( rc != X86_INSN_OK )
@@ -247,7 +250,7 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
     {
         if ( (rc = hvm_cr0_write(&pol, &r, val, &efer)) != 0 )
         {
-            raise(e, rc);
+            raise(v, e, rc);
             return;
         }
         hvm_funcs->set_reg(v, HVM_REG_CR0, val);
@@ -257,7 +260,7 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
     {
         if ( (rc = hvm_cr4_write(&pol, &r, val)) != 0 )
         {
-            raise(e, rc);
+            raise(v, e, rc);
             return;
         }
         hvm_funcs->set_reg(v, HVM_REG_CR4, val);
