@@ -280,7 +280,7 @@ void test_main(void)
     }
 
     /* HLT: wakes at the next tick and resumes after the instruction. */
-    tick_start(50000);
+    tick_start(100000);         /* long: a second tick means a second HLT */
     cli();
     ticks = this_cpu()->ticks;
     asm volatile ( "sti\n\t.byte " P2 "0xf4\n\tcli" ::: "memory" );
