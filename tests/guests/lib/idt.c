@@ -61,6 +61,11 @@ void idt_set_handler(unsigned int vec, int_handler_t fn)
     barrier();
 }
 
+void idt_set_user(unsigned int vec)
+{
+    idt[vec & 0xff].type = 0xee;     /* present, DPL 3, 32-bit int gate */
+}
+
 noreturn void idt_triple_fault(void)
 {
     struct

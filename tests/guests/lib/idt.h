@@ -35,6 +35,9 @@ void idt_load(void);
 /* Shared by all CPUs; NULL makes the vector an unexpected one. */
 void idt_set_handler(unsigned int vec, int_handler_t fn);
 
+/* Let ring 3 raise vec with INT n (gate DPL 3). */
+void idt_set_user(unsigned int vec);
+
 /* Load an IDT with limit 0: the next exception triple-faults. */
 noreturn void idt_triple_fault(void);
 

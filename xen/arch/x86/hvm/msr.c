@@ -8,6 +8,7 @@
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <asm/processor.h>
+#include <asm/hvm/cr.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pv_eoi.h>
@@ -29,12 +30,26 @@
 #define MSR_SFMASK          0xc0000084
 #define MSR_KERNEL_GS_BASE  0xc0000102
 
-#define EFER_LMA            (1UL << 10)
-#define EFER_GUEST_BITS     (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-
 static bool canonical(u64 a)
 {
     return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+static int efer_write(struct vcpu *v, u64 val)
+{
+    struct hvm_cr_policy pol;
+    struct hvm_cr_regs r = {
+        .cr0 = hvm_funcs->get_reg(v, HVM_REG_CR0),
+        .cr4 = hvm_funcs->get_reg(v, HVM_REG_CR4),
+        .efer = hvm_funcs->get_reg(v, HVM_REG_EFER),
+    };
+    u64 efer;
+
+    hvm_cr_policy(v, &pol);
+    if ( hvm_efer_write(&pol, &r, val, &efer) )
+        return MSR_GP;
+    hvm_funcs->set_reg(v, HVM_REG_EFER, efer);
+    return MSR_OK;
 }
 
 /* Each PAT entry must be a defined memory type: 0, 1, 4, 5, 6 or 7. */
@@ -168,22 +183,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     switch ( msr )
     {
     case MSR_EFER:
-        if ( val & ~EFER_GUEST_BITS )
-            return MSR_GP;
-        /*
-         * LME cannot change while paging is on (SDM Vol. 3A "Initializing
-         * IA-32e Mode", AMD APM Vol. 2 "Enabling and Activating Long
-         * Mode"); on VMX the entry would fail with LME and LMA apart
-         * under paging (SDM 26.3.1.1).
-         */
-        if ( ((val ^ hvm_funcs->get_reg(v, HVM_REG_EFER)) & EFER_LME) &&
-             (hvm_funcs->get_reg(v, HVM_REG_CR0) & X86_CR0_PG) )
-            return MSR_GP;
-        /* LMA is the CPU's to set: keep the current value. */
-        val = (val & ~EFER_LMA) |
-              (hvm_funcs->get_reg(v, HVM_REG_EFER) & EFER_LMA);
-        hvm_funcs->set_reg(v, HVM_REG_EFER, val);
-        break;
+        return efer_write(v, val);
     case MSR_TSC:
         v->hvm->tsc_offset = val - rdtsc();
         break;

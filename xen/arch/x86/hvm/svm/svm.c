@@ -3,8 +3,8 @@
  * per vCPU, entry and exit, event injection through EVENTINJ with the
  * interrupt window through V_IRQ and the VINTR intercept, and EXITINTINFO
  * re-injection.  QEMU's SVM has no NRIP-save and no decode assists, so
- * the RIP of the next instruction is computed here when the CPU does not
- * give it.
+ * instruction lengths and CR writes are decoded from guest memory when
+ * the CPU does not describe them (intercept.c).
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
@@ -14,7 +14,9 @@
 #include <xen/xmalloc.h>
 #include <asm/processor.h>
 #include <asm/system.h>
+#include <asm/hvm/cr.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/insn.h>
 #include <asm/hvm/svm/svm.h>
 
 #define MSR_VM_HSAVE_PA     0xc0010117
@@ -23,7 +25,16 @@
 #define SVM_FEATURE_NPT     (1u << 0)
 #define SVM_FEATURE_NRIPS   (1u << 3)
 
-static bool has_nrips;
+bool svm_has_nrips;
+/*
+ * Running under an emulator or another hypervisor, whose #VMEXIT is
+ * software: QEMU 7.2's does not restore the host's CR0 when the guest
+ * left EFER.LME set with paging and PAE off (its CR0 update refuses to
+ * turn paging on with the guest's CR4 and EFER still loaded), and it
+ * stores a failed VMRUN's exit code -1 as 32 bits.  Real hardware does
+ * neither, so these checks run only when the CPU says it is virtual.
+ */
+static bool vmexit_untrusted;
 static u32 nr_asids;
 static u32 next_asid = 1;
 static DEFINE_SPINLOCK(asid_lock);
@@ -61,10 +72,11 @@ bool svm_probe(void)
         printk(XENLOG_WARNING "SVM: no nested paging, not using SVM\n");
         return false;
     }
-    has_nrips = r.edx & SVM_FEATURE_NRIPS;
+    svm_has_nrips = r.edx & SVM_FEATURE_NRIPS;
+    vmexit_untrusted = boot_cpu.hypervisor;
     nr_asids = r.ebx;
     printk("HVM: SVM with NPT, %u ASIDs, NRIP-save %s\n", nr_asids,
-           has_nrips ? "yes" : "no (RIP advanced by the hypervisor)");
+           svm_has_nrips ? "yes" : "no (RIP advanced by the hypervisor)");
 
     iopm = alloc_xenheap_pages(2, MEMF_bits(32));       /* 12 KiB used */
     msrpm = alloc_xenheap_pages(1, MEMF_bits(32));      /* 8 KiB */
@@ -159,11 +171,20 @@ static int svm_vcpu_init(struct vcpu *v)
     c->general1_intercepts = GENERAL1_INTR | GENERAL1_NMI | GENERAL1_SMI |
                              GENERAL1_INIT | GENERAL1_CPUID |
                              GENERAL1_INVD | GENERAL1_HLT | GENERAL1_IOIO |
-                             GENERAL1_MSR | GENERAL1_SHUTDOWN;
+                             GENERAL1_MSR | GENERAL1_SHUTDOWN |
+                             GENERAL1_INVLPGA;
     c->general2_intercepts = GENERAL2_VMRUN | GENERAL2_VMMCALL |
                              GENERAL2_VMLOAD | GENERAL2_VMSAVE |
                              GENERAL2_STGI | GENERAL2_CLGI |
-                             GENERAL2_SKINIT | GENERAL2_XSETBV;
+                             GENERAL2_SKINIT | GENERAL2_XSETBV |
+                             GENERAL2_MONITOR | GENERAL2_MWAIT |
+                             GENERAL2_MWAIT_COND;
+    /*
+     * Every CR0 and CR4 write: EFER.LME is virtual until paging turns
+     * long mode on (svm_set_reg), and the values are checked as the
+     * hardware's manuals say (hvm/cr.c), not as the emulator allows.
+     */
+    c->cr_write_intercepts = CR_INTERCEPT_CR0 | CR_INTERCEPT_CR4;
     c->iopm_base_pa = (u64)iopm;
     c->msrpm_base_pa = (u64)msrpm;
     c->guest_asid = s->asid;
@@ -186,12 +207,22 @@ static void svm_vcpu_destroy(struct vcpu *v)
     v->hvm->backend = NULL;
 }
 
-/* Length of the instruction that caused the exit, when NRIP is missing. */
-static u64 next_rip(struct vcpu *v, unsigned int len)
+/*
+ * A failed VMRUN writes exit code -1 (APM vol. 2 15.5.1); an emulator
+ * that stores it as 32 bits is recognised only where one can be.
+ */
+static bool vmrun_failed(const struct vmcb *c)
 {
-    struct vmcb *c = vmcb(v);
+    return c->exitcode == VMEXIT_INVALID ||
+           (vmexit_untrusted && c->exitcode == (u32)VMEXIT_INVALID);
+}
 
-    return has_nrips && c->nrip ? c->nrip : c->rip + len;
+/* With SVM hidden from the guest, its instructions are undefined. */
+static void raise_ud(struct hvm_exit *e)
+{
+    e->raise_exc = true;
+    e->exc_vector = 6;
+    e->exc_error = 0;
 }
 
 static void decode_exit(struct vcpu *v, struct hvm_exit *e)
@@ -201,6 +232,11 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
 
     memset(e, 0, sizeof(*e));
     e->hw_code = c->exitcode;
+    if ( vmrun_failed(c) )
+    {
+        e->reason = HVM_EXIT_FAILED_ENTRY;
+        return;
+    }
     switch ( c->exitcode )
     {
     case VMEXIT_INTR:
@@ -214,11 +250,11 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         break;
     case VMEXIT_CPUID:
         e->reason = HVM_EXIT_CPUID;
-        e->next_rip = next_rip(v, 2);
+        svm_insn_exit(v, e, X86_INSN_CPUID);
         break;
     case VMEXIT_HLT:
         e->reason = HVM_EXIT_HLT;
-        e->next_rip = next_rip(v, 1);
+        svm_insn_exit(v, e, X86_INSN_HLT);
         break;
     case VMEXIT_IOIO:
         e->reason = HVM_EXIT_IO;
@@ -230,15 +266,44 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         break;
     case VMEXIT_MSR:
         e->reason = info1 ? HVM_EXIT_MSR_WRITE : HVM_EXIT_MSR_READ;
-        e->next_rip = next_rip(v, 2);
+        svm_insn_exit(v, e, info1 ? X86_INSN_WRMSR : X86_INSN_RDMSR);
         break;
     case VMEXIT_VMMCALL:
         e->reason = HVM_EXIT_HYPERCALL;
-        e->next_rip = next_rip(v, 3);
+        svm_insn_exit(v, e, X86_INSN_VMMCALL);
+        break;
+    case VMEXIT_INVD:
+        /* Caches are the host's business: INVD does nothing. */
+        e->reason = HVM_EXIT_NONE;
+        svm_insn_exit(v, e, X86_INSN_INVD);
+        if ( e->reason == HVM_EXIT_NONE && !e->raise_exc )
+        {
+            c->rip = e->next_rip;
+            c->int_state = 0;
+        }
+        break;
+    case VMEXIT_CR0_WRITE:
+        svm_cr_write(v, 0, e);
+        break;
+    case VMEXIT_CR4_WRITE:
+        svm_cr_write(v, 4, e);
+        break;
+    case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE:
+    case VMEXIT_STGI: case VMEXIT_CLGI: case VMEXIT_SKINIT:
+    case VMEXIT_INVLPGA:
+        /*
+         * The guest's EFER.SVME is clear (CPUID hides SVM): #UD, as the
+         * APM lists for each of them; the CPU saw the VMCB's SVME.
+         */
+        raise_ud(e);
+        break;
+    case VMEXIT_MONITOR: case VMEXIT_MWAIT: case VMEXIT_MWAIT_COND:
+        /* CPUID hides MONITOR/MWAIT: #UD, as on VMX. */
+        raise_ud(e);
         break;
     case VMEXIT_XSETBV:
         e->reason = HVM_EXIT_XSETBV;
-        e->next_rip = next_rip(v, 3);
+        svm_insn_exit(v, e, X86_INSN_XSETBV);
         break;
     case VMEXIT_NPF:
         e->reason = HVM_EXIT_NPF;
@@ -252,12 +317,56 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case VMEXIT_INIT:
         e->reason = HVM_EXIT_INIT;
         break;
-    case VMEXIT_INVALID:
-        e->reason = HVM_EXIT_FAILED_ENTRY;
-        break;
     default:
         e->reason = HVM_EXIT_UNHANDLED;
         break;
+    }
+}
+
+struct host_crs
+{
+    unsigned long cr0, cr4;
+    u64 efer;
+};
+
+static void save_host_crs(struct host_crs *h)
+{
+    h->cr0 = read_cr0();
+    h->cr4 = read_cr4();
+    h->efer = rdmsr(MSR_EFER);
+}
+
+/*
+ * After an emulated #VMEXIT: the host's control registers as they were
+ * before VMRUN (APM vol. 2 15.6 says #VMEXIT reloads them from the host
+ * save area).  CR4 and EFER first, so that turning paging back on finds
+ * PAE and LME set, as the architecture requires.
+ */
+static void restore_host_crs(const struct host_crs *h)
+{
+    static bool warned;
+    bool bad = false;
+
+    if ( read_cr4() != h->cr4 )
+    {
+        write_cr4(h->cr4);
+        bad = true;
+    }
+    if ( rdmsr(MSR_EFER) != h->efer )
+    {
+        wrmsr(MSR_EFER, h->efer);
+        bad = true;
+    }
+    if ( read_cr0() != h->cr0 )
+    {
+        write_cr0(h->cr0);
+        bad = true;
+    }
+    if ( bad && !warned )
+    {
+        warned = true;
+        printk(XENLOG_WARNING "SVM: #VMEXIT left the host's CR0/CR4/EFER "
+               "changed (emulator bug); restored\n");
     }
 }
 
@@ -266,11 +375,13 @@ static void svm_run(struct vcpu *v, struct hvm_exit *e)
     struct svm_vcpu *s = svm(v);
     struct vmcb *c = s->vmcb;
     unsigned int cpu = smp_processor_id();
+    struct host_crs crs = { 0, 0, 0 };
 
     ASSERT(!local_irq_is_enabled());
     c->tlb_control = TLB_CONTROL_NONE;
-    if ( s->asid_shared || s->last_cpu != (int)cpu )
+    if ( s->asid_shared || s->last_cpu != (int)cpu || s->flush_tlb )
         c->tlb_control = TLB_CONTROL_ALL;
+    s->flush_tlb = false;
     s->last_cpu = cpu;
     c->tsc_offset = v->hvm->tsc_offset;
 
@@ -280,10 +391,14 @@ static void svm_run(struct vcpu *v, struct hvm_exit *e)
      * guest runs cause an INTR exit (V_INTR_MASKING).  It is taken once
      * GIF is set again and the caller re-enables interrupts.
      */
+    if ( unlikely(vmexit_untrusted) )
+        save_host_crs(&crs);
     __asm__ __volatile__ ( "clgi" ::: "memory" );
     local_irq_enable();
     svm_vmrun((u64)c, &v->hvm->gprs, (u64)per_cpu(host_vmcb, cpu));
     local_irq_disable();
+    if ( unlikely(vmexit_untrusted) )
+        restore_host_crs(&crs);
     __asm__ __volatile__ ( "stgi" ::: "memory" );
 
     decode_exit(v, e);
@@ -320,6 +435,9 @@ static void svm_inject_event(struct vcpu *v, u8 vector, unsigned int type,
     struct svm_vcpu *s = svm(v);
     struct vmcb *c = s->vmcb;
 
+    /* Real mode pushes no error code (SDM vol. 3 20.1.4). */
+    if ( !(c->cr0 & X86_CR0_PE) )
+        has_error = false;
     c->eventinj = EVENT_VALID | (type << EVENT_TYPE_SHIFT) | vector |
                   (has_error ? EVENT_ERR_VALID : 0);
     c->eventinj_err = error;
@@ -381,7 +499,7 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_CR2:       return c->cr2;
     case HVM_REG_CR3:       return c->cr3;
     case HVM_REG_CR4:       return c->cr4;
-    case HVM_REG_EFER:      return c->efer & ~EFER_SVME;
+    case HVM_REG_EFER:      return svm(v)->guest_efer;
     case HVM_REG_PAT:       return c->g_pat;
     case HVM_REG_STAR:      return c->star;
     case HVM_REG_LSTAR:     return c->lstar;
@@ -399,6 +517,24 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     }
 }
 
+/*
+ * The guest's EFER into the VMCB.  SVME must stay set there for VMRUN to
+ * accept the state, and is the hypervisor's, never the guest's.  LME
+ * reaches the VMCB only with LMA, i.e. once the guest has turned paging
+ * on in long mode (a CR0 write, intercepted): hardware accepts LME with
+ * paging off, but it then depends on every CR0 write being seen, and
+ * QEMU's #VMEXIT breaks the host on that state (see vmexit_untrusted).
+ * KVM and Xen keep LME virtual the same way.
+ */
+static void set_efer(struct vcpu *v, u64 val)
+{
+    struct svm_vcpu *s = svm(v);
+
+    s->guest_efer = val & ~EFER_SVME;
+    s->vmcb->efer = EFER_SVME | ((val & EFER_LMA) ? s->guest_efer
+                                 : s->guest_efer & ~EFER_LME);
+}
+
 static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
 {
     struct vmcb *c = vmcb(v);
@@ -409,12 +545,16 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_RSP:       c->rsp = val; break;
     case HVM_REG_RIP:       c->rip = val; break;
     case HVM_REG_RFLAGS:    c->rflags = val | 2; break;
-    case HVM_REG_CR0:       c->cr0 = val; break;
+    case HVM_REG_CR0:
+        c->cr0 = val;
+        /* No long mode without paging (also after INIT and SIPI). */
+        if ( !(val & X86_CR0_PG) )
+            set_efer(v, svm(v)->guest_efer & ~EFER_LMA);
+        break;
     case HVM_REG_CR2:       c->cr2 = val; break;
     case HVM_REG_CR3:       c->cr3 = val; break;
     case HVM_REG_CR4:       c->cr4 = val; break;
-    /* SVME must stay set in the guest's EFER for VMRUN to accept it. */
-    case HVM_REG_EFER:      c->efer = val | EFER_SVME; break;
+    case HVM_REG_EFER:      set_efer(v, val); break;
     case HVM_REG_PAT:       c->g_pat = val; break;
     case HVM_REG_STAR:      c->star = val; break;
     case HVM_REG_LSTAR:     c->lstar = val; break;
@@ -485,8 +625,13 @@ static void svm_dump_vcpu(struct vcpu *v)
     struct vmcb *c = vmcb(v);
 
     printk("    SVM: rip %016lx rsp %016lx rflags %08lx cpl %u "
-           "cr0 %08lx cr3 %08lx cr4 %08lx efer %lx\n", c->rip, c->rsp,
-           c->rflags, c->cpl, c->cr0, c->cr3, c->cr4, c->efer);
+           "cr0 %08lx cr3 %08lx cr4 %08lx efer %lx (guest's %lx)\n",
+           c->rip, c->rsp, c->rflags, c->cpl, c->cr0, c->cr3, c->cr4,
+           c->efer, svm(v)->guest_efer);
+    printk("         cs %04x attr %03x limit %08x base %016lx "
+           "ss %04x attr %03x dr6 %lx dr7 %lx\n", c->cs.sel, c->cs.attr,
+           c->cs.limit, c->cs.base, c->ss.sel, c->ss.attr, c->dr6,
+           c->dr7);
     printk("         exit %#lx info1 %#lx info2 %#lx intinfo %#x "
            "eventinj %#x int_ctl %#x\n", c->exitcode, c->exitinfo1,
            c->exitinfo2, c->exitintinfo, c->eventinj, c->int_ctl);

@@ -509,7 +509,12 @@ void vmx_vmcs_setup(struct vcpu *v)
     x->tsc_offset_hw = v->hvm->tsc_offset;
     vmw(CR0_GUEST_HOST_MASK, (c->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG)) |
                              ~c->cr0_fixed1);
-    vmw(CR4_GUEST_HOST_MASK, c->cr4_fixed0 | ~c->cr4_fixed1);
+    /*
+     * Every CR4 bit: a write exits and is checked against the guest's
+     * CPUID (hvm/cr.c), since the CPU would take bits of features the
+     * guest is not offered.
+     */
+    vmw(CR4_GUEST_HOST_MASK, ~0UL);
     vmw(EPT_POINTER, ept_eptp(v->domain));
     if ( x->cpu2_ctls & CPU2_VPID )
         vmw(VIRTUAL_PROCESSOR_ID, x->vpid);

@@ -35,6 +35,7 @@
 #include <asm/time.h>
 #include <asm/system.h>
 #include <asm/irq_vectors.h>
+#include <asm/hvm/cr.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/vmx/vmx.h>
 
@@ -1124,9 +1125,11 @@ static void inject_gp(struct vmx_vcpu *x)
 }
 
 /*
- * MOV to CR0/CR4 that touched a bit the hypervisor owns (CR0.NE and the
- * bits VMX fixes, CR4.VMXE and the bits the CPU does not have), and CR8
- * without a TPR shadow.  The rest of CR0/CR4 the guest writes freely.
+ * MOV to CR0 that touched a bit the hypervisor owns (CR0.NE and the bits
+ * VMX fixes), every MOV to CR4, and CR8 without a TPR shadow; the rest
+ * of CR0 the guest writes freely.  The values are checked by the common
+ * rules (hvm/cr.c) against the guest's CPUID, then against what VMX
+ * itself fixes.
  */
 static bool cr_access(struct vcpu *v)
 {
@@ -1136,7 +1139,9 @@ static bool cr_access(struct vcpu *v)
     unsigned int type = (x->exit_qual >> 4) & 3;
     u64 *reg = gpr_slot(v, (x->exit_qual >> 8) & 0xf);
     bool wide = guest_64bit(x);
-    u64 val, old;
+    struct hvm_cr_policy pol;
+    struct hvm_cr_regs r;
+    u64 val, old, efer;
 
     if ( ((x->exit_qual >> 8) & 0xf) == 4 )
         need(x, VC_RSP);
@@ -1162,28 +1167,18 @@ static bool cr_access(struct vcpu *v)
         need(x, VC_CR0);
         need(x, VC_CR4);
         need(x, VC_EFER);
+        need(x, VC_CR3);
         old = x->cr0;
-        if ( (val >> 32) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-             ((val & X86_CR0_NW) && !(val & X86_CR0_CD)) )
+        r = (struct hvm_cr_regs){ old, x->cr3, x->cr4, x->efer, wide };
+        hvm_cr_policy(v, &pol);
+        if ( hvm_cr0_write(&pol, &r, val, &efer) )
         {
             inject_gp(x);
             return true;
         }
-        if ( (val & X86_CR0_PG) && !(old & X86_CR0_PG) &&
-             (x->efer & EFER_LME) )
+        if ( efer != x->efer )
         {
-            if ( !(x->cr4 & X86_CR4_PAE) )
-            {
-                inject_gp(x);
-                return true;
-            }
-            x->efer |= EFER_LMA;
-            set_dirty(x, VC_EFER);
-        }
-        else if ( !(val & X86_CR0_PG) && (old & X86_CR0_PG) &&
-                  (x->efer & EFER_LMA) )
-        {
-            x->efer &= ~EFER_LMA;
+            x->efer = efer;
             set_dirty(x, VC_EFER);
         }
         if ( (val & X86_CR0_PG) && (x->cr4 & X86_CR4_PAE) &&
@@ -1197,9 +1192,12 @@ static bool cr_access(struct vcpu *v)
         break;
     case 4:
         need(x, VC_CR0);
+        need(x, VC_CR4);
         need(x, VC_EFER);
-        if ( (val & cr4_host_bits()) ||
-             ((x->efer & EFER_LMA) && !(val & X86_CR4_PAE)) )
+        need(x, VC_CR3);
+        r = (struct hvm_cr_regs){ x->cr0, x->cr3, x->cr4, x->efer, wide };
+        hvm_cr_policy(v, &pol);
+        if ( hvm_cr4_write(&pol, &r, val) || (val & cr4_host_bits()) )
         {
             inject_gp(x);
             return true;

@@ -24,6 +24,12 @@ struct svm_vcpu
     bool asid_shared;           /* out of ASIDs: flush on every entry */
     int last_cpu;               /* flush the TLB when it moves */
     int injected;               /* vector of an injected ext. interrupt */
+    /*
+     * EFER as the guest sees it.  The VMCB holds LME only once long mode
+     * is active (LMA): see svm_set_reg().
+     */
+    u64 guest_efer;
+    bool flush_tlb;             /* an emulated CR write changed paging */
 };
 
 int npt_domain_init(struct domain *d);
@@ -32,5 +38,13 @@ int npt_map_gfn(struct domain *d, u64 gfn, u64 mfn);
 u64 npt_root_pa(const struct domain *d);
 
 void svm_vmrun(u64 vmcb_pa, void *gprs, u64 host_vmcb_pa);
+
+/* svm/intercept.c: exits the CPU does not describe without decode assists */
+struct vcpu;
+struct hvm_exit;
+enum x86_insn_op;
+extern bool svm_has_nrips;
+void svm_insn_exit(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op);
+void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e);
 
 #endif /* ASM_X86_HVM_SVM_SVM_H */

@@ -101,6 +101,7 @@ struct vmcb
 #define GENERAL1_CPUID      (1u << 18)
 #define GENERAL1_INVD       (1u << 22)
 #define GENERAL1_HLT        (1u << 24)
+#define GENERAL1_INVLPGA    (1u << 26)
 #define GENERAL1_IOIO       (1u << 27)
 #define GENERAL1_MSR        (1u << 28)
 #define GENERAL1_SHUTDOWN   (1u << 31)
@@ -112,7 +113,14 @@ struct vmcb
 #define GENERAL2_STGI       (1u << 4)
 #define GENERAL2_CLGI       (1u << 5)
 #define GENERAL2_SKINIT     (1u << 6)
+#define GENERAL2_MONITOR    (1u << 10)
+#define GENERAL2_MWAIT      (1u << 11)
+#define GENERAL2_MWAIT_COND (1u << 12)
 #define GENERAL2_XSETBV     (1u << 13)
+
+/* cr_write_intercepts */
+#define CR_INTERCEPT_CR0    (1u << 0)
+#define CR_INTERCEPT_CR4    (1u << 4)
 
 /* int_ctl */
 #define INTCTL_V_IRQ            (1u << 8)
@@ -127,6 +135,8 @@ struct vmcb
 
 /* Exit codes. */
 #define VMEXIT_CR0_READ     0x000
+#define VMEXIT_CR0_WRITE    0x010
+#define VMEXIT_CR4_WRITE    0x014
 #define VMEXIT_EXCEPTION_0  0x040
 #define VMEXIT_INTR         0x060
 #define VMEXIT_NMI          0x061
@@ -134,12 +144,22 @@ struct vmcb
 #define VMEXIT_INIT         0x063
 #define VMEXIT_VINTR        0x064
 #define VMEXIT_CPUID        0x072
+#define VMEXIT_INVD         0x076
 #define VMEXIT_HLT          0x078
+#define VMEXIT_INVLPGA      0x07a
 #define VMEXIT_IOIO         0x07b
 #define VMEXIT_MSR          0x07c
 #define VMEXIT_SHUTDOWN     0x07f
 #define VMEXIT_VMRUN        0x080
 #define VMEXIT_VMMCALL      0x081
+#define VMEXIT_VMLOAD       0x082
+#define VMEXIT_VMSAVE       0x083
+#define VMEXIT_STGI         0x084
+#define VMEXIT_CLGI         0x085
+#define VMEXIT_SKINIT       0x086
+#define VMEXIT_MONITOR      0x08a
+#define VMEXIT_MWAIT        0x08b
+#define VMEXIT_MWAIT_COND   0x08c
 #define VMEXIT_XSETBV       0x08d
 #define VMEXIT_NPF          0x400
 #define VMEXIT_INVALID      ((u64)-1)
