@@ -57,18 +57,9 @@ def test_faults_on_vmx(build_iso, run_bochs, guests, test_dir, config,
 # ("unhandled exit 0xffffffff").  Run with cr_checks=0, every other
 # case passes except MONITOR and MWAIT, which QEMU runs although the
 # domain's CPUID hides them (no #UD).
-SVM_GAPS = ("SVM backend: no MOV CR0/CR4 intercepts (MOV CR4.VMXE ends "
-            "the domain with an undecoded VMEXIT_INVALID), no "
-            "MONITOR/MWAIT intercepts (no #UD)")
-
-
 @pytest.mark.qemu
-@pytest.mark.parametrize("kernel", [
-    pytest.param("insn_faults",
-                 marks=pytest.mark.xfail(strict=True, reason=SVM_GAPS)),
-    "msr_value_gp",
-    "eip_wrap",
-])
+@pytest.mark.parametrize("kernel", ["insn_faults", "msr_value_gp",
+                                    "eip_wrap"])
 def test_faults_on_svm(run_qemu, dist, guests, test_dir, kernel):
     r = run_qemu(dist.elf32, ARGS, smp=1, timeout=QEMU_TIMEOUT,
                  modules=guest_modules(guests, test_dir, kernel, "vcpus=1",
