@@ -58,13 +58,7 @@ def test_pae_guest_on_vmx(build_iso, run_bochs, guests, test_dir, config):
 
 
 # load_pdptes() is the same with and without APICv: one configuration.
-# Until VMX keeps an exception that decode_exit() queues (cr_access's #GP
-# is cleared again by vmx_event_delivered(), and the guest re-executes
-# the MOV: the kernel's guard tick then fails it), this cannot pass.
 @pytest.mark.bochs
-@pytest.mark.xfail(strict=True, reason="VMX drops the #GP cr_access() "
-                   "queues (vmx.c event queuing, another point of the "
-                   "issue)")
 def test_pdpte_load_on_vmx(build_iso, run_bochs, guests, test_dir):
     kernel = "pae_pdpte_load"
     r = boot(build_iso, run_bochs, CONFIGS[0],
