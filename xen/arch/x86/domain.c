@@ -15,6 +15,7 @@
 #include <asm/system.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/kvmclock.h>
 
 void idle_loop(void) __attribute__((__noreturn__));
 
@@ -60,6 +61,7 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
     {
         /* Before context_saved(): from then on another pCPU may run it. */
         hvm_xstate_switch_out(prev);
+        kvm_pv_switch_out(prev);
         if ( !pi_blocked_on_list(prev) )
             pi_set_not_running(prev);
     }
@@ -74,6 +76,7 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
         pi_set_running(next, cpu);
         hvm_xstate_switch_in(next);
         vlapic_migrate_timer(&next->hvm->vlapic, cpu);
+        kvm_pv_switch_in(next);
     }
 }
 

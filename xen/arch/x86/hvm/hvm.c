@@ -34,6 +34,7 @@
 #include <asm/hvm/builder.h>
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/emulate.h>
+#include <asm/hvm/kvmclock.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/pv_eoi.h>
@@ -314,6 +315,7 @@ int hvm_vcpu_initialise(struct vcpu *v)
     /* Every vCPU of a domain sees the same TSC, starting near zero. */
     h->tsc_offset = v->vcpu_id ? v->domain->vcpu[0]->hvm->tsc_offset
                                : -rdtsc();
+    kvmclock_vcpu_init(v);
     h->msr_mtrr_def_type = 0x6;         /* WB, MTRRs disabled */
     h->pi_desc = pi_desc_alloc();
     if ( !h->pi_desc )
@@ -942,6 +944,7 @@ void hvm_vcpu_run(struct vcpu *v)
 
         inject_pending(v);
         pv_eoi_before_entry(v);
+        kvmclock_before_entry(v);
         hvm_xstate_before_entry(v);
         wake_latency_account(v, woke);
         v->hvm->nr_entries++;
