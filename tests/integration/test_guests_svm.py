@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from emulators import guest_modules, qemu_exit_code, verdicts
+from emulators import (check_cmos_rtc_time, guest_modules, qemu_exit_code,
+                       verdicts)
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 240
@@ -33,6 +34,8 @@ CASES = [
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
     ("pv_eoi", 1, None),
+    ("kvmclock", 2, None),
+    ("cmos_rtc", 1, None),
 ]
 
 
@@ -54,6 +57,8 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
     assert r.find(r"^xen-lite exiting: all domains have exited \(status 0\)$"), \
         r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
+    if kernel == "cmos_rtc":
+        check_cmos_rtc_time(r)
 
 
 @pytest.mark.qemu

@@ -28,7 +28,7 @@ import re
 
 import pytest
 
-from emulators import guest_modules, verdicts
+from emulators import check_cmos_rtc_time, guest_modules, verdicts
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 300
@@ -56,6 +56,8 @@ CASES = [
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
     ("pv_eoi", 1, None),
+    ("kvmclock", 2, None),
+    ("cmos_rtc", 1, None),
 ]
 
 # With APICv an EOI never exits, so KVM's paravirtual EOI has nothing to
@@ -122,6 +124,8 @@ def test_guest_on_vmx(build_iso, run_bochs, guests, test_dir, config,
             "without the PV EOI feature" in v[0][3], r.describe()
         return
     expect_pass(r, kernel)
+    if kernel == "cmos_rtc":
+        check_cmos_rtc_time(r)
 
 
 # --- exits, from the 'v' dumps apicv_noexit asks for ---------------------
