@@ -157,7 +157,8 @@ void test_main(void)
     read_here(&b);
     {
         uint64_t want = muldiv64(b.tsc - a.tsc, 1000000, tsc_khz);
-        uint64_t got = b.ns - a.ns, tol = muldiv64(want, TOL_PPM, 1000000) + 1000;
+        uint64_t got = b.ns - a.ns;
+        uint64_t tol = muldiv64(want, TOL_PPM, 1000000) + 1000;
 
         CHECK(b.ns > a.ns && got + tol >= want && got <= want + tol,
               "%llu TSC ticks are %llu ns of kvmclock, %llu at %u kHz",

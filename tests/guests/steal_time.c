@@ -90,8 +90,8 @@ static void shared(uint32_t ms)
         printf("steal_time: cpu %u stole %llu ms of %llu ms, saw another "
                "CPU preempted %u times\n", c, ms_of(s), ms_of(el),
                saw_preempted[c]);
-        CHECK(s >= muldiv64(el, 1, 5) && s <= el, "cpu %u: steal grew by %llu ms in "
-              "%llu ms sharing a pCPU", c, ms_of(s), ms_of(el));
+        CHECK(s >= muldiv64(el, 1, 5) && s <= el, "cpu %u: steal grew by "
+              "%llu ms in %llu ms sharing a pCPU", c, ms_of(s), ms_of(el));
         CHECK(saw_preempted[c], "cpu %u never saw another CPU preempted",
               c);
         CHECK(!odd[c], "cpu %u read an odd version", c);

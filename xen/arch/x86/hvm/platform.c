@@ -1,9 +1,9 @@
 /*
- * The plain PC an HVM guest boots on, apart from the UART (vuart.c) and
- * the IOAPIC (vioapic.c) and the RTC (rtc.c): the exit port, the two
- * 8259 PICs, the 8254 PIT with port 0x61 and the PCI configuration
- * mechanism #1, plus hvm_platform_init()/destroy(), which register and
- * remove every device of the platform.
+ * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
+ * IOAPIC (vioapic.c) and the RTC (rtc.c): the exit port, the two 8259
+ * PICs, the 8254 PIT with port 0x61 and the PCI configuration mechanism
+ * #1, plus hvm_platform_init()/destroy(), which register and remove
+ * every device of the platform.
  *
  * None of these devices raises an interrupt.  The PICs accept their
  * initialisation and operation words and read back the mask, but never
@@ -14,8 +14,8 @@
  * look for the PIT or PIC interrupts).  PCI has no devices.
  *
  * Locking: the PIT state is under pit.lock.  The PIC masks and the PCI
- * address latch are single bytes or an aligned word written
- * with one store: vCPUs racing on them get what racing CPUs get on a real
+ * address latch are single bytes or an aligned word written with one
+ * store: vCPUs racing on them get what racing CPUs get on a real
  * PC (one of the values), never a torn or out-of-range one.
  */
 #include <xen/lib.h>

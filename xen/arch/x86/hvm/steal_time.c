@@ -22,8 +22,8 @@
 /* Bits 5:1 are reserved: the structure is 64-byte aligned (msr.rst). */
 #define STEAL_RESERVED      0x3eULL
 
-#define OFF_VERSION         __builtin_offsetof(struct kvm_steal_time, version)
-#define OFF_PREEMPTED       __builtin_offsetof(struct kvm_steal_time, preempted)
+#define OFF_VERSION     __builtin_offsetof(struct kvm_steal_time, version)
+#define OFF_PREEMPTED   __builtin_offsetof(struct kvm_steal_time, preempted)
 
 static u64 runnable_ns(struct vcpu *v)
 {
