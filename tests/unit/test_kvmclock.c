@@ -257,6 +257,26 @@ TEST(clock_disable_stops_updates)
     CHECK_EQ(fake_ram_writes(), writes);
 }
 
+TEST(init_turns_both_off)
+{
+    unsigned int writes;
+    u64 back;
+
+    setup();
+    kvm_time_msr_write(&vcpus[1], MSR_KVM_SYSTEM_TIME_NEW, CLOCK_GPA | 1);
+    kvm_time_msr_write(&vcpus[1], MSR_KVM_STEAL_TIME, STEAL_GPA | 1);
+    kvm_pv_vcpu_reset(&vcpus[1]);
+    writes = fake_ram_writes();
+    vcpus[1].runstate.state = RUNSTATE_runnable;
+    kvm_pv_switch_out(&vcpus[1]);
+    kvm_pv_switch_in(&vcpus[1]);
+    CHECK_EQ(fake_ram_writes(), writes);
+    kvm_time_msr_read(&vcpus[1], MSR_KVM_SYSTEM_TIME_NEW, &back);
+    CHECK_EQ(back, 0);
+    kvm_time_msr_read(&vcpus[1], MSR_KVM_STEAL_TIME, &back);
+    CHECK_EQ(back, 0);
+}
+
 TEST(unknown_kvm_msr_is_gp)
 {
     u64 val;

@@ -408,6 +408,7 @@ static bool process_init_sipi(struct vcpu *v)
     if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
     {
         vlapic_reset(&h->vlapic);
+        kvm_pv_vcpu_reset(v);
         h->boot_state = HVM_VCPU_WAIT_SIPI;
     }
     sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);

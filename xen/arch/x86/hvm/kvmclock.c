@@ -239,6 +239,22 @@ int kvm_time_msr_write(struct vcpu *v, u32 msr, u64 val)
     return MSR_GP;
 }
 
+/*
+ * The guest registers its structures again when it brings the vCPU back
+ * up; until then the hypervisor must not write memory the guest may have
+ * reused.  The version counters carry on, so a reader never sees one
+ * repeat.
+ */
+void kvm_pv_vcpu_reset(struct vcpu *v)
+{
+    struct kvm_pv_vcpu *k = &v->hvm->kvm_pv;
+
+    k->system_time_msr = 0;
+    k->clock_active = false;
+    k->steal_msr = 0;
+    k->steal_active = false;
+}
+
 void kvmclock_tsc_changed(struct vcpu *v)
 {
     /*

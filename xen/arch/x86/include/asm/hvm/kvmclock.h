@@ -113,6 +113,8 @@ bool pvclock_in_one_page(u64 gpa, u64 len);
 u32 kvm_pv_features(void);
 /* hvm_vcpu_initialise(), after the TSC offset is set. */
 void kvmclock_vcpu_init(struct vcpu *v);
+/* INIT: kvmclock and steal time off, as KVM's vCPU reset does. */
+void kvm_pv_vcpu_reset(struct vcpu *v);
 /* The vCPU's TSC offset was changed (MSR write). */
 void kvmclock_tsc_changed(struct vcpu *v);
 /* Interrupts off, before each entry: catch up with TSC changes. */
