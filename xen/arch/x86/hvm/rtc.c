@@ -26,7 +26,9 @@
  * flag is ever set in C), daylight saving (B.DSE), a stopped divider
  * (A.DV other than 010 does not stop the clock), and out-of-range values
  * (a written field is clamped to its range; the chip would store it and
- * count oddly).  Years are clamped to 1970-2199.
+ * count oddly).  Years are clamped to 1970-2199.  A change of B.DM or
+ * B.24/12 changes how the time registers read at once (the chip keeps
+ * their bytes until the time is set again; QEMU and Bochs convert too).
  *
  * Locking: everything but the index byte is under rtc.lock; the index is
  * one byte written with one store (racing vCPUs get one of the values).
