@@ -339,11 +339,13 @@ def verdicts(r):
                       r.serial)
 
 
-def check_cmos_rtc_time(r, slack=2.0):
+def check_cmos_rtc_time(r, slack=2.0, host_utc=False):
     """The time cmos_rtc read from its RTC ("(dN) cmos_rtc: time ...") is
     the hypervisor's boot reading of the host RTC ("RTC: host time ...")
     advanced by the system time between the two lines, within `slack`
-    seconds (both readings have a resolution of one second)."""
+    seconds (both readings have a resolution of one second).  With
+    host_utc (QEMU, whose RTC starts at the host's UTC time), the boot
+    reading itself lies within the run, give or take `slack`."""
     import datetime
     fmt = "%Y-%m-%d %H:%M:%S"
     boot = guest = None
@@ -360,3 +362,10 @@ def check_cmos_rtc_time(r, slack=2.0):
     assert abs(off) <= slack, \
         f"guest RTC {guest[1]} vs boot {boot[1]} + {guest[0] - boot[0]:.1f}" \
         f" s: off by {off:.1f} s\n{r.describe()}"
+    if host_utc:
+        end = datetime.datetime.now(datetime.timezone.utc).replace(
+            tzinfo=None)
+        start = end - datetime.timedelta(seconds=r.duration + slack)
+        assert start <= boot[1] <= end + datetime.timedelta(seconds=slack), \
+            f"boot RTC {boot[1]} outside the run ({start} - {end} UTC)\n" \
+            f"{r.describe()}"

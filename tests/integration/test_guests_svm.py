@@ -58,7 +58,7 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
         r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
     if kernel == "cmos_rtc":
-        check_cmos_rtc_time(r)
+        check_cmos_rtc_time(r, host_utc=True)
 
 
 @pytest.mark.qemu
