@@ -15,8 +15,8 @@
  * from an older copy and one reading the new copy get the same value, so
  * the clock is monotonic across updates and across vCPUs, with no
  * rounding step as a re-anchored copy would have.  (KVM's "master clock"
- * does the same.)  It assumes what the rest of xen-lite assumes for
- * system time: the pCPUs' TSCs are synchronised.
+ * likewise gives every vCPU one shared anchor.)  It assumes what the rest
+ * of xen-lite assumes for system time: the pCPUs' TSCs are synchronised.
  *
  * Who writes what: a vCPU's structure only from that vCPU's own context
  * (its MSR writes and entries on the pCPU it runs on, its schedule-in),
