@@ -11,8 +11,8 @@
  * the flag (the hypervisor must see that EOI to deliver the next) and
  * EOIs through the register; nothing stays in
  * service afterwards (the hypervisor completed every flag EOI); after the
- * MSR is cleared, the flag is never set again.  SKIP when the interface is
- * absent (natively, or with xen-lite's pv_eoi=0).
+ * MSR is cleared, the flag is never set again.  SKIP when the feature is
+ * absent (natively, with xen-lite's pv_eoi=0, or with APICv).
  *
  * Environment: ipis=N (default 2000).
  */

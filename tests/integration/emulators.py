@@ -337,3 +337,35 @@ def verdicts(r):
     """Every guest verdict line: (domain id, test, PASS|FAIL|SKIP, rest)."""
     return re.findall(r"\(d(\d+)\) VERDICT (\S+) (PASS|FAIL|SKIP)(.*)",
                       r.serial)
+
+
+def check_cmos_rtc_time(r, slack=2.0, host_utc=False):
+    """The time cmos_rtc read from its RTC ("(dN) cmos_rtc: time ...") is
+    the hypervisor's boot reading of the host RTC ("RTC: host time ...")
+    advanced by the system time between the two lines, within `slack`
+    seconds (both readings have a resolution of one second).  With
+    host_utc (QEMU, whose RTC starts at the host's UTC time), the boot
+    reading itself lies within the run, give or take `slack`."""
+    import datetime
+    fmt = "%Y-%m-%d %H:%M:%S"
+    boot = guest = None
+    for line in r.lines:
+        m = re.match(r"RTC: host time (\S+ \S+) UTC", line.msg)
+        if m and boot is None:
+            boot = (line.time, datetime.datetime.strptime(m.group(1), fmt))
+        m = re.match(r"\(d\d+\) cmos_rtc: time (\S+ \S+)$", line.msg)
+        if m and guest is None:
+            guest = (line.time, datetime.datetime.strptime(m.group(1), fmt))
+    assert boot and guest, f"no RTC boot line or guest time\n{r.describe()}"
+    want = boot[1] + datetime.timedelta(seconds=guest[0] - boot[0])
+    off = (guest[1] - want).total_seconds()
+    assert abs(off) <= slack, \
+        f"guest RTC {guest[1]} vs boot {boot[1]} + {guest[0] - boot[0]:.1f}" \
+        f" s: off by {off:.1f} s\n{r.describe()}"
+    if host_utc:
+        end = datetime.datetime.now(datetime.timezone.utc).replace(
+            tzinfo=None)
+        start = end - datetime.timedelta(seconds=r.duration + slack)
+        assert start <= boot[1] <= end + datetime.timedelta(seconds=slack), \
+            f"boot RTC {boot[1]} outside the run ({start} - {end} UTC)\n" \
+            f"{r.describe()}"

@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from emulators import guest_modules, qemu_exit_code, verdicts
+from emulators import (check_cmos_rtc_time, guest_modules, qemu_exit_code,
+                       verdicts)
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 TIMEOUT = 240
@@ -36,6 +37,8 @@ CASES = [
     ("pv_eoi", 1, None),
     ("hlt_irqoff_nmi", 2, None),
     ("apic_disable", 1, None),
+    ("kvmclock", 2, None),
+    ("cmos_rtc", 1, None),
 ]
 
 
@@ -57,6 +60,8 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
     assert r.find(r"^xen-lite exiting: all domains have exited \(status 0\)$"), \
         r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
+    if kernel == "cmos_rtc":
+        check_cmos_rtc_time(r, host_utc=True)
 
 
 @pytest.mark.qemu

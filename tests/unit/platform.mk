@@ -1,6 +1,7 @@
 # The HVM platform: port/MMIO dispatch, the UART, exit port, PIC, PIT,
-# RTC, PCI and IOAPIC models (test_platform), the 16550A as an
-# interrupting device (test_vuart), and the Multiboot domain
+# RTC (with the wall-clock calendar), PCI and IOAPIC models
+# (test_platform), the 16550A as an interrupting device (test_vuart), and
+# the Multiboot domain
 # builder with its ACPI tables, parsed back with the hypervisor's own
 # ACPI parser (test_builder).  Test doubles in tests/unit/platform/.
 
@@ -8,7 +9,8 @@ PLAT_DIR     := $(UNIT_DIR)/platform
 PLAT_SUPPORT := $(BUILD)/platform/doubles.o
 PLAT_DEVICES := xen/arch/x86/hvm/io.c xen/arch/x86/hvm/vuart.c \
                 xen/arch/x86/hvm/vioapic.c xen/arch/x86/hvm/platform.c \
-                xen/arch/x86/hvm/acpi_pm.c
+                xen/arch/x86/hvm/acpi_pm.c xen/arch/x86/hvm/rtc.c \
+                xen/common/wallclock.c
 PLAT_BUILDER := xen/arch/x86/hvm/builder.c xen/arch/x86/hvm/acpi_build.c \
                 xen/arch/x86/acpi/tables.c xen/common/libimage/libimage.c
 

@@ -13,6 +13,7 @@
 #include <xen/errno.h>
 #include <xen/sched.h>
 #include <xen/time.h>
+#include <xen/wallclock.h>
 #include <asm/hvm/domain.h>
 #include <asm/hvm/io.h>
 #include <asm/hvm/vlapic.h>
@@ -1021,30 +1022,258 @@ TEST(pit_refresh_bit_toggles)
 
 /* --- RTC --- */
 
-TEST(rtc_registers)
+/* 2026-12-05 17:31:32 UTC, a Saturday, at system time 5 s (setup()). */
+#define RTC_BASE        1796491892ULL
+
+static void rtc_setup(void)
 {
     setup();
-    outb(0x70, 0x0a);
-    CHECK_EQ(inb(0x71), 0x26);
-    CHECK_EQ(inb(0x71) & 0x80, 0);      /* UIP clear */
-    outb(0x70, 0x0b);
-    CHECK_EQ(inb(0x71), 0x06);          /* 24h, binary */
-    outb(0x70, 0x0c);
-    CHECK_EQ(inb(0x71), 0x00);
-    outb(0x70, 0x0d);
-    CHECK_EQ(inb(0x71), 0x80);          /* valid RAM and time */
-    outb(0x70, 0x00);
-    CHECK_EQ(inb(0x71), 0x00);
-    outb(0x70, 0x32);
-    CHECK_EQ(inb(0x71), 0x00);
+    wallclock_set(RTC_BASE, SECONDS(5));
+}
+
+static u8 cmos(u8 reg)
+{
+    outb(0x70, reg);
+    return inb(0x71);
+}
+
+static void cmos_set(u8 reg, u8 val)
+{
+    outb(0x70, reg);
+    outb(0x71, val);
+}
+
+TEST(calendar_conversions)
+{
+    struct rtc_time t;
+
+    CHECK_EQ(days_from_civil(1970, 1, 1), 0);
+    CHECK_EQ(days_from_civil(2000, 3, 1), 11017);
+    CHECK_EQ(days_from_civil(2026, 12, 5) * 86400 + 17 * 3600 + 31 * 60 +
+             32, RTC_BASE);
+    secs_to_rtc_time(RTC_BASE, &t);
+    CHECK(t.year == 2026 && t.mon == 12 && t.mday == 5 && t.hour == 17 &&
+          t.min == 31 && t.sec == 32 && t.wday == 6);
+    /* Every day from 1970 to 2199: fields valid, round trip exact. */
+    for ( u64 day = 0; day < 84000; day++ )
+    {
+        u64 secs = day * 86400 + (day * 7919) % 86400;
+
+        secs_to_rtc_time(secs, &t);
+        if ( t.mday > days_in_month(t.year, t.mon) ||
+             rtc_time_to_secs(&t) != secs || t.wday != (day + 4) % 7 )
+        {
+            CHECK_EQ(rtc_time_to_secs(&t), secs);
+            break;
+        }
+    }
+    CHECK_EQ(days_in_month(2000, 2), 29);
+    CHECK_EQ(days_in_month(2100, 2), 28);
+    CHECK_EQ(days_in_month(2024, 2), 29);
+    /* Out-of-range fields are clamped. */
+    t = (struct rtc_time){ 2026, 2, 31, 25, 61, 99, 0 };
+    CHECK_EQ(rtc_time_to_secs(&t),
+             days_from_civil(2026, 2, 28) * 86400 + 23 * 3600 + 59 * 60 + 59);
+}
+
+TEST(rtc_registers)
+{
+    rtc_setup();
+    CHECK_EQ(cmos(0x0a), 0x26);         /* 32.768 kHz, 1024 Hz, UIP clear */
+    CHECK_EQ(cmos(0x0b), 0x02);         /* 24-hour BCD, as a BIOS leaves it */
+    CHECK_EQ(cmos(0x0c), 0x00);
+    CHECK_EQ(cmos(0x0d), 0x80);         /* valid RAM and time */
     /* Bit 7 of the index is the NMI mask, not part of the index. */
     outb(0x70, 0x8b);
-    CHECK_EQ(inb(0x71), 0x06);
-    /* Data writes do not change the fixed registers. */
-    outb(0x70, 0x0b);
-    outb(0x71, 0x40);
-    CHECK_EQ(inb(0x71), 0x06);
+    CHECK_EQ(inb(0x71), 0x02);
     CHECK_EQ(inb(0x70), 0xff);
+    /* C and D are read-only; alarms and A's rate bits are stored. */
+    cmos_set(0x0c, 0xff);
+    cmos_set(0x0d, 0x00);
+    CHECK_EQ(cmos(0x0c), 0x00);
+    CHECK_EQ(cmos(0x0d), 0x80);
+    cmos_set(0x01, 0x59);
+    cmos_set(0x03, 0xc0);
+    cmos_set(0x05, 0x12);
+    CHECK_EQ(cmos(0x01), 0x59);
+    CHECK_EQ(cmos(0x03), 0xc0);
+    CHECK_EQ(cmos(0x05), 0x12);
+    cmos_set(0x0a, 0xa3);               /* UIP cannot be written */
+    CHECK_EQ(cmos(0x0a), 0x23);
+}
+
+TEST(rtc_bcd_and_binary)
+{
+    rtc_setup();
+    CHECK_EQ(cmos(0x00), 0x32);
+    CHECK_EQ(cmos(0x02), 0x31);
+    CHECK_EQ(cmos(0x04), 0x17);
+    CHECK_EQ(cmos(0x06), 0x07);         /* Saturday; Sunday is 1 */
+    CHECK_EQ(cmos(0x07), 0x05);
+    CHECK_EQ(cmos(0x08), 0x12);
+    CHECK_EQ(cmos(0x09), 0x26);
+    CHECK_EQ(cmos(0x32), 0x20);
+    cmos_set(0x0b, 0x06);               /* binary, 24-hour */
+    CHECK_EQ(cmos(0x00), 32);
+    CHECK_EQ(cmos(0x02), 31);
+    CHECK_EQ(cmos(0x04), 17);
+    CHECK_EQ(cmos(0x08), 12);
+    CHECK_EQ(cmos(0x09), 26);
+    CHECK_EQ(cmos(0x32), 20);
+    /* Advancing with system time, carrying into minutes. */
+    fake_advance(SECONDS(28));
+    CHECK_EQ(cmos(0x00), 0);
+    CHECK_EQ(cmos(0x02), 32);
+    /* Writes are decoded in the current mode. */
+    cmos_set(0x02, 45);
+    CHECK_EQ(cmos(0x02), 45);
+    cmos_set(0x0b, 0x02);
+    cmos_set(0x02, 0x10);
+    CHECK_EQ(cmos(0x02), 0x10);
+    CHECK_EQ(cmos(0x04), 0x17);
+}
+
+TEST(rtc_12_hour_mode)
+{
+    static const struct { unsigned int h24; u8 bcd, bin; } hours[] = {
+        { 0, 0x12, 12 }, { 1, 0x01, 1 }, { 11, 0x11, 11 },
+        { 12, 0x92, 0x8c }, { 13, 0x81, 0x81 }, { 17, 0x85, 0x85 },
+        { 23, 0x91, 0x8b },
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(hours); i++ )
+    {
+        rtc_setup();
+        /* Move to the hour on the same day (17:31:32 at setup). */
+        fake_advance(((s64)hours[i].h24 - 17) * SECONDS(3600));
+        cmos_set(0x0b, 0x00);           /* BCD, 12-hour */
+        CHECK_EQ(cmos(0x04), hours[i].bcd);
+        cmos_set(0x0b, 0x04);           /* binary, 12-hour */
+        CHECK_EQ(cmos(0x04), hours[i].bin);
+        /* Written back in 12-hour form, read in 24-hour form. */
+        cmos_set(0x04, hours[i].bin);
+        cmos_set(0x0b, 0x06);
+        CHECK_EQ(cmos(0x04), hours[i].h24);
+        cmos_set(0x0b, 0x00);
+        cmos_set(0x04, hours[i].bcd);
+        cmos_set(0x0b, 0x02);
+        CHECK_EQ(cmos(0x04), ((hours[i].h24 / 10) << 4) | hours[i].h24 % 10);
+    }
+}
+
+TEST(rtc_uip_window)
+{
+    s_time_t second = SECONDS(5) + SECONDS(2);
+
+    rtc_setup();
+    /* UIP is set during the 244 us before each second's update. */
+    fake_set_now(second - 244001);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0);
+    CHECK_EQ(cmos(0x00), 0x33);
+    fake_set_now(second - 244000);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0x80);
+    fake_set_now(second - 1);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0x80);
+    CHECK_EQ(cmos(0x00), 0x33);
+    fake_set_now(second);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0);
+    CHECK_EQ(cmos(0x00), 0x34);
+    /* SET stops updates: UIP stays clear. */
+    fake_set_now(second + SECONDS(1) - 1000);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0x80);
+    cmos_set(0x0b, 0x82);
+    CHECK_EQ(cmos(0x0a) & 0x80, 0);
+}
+
+TEST(rtc_set_bit)
+{
+    rtc_setup();
+    fake_advance(300000000);            /* 0.3 s into second 32 */
+    cmos_set(0x0b, 0x92);               /* SET (and UIE, which SET clears) */
+    CHECK_EQ(cmos(0x0b), 0x82);
+    cmos_set(0x00, 0x30);
+    cmos_set(0x02, 0x20);
+    cmos_set(0x04, 0x08);
+    cmos_set(0x07, 0x15);
+    cmos_set(0x08, 0x07);
+    cmos_set(0x09, 0x31);
+    fake_advance(SECONDS(10));          /* held still while SET */
+    CHECK_EQ(cmos(0x00), 0x30);
+    CHECK_EQ(cmos(0x09), 0x31);
+    cmos_set(0x0b, 0x02);               /* runs from here, a new second */
+    CHECK_EQ(cmos(0x00), 0x30);
+    fake_advance(999999999);
+    CHECK_EQ(cmos(0x00), 0x30);
+    fake_advance(1);
+    CHECK_EQ(cmos(0x00), 0x31);
+    CHECK_EQ(cmos(0x02), 0x20);
+    CHECK_EQ(cmos(0x04), 0x08);
+    CHECK_EQ(cmos(0x06), 0x03);         /* 2031-07-15 is a Tuesday */
+    CHECK_EQ(cmos(0x07), 0x15);
+    CHECK_EQ(cmos(0x08), 0x07);
+    CHECK_EQ(cmos(0x32), 0x20);
+    /* A write without SET keeps the fraction of the second. */
+    fake_advance(700000000);
+    cmos_set(0x00, 0x50);
+    fake_advance(299999999);
+    CHECK_EQ(cmos(0x00), 0x50);
+    fake_advance(1);
+    CHECK_EQ(cmos(0x00), 0x51);
+}
+
+TEST(rtc_century)
+{
+    rtc_setup();
+    cmos_set(0x32, 0x21);
+    CHECK_EQ(cmos(0x32), 0x21);
+    CHECK_EQ(cmos(0x09), 0x26);
+    cmos_set(0x0b, 0x06);
+    CHECK_EQ(cmos(0x32), 21);
+    cmos_set(0x09, 99);
+    CHECK_EQ(cmos(0x09), 99);
+    CHECK_EQ(cmos(0x32), 21);
+    /* Years are kept within 1970-2199. */
+    cmos_set(0x32, 25);
+    CHECK_EQ(cmos(0x32), 21);
+    cmos_set(0x32, 19);
+    cmos_set(0x09, 50);
+    CHECK_EQ(cmos(0x32), 19);
+    CHECK_EQ(cmos(0x09), 70);
+}
+
+TEST(rtc_nvram_per_domain)
+{
+    struct hvm_domain *other = calloc(1, sizeof(*other));
+    static struct domain dom2;
+    static struct vcpu vcpu2;
+    u32 v;
+
+    rtc_setup();
+    REQUIRE(other);
+    for ( unsigned int r = 0x0e; r < 0x80; r++ )
+        if ( r != 0x32 )
+            CHECK_EQ(cmos(r), 0);
+    for ( unsigned int r = 0x0e; r < 0x80; r++ )
+        if ( r != 0x32 )
+            cmos_set(r, r ^ 0x5a);
+    for ( unsigned int r = 0x0e; r < 0x80; r++ )
+        if ( r != 0x32 )
+            CHECK_EQ(cmos(r), r ^ 0x5a);
+    /* Another domain has its own RAM. */
+    memset(&dom2, 0, sizeof(dom2));
+    dom2.domain_id = DOMID + 1;
+    vcpu2.domain = &dom2;
+    fake_hvm_bind(&dom2, other);
+    REQUIRE_EQ(hvm_platform_init(&dom2), 0);
+    v = 0x0f;
+    hvm_portio(&vcpu2, true, 0x70, 1, &v);
+    hvm_portio(&vcpu2, false, 0x71, 1, &v);
+    CHECK_EQ(v & 0xff, 0);
+    v = 0x0a;
+    hvm_portio(&vcpu2, true, 0x71, 1, &v);
+    CHECK_EQ(cmos(0x0f), 0x0f ^ 0x5a);
+    hvm_platform_destroy(&dom2);
+    free(other);
 }
 
 /* --- PCI --- */

@@ -23,6 +23,7 @@ static u64 ram_capacity;
 static unsigned int bad_accesses, writes, populate_calls;
 static u64 last_gfn, last_nr;
 static int populate_fail;
+static void (*write_hook)(u64 gpa, size_t len);
 
 void fake_ram_free(void)
 {
@@ -51,6 +52,7 @@ void fake_ram_reset(u64 capacity)
     populate_calls = 0;
     last_gfn = last_nr = 0;
     populate_fail = 0;
+    write_hook = NULL;
 }
 
 u8 *fake_ram(void)
@@ -105,6 +107,11 @@ u64 fake_p2m_last_gfn(void)
 u64 fake_p2m_last_nr(void)
 {
     return last_nr;
+}
+
+void fake_ram_write_hook(void (*fn)(u64 gpa, size_t len))
+{
+    write_hook = fn;
 }
 
 void fake_p2m_fail(int rc)
@@ -169,6 +176,8 @@ int copy_to_guest_phys(struct domain *d, u64 gpa, const void *src,
     }
     memcpy(ram + gpa, src, len);
     writes++;
+    if ( write_hook )
+        write_hook(gpa, len);
     return 0;
 }
 
@@ -334,6 +343,7 @@ void fake_advance(s_time_t ns)
 void fake_reset_all(void)
 {
     bad_accesses = writes = populate_calls = 0;
+    write_hook = NULL;
     populate_fail = 0;
     fake_hvm_unbind_all();
     exit_calls = 0;

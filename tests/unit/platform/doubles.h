@@ -35,6 +35,8 @@ bool fake_ram_is_populated(u64 bytes);
 unsigned int fake_ram_bad_accesses(void);
 /* Successful copy_to_guest_phys() calls (a len of 0 counts too). */
 unsigned int fake_ram_writes(void);
+/* Called after each successful copy_to_guest_phys() (NULL: none). */
+void fake_ram_write_hook(void (*fn)(u64 gpa, size_t len));
 /* p2m_populate() calls, and the arguments of the last one. */
 unsigned int fake_p2m_populate_calls(void);
 u64 fake_p2m_last_gfn(void);

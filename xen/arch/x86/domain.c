@@ -16,6 +16,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/io.h>
 #include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/kvmclock.h>
 #include <asm/hvm/progress.h>
 
 void idle_loop(void) __attribute__((__noreturn__));
@@ -68,6 +69,7 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
     {
         /* Before context_saved(): from then on another pCPU may run it. */
         hvm_xstate_switch_out(prev);
+        kvm_pv_switch_out(prev);
         if ( !pi_blocked_on_list(prev) )
             pi_set_not_running(prev);
     }
@@ -82,6 +84,7 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
         pi_set_running(next, cpu);
         hvm_xstate_switch_in(next);
         vlapic_migrate_timer(&next->hvm->vlapic, cpu);
+        kvm_pv_switch_in(next);
     }
 }
 

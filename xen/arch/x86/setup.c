@@ -165,6 +165,7 @@ void __start_xen(u32 magic, u32 info_pa)
     apic_init_bsp(boot_acpi.lapic_address);
 
     tsc_calibrate(boot_acpi.pm_tmr_port, boot_acpi.pm_tmr_32bit);
+    host_rtc_init();
     timer_init();
     if ( idle_domain_init() || idle_vcpu_init(0) || scheduler_init() ||
          sched_cpu_init(0) )

@@ -6,8 +6,10 @@
  * x2APIC, TSC-deadline and the hypervisor bit are offered because the
  * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
  * leaves 0x40000000-0x40000010 identify xen-lite and give the TSC and
- * APIC timer frequencies.  The hypervisor's walks of guest page tables
- * are set up here to model the CPU these leaves describe.
+ * APIC timer frequencies; KVM's leaves at 0x40000100 offer kvmclock,
+ * steal time and (where it saves exits) PV EOI.  The hypervisor's walks
+ * of guest page tables are set up here to model the CPU these leaves
+ * describe.
  */
 #include <xen/lib.h>
 #include <xen/guest_access.h>
@@ -16,7 +18,7 @@
 #include <asm/processor.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/cpuid.h>
-#include <asm/hvm/pv_eoi.h>
+#include <asm/hvm/kvmclock.h>
 
 #define MAX_BASIC_LEAF  0xd
 #define MAX_EXT_LEAF    0x80000008u
@@ -90,12 +92,14 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
     memset(r, 0, sizeof(*r));
 
     /*
-     * KVM's leaves one block up, where Linux also looks for them: only
-     * the paravirtual EOI feature is offered.
+     * KVM's leaves one block up, where Linux also looks for them, while
+     * any KVM feature is offered (kvm_pv_features() decides each bit).
      */
     if ( leaf >= 0x40000100u && leaf <= 0x400001ffu )
     {
-        if ( !pv_eoi_offered() )
+        u32 features = kvm_pv_features();
+
+        if ( !features )
             return;
         if ( leaf == 0x40000100u )
         {
@@ -105,7 +109,7 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
             memcpy(&r->edx, "M\0\0\0", 4);
         }
         else if ( leaf == 0x40000101u )
-            r->eax = 1u << KVM_FEATURE_PV_EOI;
+            r->eax = features;
         return;
     }
 

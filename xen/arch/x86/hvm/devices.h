@@ -32,6 +32,14 @@ void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
 void acpi_pm_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
                     u32 *val);
 
+/* The RTC and CMOS RAM at ports 0x70-0x71 (rtc.c). */
+#define RTC_PORT        0x70
+#define RTC_PORTS       2
+
+void vrtc_init(struct vrtc *rtc);
+void vrtc_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
+                 u32 *val);
+
 /* All ones in the low 'size' bytes: what an empty bus returns. */
 static inline u32 portio_mask(unsigned int size)
 {

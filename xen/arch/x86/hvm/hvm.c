@@ -35,6 +35,7 @@
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/exception.h>
+#include <asm/hvm/kvmclock.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
@@ -330,6 +331,7 @@ int hvm_vcpu_initialise(struct vcpu *v)
     /* Every vCPU of a domain sees the same TSC, starting near zero. */
     h->tsc_offset = v->vcpu_id ? v->domain->vcpu[0]->hvm->tsc_offset
                                : -rdtsc();
+    kvmclock_vcpu_init(v);
     h->msr_mtrr_def_type = 0x6;         /* WB, MTRRs disabled */
     h->pi_desc = pi_desc_alloc();
     if ( !h->pi_desc )
@@ -429,6 +431,7 @@ static bool process_init_sipi(struct vcpu *v)
     if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
     {
         vlapic_reset(&h->vlapic);
+        kvm_pv_vcpu_reset(v);
         h->boot_state = HVM_VCPU_WAIT_SIPI;
     }
     sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);
@@ -1073,6 +1076,7 @@ void hvm_vcpu_run(struct vcpu *v)
 
         inject_pending(v);
         pv_eoi_before_entry(v);
+        kvmclock_before_entry(v);
         hvm_xstate_before_entry(v);
         wake_latency_account(v, woke);
         v->hvm->nr_entries++;

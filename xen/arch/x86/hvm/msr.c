@@ -12,6 +12,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pv_eoi.h>
+#include <asm/hvm/kvmclock.h>
 
 #define MSR_TSC             0x00000010
 #define MSR_PLATFORM_ID     0x00000017
@@ -129,6 +130,8 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
     }
     if ( msr == MSR_KVM_PV_EOI_EN )
         return pv_eoi_msr_read(v, val);
+    if ( is_kvm_time_msr(msr) )
+        return kvm_time_msr_read(v, msr, val);
 
     switch ( msr )
     {
@@ -179,13 +182,16 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     }
     if ( msr == MSR_KVM_PV_EOI_EN )
         return pv_eoi_msr_write(v, val);
+    if ( is_kvm_time_msr(msr) )
+        return kvm_time_msr_write(v, msr, val);
 
     switch ( msr )
     {
     case MSR_EFER:
         return efer_write(v, val);
     case MSR_TSC:
-        v->hvm->tsc_offset = val - rdtsc();
+        WRITE_ONCE(v->hvm->tsc_offset, val - rdtsc());
+        kvmclock_tsc_changed(v);
         break;
     case MSR_PAT:
         if ( !pat_valid(val) )

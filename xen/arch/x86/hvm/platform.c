@@ -1,10 +1,11 @@
 /*
  * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
- * IOAPIC (vioapic.c) and the ACPI sleep and reset registers
- * (acpi_pm.c): the exit port, the two 8259 PICs, the 8254 PIT with port
- * 0x61, the RTC/CMOS index and data ports and the PCI configuration
- * mechanism #1, plus hvm_platform_init()/destroy(), which register and
- * remove every device of the platform.
+ * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
+ * IOAPIC (vioapic.c), the RTC (rtc.c) and the ACPI sleep and reset
+ * registers (acpi_pm.c): the exit port, the two 8259 PICs, the 8254 PIT
+ * with port 0x61 and the PCI configuration mechanism #1, plus
+ * hvm_platform_init()/destroy(), which register and remove every device
+ * of the platform.
  *
  * None of these devices raises an interrupt.  The PICs accept their
  * initialisation and operation words and read back the mask, but never
@@ -12,12 +13,11 @@
  * is what a guest calibrating its TSC needs; IRQ 0 is never raised, so a
  * guest must take its timer interrupt from its local APIC (the ACPI
  * tables say the platform is hardware-reduced, which tells Linux not to
- * look for the PIT or PIC interrupts).  The RTC has valid status
- * registers and an all-zero clock.  PCI has no devices.
+ * look for the PIT or PIC interrupts).  PCI has no devices.
  *
- * Locking: the PIT state is under pit.lock.  The PIC masks, the RTC index
- * and the PCI address latch are single bytes or an aligned word written
- * with one store: vCPUs racing on them get what racing CPUs get on a real
+ * Locking: the PIT state is under pit.lock.  The PIC masks and the PCI
+ * address latch are single bytes or an aligned word written with one
+ * store: vCPUs racing on them get what racing CPUs get on a real
  * PC (one of the values), never a torn or out-of-range one.
  */
 #include <xen/lib.h>
@@ -559,70 +559,6 @@ static void pit_portio(struct vcpu *v, bool write, u16 port,
         *val = result;
 }
 
-/* --- the RTC/CMOS --- */
-
-#define RTC_PORT        0x70
-#define RTC_PORTS       2
-#define RTC_INDEX_MASK  0x7f    /* bit 7 of the index is the NMI mask */
-
-#define RTC_REG_A       0x0a
-#define RTC_REG_B       0x0b
-#define RTC_REG_C       0x0c
-#define RTC_REG_D       0x0d
-
-/* A: 32.768 kHz time base, 1024 Hz rate, update-in-progress clear. */
-#define RTC_A_VALUE     0x26
-/* B: 24-hour clock, binary (not BCD) values, no interrupts. */
-#define RTC_B_VALUE     0x06
-/* D: the battery is fine, the RAM valid. */
-#define RTC_D_VALUE     0x80
-
-static u8 rtc_read(u8 index)
-{
-    switch ( index )
-    {
-    case RTC_REG_A:
-        return RTC_A_VALUE;
-    case RTC_REG_B:
-        return RTC_B_VALUE;
-    case RTC_REG_D:
-        return RTC_D_VALUE;
-    default:
-        /* C (no interrupt flags), the clock and the rest of the RAM. */
-        return 0;
-    }
-}
-
-static void rtc_portio(struct vcpu *v, bool write, u16 port,
-                       unsigned int size, u32 *val)
-{
-    struct hvm_domain *hvm = domain_hvm(v->domain);
-    unsigned int i;
-    u32 result = 0;
-
-    if ( !hvm )
-        return;
-
-    for ( i = 0; i < size; i++ )
-    {
-        u8 byte = 0xff;
-
-        if ( port + i == RTC_PORT )
-        {
-            /* The index register cannot be read back on a PC. */
-            if ( write )
-                WRITE_ONCE(hvm->rtc_index,
-                           (*val >> (8 * i)) & RTC_INDEX_MASK);
-        }
-        else if ( !write )
-            byte = rtc_read(READ_ONCE(hvm->rtc_index));
-        /* Writes to the data port are dropped: the clock is fixed. */
-        result |= (u32)byte << (8 * i);
-    }
-    if ( !write )
-        *val = result;
-}
-
 /* --- PCI configuration mechanism #1 --- */
 
 #define PCI_CONF_ADDR   0xcf8
@@ -670,7 +606,7 @@ static const struct
     { PIC_SLAVE,        2,              pic_portio },
     { PIT_BASE,         PIT_PORTS,      pit_portio },
     { SYSTEM_PORT_B,    1,              pit_portio },
-    { RTC_PORT,         RTC_PORTS,      rtc_portio },
+    { RTC_PORT,         RTC_PORTS,      vrtc_portio },
     { PCI_CONF_ADDR,    PCI_CONF_PORTS, pci_portio },
     { ACPI_PM_BASE,     ACPI_PM_PORTS,  acpi_pm_portio },
 };
@@ -704,7 +640,7 @@ int hvm_platform_init(struct domain *d)
     hvm->pic_imr[1] = 0xff;
     pic_icw_set(d, 0, ICW_READY);
     pic_icw_set(d, 1, ICW_READY);
-    hvm->rtc_index = 0;
+    vrtc_init(&hvm->rtc);
     hvm->pci_cf8 = 0;
 
     nr_portio = hvm->nr_portio;

@@ -16,6 +16,8 @@ void lapic_timer_cpu_init(void);
 /* System time at which the host TSC reads 'tsc' (0 before boot). */
 s_time_t tsc_to_s_time(u64 tsc);
 u64 s_time_to_tsc(s_time_t t);
+/* Read the host's RTC once: the base of wall-clock time (host_rtc.c). */
+void host_rtc_init(void);
 /* This pCPU's hardware timer deadline in TSC ticks, 0 when none is set. */
 u64 timer_deadline_tsc(void);
 

@@ -8,6 +8,7 @@
 #include <xen/types.h>
 #include <xen/spinlock.h>
 #include <asm/hvm/io.h>
+#include <asm/hvm/kvmclock.h>
 
 #define GUEST_CONSOLE_LINE  256
 #define GUEST_CONSOLE_RING  4096
@@ -68,6 +69,18 @@ struct vpit
     u8 port61;
 };
 
+/* The MC146818 RTC and CMOS RAM (rtc.c). */
+struct vrtc
+{
+    spinlock_t lock;            /* everything below but 'index' */
+    u8 index;                   /* port 0x70: one byte, stored lock-free */
+    u8 a, b;                    /* registers A (UIP aside) and B */
+    u8 alarm[3];                /* seconds, minutes, hours alarms */
+    s64 offset_ns;              /* the guest's clock - wall-clock time */
+    u64 held;                   /* while B.SET: the time held (s) */
+    u8 nvram[128];              /* bytes 0x0e-0x7f (0x32 aside) */
+};
+
 struct hvm_domain
 {
     unsigned int nr_portio, nr_mmio;
@@ -79,11 +92,13 @@ struct hvm_domain
     struct vpit pit;
     u8 pic_imr[2];
     u8 pic_icw[2];              /* where each PIC is in its ICW sequence */
-    u8 rtc_index;
+    struct vrtc rtc;
     u32 pci_cf8;
 
     /* vCPUs that are not inert (progress.c); atomic. */
     int nr_active;
+
+    struct kvm_pv_domain kvm_pv;    /* kvmclock and steal time */
 
     bool exit_requested;        /* the guest wrote the exit port */
     u32 exit_status;

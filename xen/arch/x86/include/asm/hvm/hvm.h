@@ -11,6 +11,7 @@
 #include <asm/hvm/domain.h>
 #include <asm/hvm/pi.h>
 #include <asm/hvm/xstate.h>
+#include <asm/hvm/kvmclock.h>
 
 struct vcpu;
 struct domain;
@@ -94,6 +95,7 @@ struct hvm_vcpu
     u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
     bool pv_eoi_pending;        /* we set the flag before this entry */
     u64 pv_eoi_skips;           /* EOIs the guest did through the flag */
+    struct kvm_pv_vcpu kvm_pv;  /* kvmclock and steal time */
     /* Entries that ended a blocked HLT: TSC cycles from the first post. */
     u64 wakes, wake_latency_sum, wake_latency_max;
     /*
