@@ -35,9 +35,13 @@
 #define L1_ECX_AVX      (1u << 28)
 #define L1_ECX_F16C     (1u << 29)
 #define X86_CR4_OSXSAVE (1UL << 18)
-/* Leaf 1 EDX: drop DS, ACPI thermal, TM, PBE, HTT. */
-#define L1_EDX_DROP     ((1u << 21) | (1u << 22) | (1u << 28) | (1u << 29) | \
-                         (1u << 31))
+/*
+ * Leaf 1 EDX: drop MCE and MCA (no machine-check MSRs are emulated, and a
+ * guest that sees them reads MCG_CAP and its banks), DS, ACPI thermal, TM,
+ * PBE, HTT.
+ */
+#define L1_EDX_DROP     ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | \
+                         (1u << 28) | (1u << 29) | (1u << 31))
 /* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
 #define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
                          (1u << 23) | (1u << 24) | (1u << 28))

@@ -1078,6 +1078,7 @@ void hvm_vcpu_run(struct vcpu *v)
         pv_eoi_before_entry(v);
         kvmclock_before_entry(v);
         hvm_xstate_before_entry(v);
+        hvm_msr_before_entry(v);
         wake_latency_account(v, woke);
         v->hvm->nr_entries++;
         hvm_funcs->run(v, &e);

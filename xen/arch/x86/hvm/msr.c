@@ -8,6 +8,8 @@
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <asm/processor.h>
+#include <asm/percpu.h>
+#include <asm/hvm/cpuid.h>
 #include <asm/hvm/cr.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/msr.h>
@@ -30,10 +32,48 @@
 #define MSR_CSTAR           0xc0000083
 #define MSR_SFMASK          0xc0000084
 #define MSR_KERNEL_GS_BASE  0xc0000102
+#define MSR_TSC_AUX         0xc0000103
+/* AMD's: system configuration, and the K8 interrupt-pending message. */
+#define MSR_AMD_SYSCFG      0xc0010010
+#define MSR_AMD_INT_PENDING 0xc0010055
+#define CPUIDX1_EDX_RDTSCP  (1u << 27)
 
 static bool canonical(u64 a)
 {
     return (u64)((s64)(a << 16) >> 16) == a;
+}
+
+/* The guest sees the host's vendor (cpuid.c passes leaf 0 through). */
+static bool amd_guest(void)
+{
+    return !strcmp(boot_cpu.vendor, "AuthenticAMD");
+}
+
+/* IA32_TSC_AUX exists where RDTSCP does (CPUID 0x80000001 EDX bit 27). */
+static bool rdtscp_offered(struct vcpu *v)
+{
+    struct cpuid_regs r;
+
+    hvm_cpuid(v, 0x80000001u, 0, &r);
+    return r.edx & CPUIDX1_EDX_RDTSCP;
+}
+
+/*
+ * The guest's TSC_AUX, for RDTSCP, which runs without an exit: in the
+ * MSR whenever a guest runs.  The hypervisor never reads TSC_AUX, so it
+ * is written only when the last guest here had another value.
+ */
+#define TSC_AUX_LOADED      (1ULL << 63)    /* beyond any legal value */
+static DEFINE_PER_CPU(u64, tsc_aux_loaded);     /* value | LOADED */
+
+void hvm_msr_before_entry(struct vcpu *v)
+{
+    u64 want = v->hvm->msr_tsc_aux | TSC_AUX_LOADED;
+
+    if ( this_cpu(tsc_aux_loaded) == want )
+        return;
+    wrmsr(MSR_TSC_AUX, v->hvm->msr_tsc_aux);
+    this_cpu(tsc_aux_loaded) = want;
 }
 
 static int efer_write(struct vcpu *v, u64 val)
@@ -141,6 +181,11 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
     case MSR_TSC:
         *val = hvm_guest_tsc(v);
         break;
+    case MSR_TSC_AUX:
+        if ( !rdtscp_offered(v) )
+            return MSR_GP;
+        *val = v->hvm->msr_tsc_aux;
+        break;
     case MSR_PAT:
         *val = hvm_funcs->get_reg(v, HVM_REG_PAT);
         break;
@@ -158,6 +203,18 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
         break;
     case MSR_PLATFORM_ID:
     case MSR_BIOS_SIGN:
+        *val = 0;
+        break;
+    case MSR_AMD_SYSCFG:
+    case MSR_AMD_INT_PENDING:
+        /*
+         * Every AMD64 part has them (APM Vol. 2 Appendix A; BKDG for
+         * K8), and Linux reads them without a fixup on family 0xf and
+         * later.  Zero: no memory-type extensions to report, no C1E
+         * message to act on.
+         */
+        if ( !amd_guest() )
+            return MSR_GP;
         *val = 0;
         break;
     default:
@@ -193,6 +250,12 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
         WRITE_ONCE(v->hvm->tsc_offset, val - rdtsc());
         kvmclock_tsc_changed(v);
         break;
+    case MSR_TSC_AUX:
+        /* Bits 63:32 are reserved (SDM Vol. 4, IA32_TSC_AUX). */
+        if ( !rdtscp_offered(v) || (val >> 32) )
+            return MSR_GP;
+        v->hvm->msr_tsc_aux = val;
+        break;
     case MSR_PAT:
         if ( !pat_valid(val) )
             return MSR_GP;
@@ -208,6 +271,11 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     case MSR_MISC_ENABLE:
     case MSR_BIOS_SIGN:
         break;                          /* accepted and ignored */
+    case MSR_AMD_SYSCFG:
+    case MSR_AMD_INT_PENDING:
+        if ( !amd_guest() )
+            return MSR_GP;
+        break;                          /* nothing there to configure */
     default:
         return MSR_GP;
     }

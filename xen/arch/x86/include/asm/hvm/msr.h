@@ -13,5 +13,7 @@ struct vcpu;
 
 int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val);
 int hvm_msr_write(struct vcpu *v, u32 msr, u64 val);
+/* Before each VM entry: the guest's MSRs the CPU uses without an exit. */
+void hvm_msr_before_entry(struct vcpu *v);
 
 #endif /* ASM_X86_HVM_MSR_H */
