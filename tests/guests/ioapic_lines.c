@@ -28,7 +28,8 @@
  *     under a hypervisor) while CPU 0 turns a pin routed to it from edge
  *     to level and asserts it: CPU 1 sees TMR set, its EOI reaches the
  *     IOAPIC (Remote IRR clears, the still-asserted line delivers
- *     again); then, CPU 1 idle in HLT, a level pin with the same vector
+ *     again); the same when the pin, its line up after an edge, is
+ *     made level in one write (delivered at once); then, CPU 1 idle in HLT, a level pin with the same vector
  *     held in service on CPU 0 and the first pin an edge again to CPU 1:
  *     CPU 1 sees TMR clear, and its EOI of the edge leaves CPU 0's
  *     Remote IRR alone (the local APIC sends no EOI message for an edge
@@ -42,6 +43,11 @@
  *   held_edge=0       skip "a 1 written to a line already high is no
  *                     edge" (QEMU 7.2's IOAPIC delivers an edge pin on
  *                     every assert, rising or not)
+ *   relevel=0         skip "an asserted edge pin made level delivers at
+ *                     once" (the input of a level pin is sensed as a
+ *                     level; xen-lite's vIOAPIC delivers, QEMU 7.2's
+ *                     forgets the line once the edge was delivered and
+ *                     waits for the next assert)
  */
 #include "test.h"
 #include "ioapic.h"
@@ -346,7 +352,7 @@ static void spin(void *arg)
         cpu_relax();
 }
 
-static void remote_cpu(void)
+static void remote_cpu(bool relevel)
 {
     /* a. An edge to the spinning CPU 1. */
     stop_spin = 0;
@@ -368,6 +374,30 @@ static void remote_cpu(void)
           "interrupt", mode_name);
     CHECK(!remote_irr(PIN_A), "%s: Remote IRR set after CPU 1 serviced "
           "the level interrupt", mode_name);
+
+    /*
+     * b2. An edge pin whose line stays up, made level in one write while
+     * CPU 1 runs on: the asserted level input delivers at once, through
+     * the entry just written.
+     */
+    if ( relevel )
+    {
+        route(PIN_A, VEC_C, 1, 0, EOI);
+        counts[1][VEC_C] = 0;
+        line(PIN_A, 1);
+        expect(1, VEC_C, 1, "edge to spinning CPU 1, line left up");
+        modes[1][VEC_C] = REFIRE;
+        counts[1][VEC_C] = 0;
+        ioapic_write(ioapic, REG_REDIR + 2 * PIN_A,
+                     VEC_C | IOAPIC_RTE_LEVEL);
+        expect(1, VEC_C, 2, "asserted edge pin made level (delivered at "
+               "once; Remote IRR must clear at the EOI and the line "
+               "deliver again)");
+        CHECK(tmr_seen[1][VEC_C] == 1, "%s: CPU 1: TMR clear for the "
+              "level interrupt", mode_name);
+        CHECK(!remote_irr(PIN_A), "%s: Remote IRR set after CPU 1 "
+              "serviced the level interrupt", mode_name);
+    }
     stop_spin = 1;
     CHECK(smp_call_wait(1, WAIT_US), "CPU 1 did not stop spinning");
 
@@ -408,7 +438,8 @@ static void to_x2apic(void *arg)
 }
 
 static void run_mode(enum apic_mode mode, unsigned int cpus,
-                     unsigned int rounds, bool masked_edge, bool held_edge)
+                     unsigned int rounds, bool masked_edge, bool held_edge,
+                     bool relevel)
 {
     mode_name = apic_mode_name(mode);
     if ( mode == APIC_MODE_X2APIC )
@@ -427,7 +458,7 @@ static void run_mode(enum apic_mode mode, unsigned int cpus,
     sequential(rounds);
     reset_counts();
     if ( cpus > 1 )
-        remote_cpu();
+        remote_cpu(relevel);
     CHECK(!this_cpu()->spurious, "%s: %u spurious interrupts", mode_name,
           this_cpu()->spurious);
     printf("ioapic_lines: %s: all cases as the datasheet says\n",
@@ -439,6 +470,7 @@ void test_main(void)
     unsigned int rounds = env_u32("rounds", 10);
     bool masked_edge = env_u32("masked_edge", 1);
     bool held_edge = env_u32("held_edge", 1);
+    bool relevel = env_u32("relevel", 1);
     unsigned int cpus = platform_init(APIC_MODE_XAPIC, true);
     bool x2 = apic_has_x2apic();
 
@@ -455,10 +487,10 @@ void test_main(void)
     reset_counts();
     testdev();
     run_mode(APIC_MODE_XAPIC, cpus, rounds, masked_edge,
-                 held_edge);
+                 held_edge, relevel);
     if ( x2 )
         run_mode(APIC_MODE_X2APIC, cpus, rounds, masked_edge,
-                 held_edge);
+                 held_edge, relevel);
     test_pass("edge, level with Remote IRR and EOI, masked, two edges, "
               "coalescing, %u sequential, %s; %s", rounds,
               cpus > 1 ? "level and edge on a running CPU 1"
