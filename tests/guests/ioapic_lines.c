@@ -29,8 +29,9 @@
  *     to level and asserts it: CPU 1 sees TMR set, its EOI reaches the
  *     IOAPIC (Remote IRR clears, the still-asserted line delivers
  *     again); the same when the pin, its line up after an edge, is
- *     made level in one write (delivered at once); then, CPU 1 idle in HLT, a level pin with the same vector
- *     held in service on CPU 0 and the first pin an edge again to CPU 1:
+ *     made level in one write (delivered at once); then, CPU 1 idle in
+ *     HLT, a level pin with the same vector held in service on CPU 0
+ *     and the first pin an edge again to CPU 1:
  *     CPU 1 sees TMR clear, and its EOI of the edge leaves CPU 0's
  *     Remote IRR alone (the local APIC sends no EOI message for an edge
  *     vector, SDM 11.8.5).
