@@ -3,7 +3,8 @@
 # Bochs 2.7, to check the test itself against (emulated) hardware.
 #
 #   tests/guests/run-native.sh [--bochs] [--bochs-cpu-opt OPT] [--smp N]
-#                              [--timeout S] [--out DIR] NAME [key=value ...]
+#                              [--qemu-device DEV] [--timeout S] [--out DIR]
+#                              NAME [key=value ...]
 #
 # key=value arguments become the environment file (the Multiboot module).
 # QEMU: -cpu max, isa-debug-exit at 0xf4, -no-reboot, kernel via -kernel.
@@ -12,6 +13,8 @@
 # --bochs-cpu-opt adds an option to the bochsrc "cpu:" line (e.g.
 # ignore_bad_msrs=0, which bochs-run.sh has no way to pass); Bochs is then
 # started here with the same recipe as bochs-run.sh plus that option.
+# --qemu-device adds a QEMU -device (e.g. pc-testdev, which ioapic_lines
+# drives its IOAPIC pins with; Bochs has no such device).
 # The serial log is printed and kept in DIR (default build/guests/runs).
 # Exit status: 0 for a PASS or SKIP verdict, 1 otherwise.
 set -euo pipefail
@@ -19,9 +22,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 emu=qemu smp=1 limit=120 out=$root/build/guests/runs cpu_opts=""
+qemu_devs=()
 usage() {
     echo "usage: run-native.sh [--bochs] [--bochs-cpu-opt OPT] [--smp N]" \
-         "[--timeout S] [--out DIR] NAME [key=value ...]" >&2
+         "[--qemu-device DEV] [--timeout S] [--out DIR] NAME" \
+         "[key=value ...]" >&2
     exit 64
 }
 while [ $# -gt 0 ]; do
@@ -32,6 +37,8 @@ while [ $# -gt 0 ]; do
                    emu=bochs cpu_opts+=", $2"
                    shift 2 ;;
         --smp)     [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
+        --qemu-device)
+                   [ $# -ge 2 ] || usage; qemu_devs+=(-device "$2"); shift 2 ;;
         --timeout) [ $# -ge 2 ] || usage; limit=$2; shift 2 ;;
         --out)     [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
         -*) usage ;;
@@ -60,7 +67,7 @@ if [ $emu = qemu ]; then
     cmd=(qemu-system-x86_64 -M pc -accel tcg -cpu max -smp "$smp" -m 512
          -nodefaults -display none -serial "file:$serial" -monitor none
          -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
-         -kernel "$kernel")
+         -kernel "$kernel" ${qemu_devs[@]+"${qemu_devs[@]}"})
     [ -z "$env_file" ] || cmd+=(-initrd "$env_file")
     timeout "$limit" "${cmd[@]}" </dev/null || rc=$?
 elif [ -z "$cpu_opts" ]; then

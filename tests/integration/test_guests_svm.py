@@ -64,6 +64,41 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
         check_cmos_rtc_time(r, host_utc=True)
 
 
+# ioapic_lines drives IOAPIC pins through QEMU pc-testdev's ports, which
+# xen-lite gives only to a domain built with testdev=1 (the kernel's
+# option); 2 vCPUs add the level/edge switch on a vCPU running the guest.
+IOAPIC_LINES = [(1, 1), (2, 2)]
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("vcpus,smp", IOAPIC_LINES,
+                         ids=[f"{v}vcpu-smp{s}" for v, s in IOAPIC_LINES])
+def test_ioapic_lines_on_svm(run_qemu, dist, guests, test_dir, vcpus, smp):
+    mods = guest_modules(guests, test_dir, "ioapic_lines",
+                         f"vcpus={vcpus} testdev=1", None)
+    r = run_qemu(dist.elf32, ARGS, smp=smp, timeout=TIMEOUT, modules=mods)
+    assert r.find(r"^d0: pc-testdev interrupt lines at ports "
+                  r"0x2000-0x2017$"), r.describe()
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("ioapic_lines", "PASS"), r.describe()
+    assert "xAPIC and x2APIC" in v[0][3], r.describe()
+    if vcpus > 1:
+        assert "level and edge on a running CPU 1" in v[0][3], r.describe()
+    assert r.exit_code == qemu_exit_code(0), r.describe()
+
+
+@pytest.mark.qemu
+def test_testdev_only_on_request(run_qemu, dist, guests, test_dir):
+    """Without testdev=1 the ports are the empty bus: no interrupt."""
+    r = run_qemu(dist.elf32, ARGS, smp=1, timeout=TIMEOUT,
+                 modules=modules_for(guests, test_dir, "ioapic_lines", 1,
+                                     None))
+    assert not r.find(r"pc-testdev"), r.describe()
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("ioapic_lines", "FAIL"), r.describe()
+    assert "reads 0xff, 0xffff, 0xffffffff" in v[0][3], r.describe()
+
+
 @pytest.mark.qemu
 @pytest.mark.parametrize("smp", [1, 4])
 def test_ap_startup_on_1_and_4_pcpus(run_qemu, dist, guests, test_dir, smp):

@@ -130,6 +130,23 @@ def test_guest_on_vmx(build_iso, run_bochs, guests, test_dir, config,
         check_cmos_rtc_time(r)
 
 
+# ioapic_lines drives IOAPIC pins through pc-testdev's ports (testdev=1).
+# Its second vCPU spins in the guest while the first turns a pin routed to
+# it from edge to level: with APICv the level vector's EOI must still exit
+# (EOI-exit bitmap), also when hardware posting delivered it, and a later
+# edge on the same vector must not look level (TMR, no EOI message).
+@pytest.mark.bochs
+@pytest.mark.parametrize("config", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_ioapic_lines_on_vmx(build_iso, run_bochs, guests, test_dir, config):
+    r = boot(build_iso, run_bochs, config,
+             guest_modules(guests, test_dir, "ioapic_lines",
+                           f"vcpus=2 {MEM} testdev=1", None))
+    expect_pass(r, "ioapic_lines")
+    v = verdicts(r)
+    assert "level and edge on a running CPU 1" in v[0][3] and \
+        "xAPIC and x2APIC" in v[0][3], r.describe()
+
+
 # With APICv the APIC-access page stays mapped in EPT for the whole domain,
 # so a vCPU whose APIC is globally disabled (no APIC-access
 # virtualization) reads that page instead of an unbacked address.

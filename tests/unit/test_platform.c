@@ -1556,6 +1556,37 @@ TEST(vioapic_icr_for_each_mode)
     }
 }
 
+/*
+ * A change of the vectors sent level-triggered is announced (VMX kicks
+ * the running vCPUs to refresh their EOI-exit bitmaps) before anything
+ * is delivered through the new entry; other writes are not.
+ */
+TEST(vioapic_level_changes_announced_before_delivery)
+{
+    setup();
+    set_rte(3, DEST(0) | RTE_MASKED | 0x40);
+    CHECK_EQ(fake_levels_changed_calls(), 0);
+    /* Mask, destination and polarity changes: nothing to announce. */
+    set_rte(3, DEST(1) | 0x40);
+    ioapic_write(0x10 + 2 * 3, RTE_MASKED | (1u << 13) | 0x40);
+    CHECK_EQ(fake_levels_changed_calls(), 0);
+    /* Edge -> level, line already up: announced, then delivered. */
+    vioapic_set_irq(&dom, 3, true);
+    ioapic_write(0x10 + 2 * 3, RTE_LEVEL | 0x40);
+    CHECK_EQ(fake_levels_changed_calls(), 1);
+    CHECK_EQ(fake_levels_changed_ipis_before(), 0);
+    REQUIRE_EQ(fake_ipi_count(), 1);
+    CHECK(fake_ipi(0)->icr_low & ICR_LEVEL);
+    /* A level entry's vector, and level -> edge. */
+    ioapic_write(0x10 + 2 * 3, RTE_MASKED | RTE_LEVEL | 0x41);
+    CHECK_EQ(fake_levels_changed_calls(), 2);
+    ioapic_write(0x10 + 2 * 3, RTE_MASKED | 0x41);
+    CHECK_EQ(fake_levels_changed_calls(), 3);
+    /* Level in NMI mode has no EOI: not a level vector. */
+    ioapic_write(0x10 + 2 * 3, RTE_MASKED | RTE_LEVEL | (4u << 8) | 0x41);
+    CHECK_EQ(fake_levels_changed_calls(), 3);
+}
+
 TEST(vioapic_without_hvm_state_is_inert)
 {
     setup();

@@ -284,6 +284,27 @@ u8 fake_shutdown_reason(void)
     return shutdown_reason;
 }
 
+/* --- hvm_vioapic_levels_changed --- */
+
+static unsigned int levels_calls, levels_ipis_before;
+
+void hvm_vioapic_levels_changed(struct domain *d)
+{
+    (void)d;
+    levels_calls++;
+    levels_ipis_before = fake_ipi_count();
+}
+
+unsigned int fake_levels_changed_calls(void)
+{
+    return levels_calls;
+}
+
+unsigned int fake_levels_changed_ipis_before(void)
+{
+    return levels_ipis_before;
+}
+
 /* --- vlapic_ipi --- */
 
 static struct fake_ipi ipis[FAKE_MAX_IPIS];
@@ -353,5 +374,6 @@ void fake_reset_all(void)
     shutdown_domain = NULL;
     shutdown_reason = 0xff;
     fake_ipi_reset();
+    levels_calls = levels_ipis_before = 0;
     fake_now = 0;
 }

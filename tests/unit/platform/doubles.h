@@ -11,7 +11,8 @@
  *   could be, so a loader that forgets to zero shows.
  * - domain_hvm(): a small table binding a struct domain to its struct
  *   hvm_domain; unbound domains get NULL.
- * - hvm_domain_exit(), hvm_domain_shutdown(), vlapic_ipi(): recorded.
+ * - hvm_domain_exit(), hvm_domain_shutdown(), vlapic_ipi(),
+ *   hvm_vioapic_levels_changed(): recorded.
  * - NOW(): a settable clock.
  */
 #ifndef UNIT_PLATFORM_DOUBLES_H
@@ -60,6 +61,12 @@ u32 fake_exit_status(void);
 unsigned int fake_shutdown_calls(void);
 struct domain *fake_shutdown_domain(void);
 u8 fake_shutdown_reason(void);         /* 0xff until the first call */
+
+/* --- hvm_vioapic_levels_changed --- */
+
+unsigned int fake_levels_changed_calls(void);
+/* fake_ipi_count() when it was last called. */
+unsigned int fake_levels_changed_ipis_before(void);
 
 /* --- vlapic_ipi --- */
 

@@ -5,7 +5,8 @@
  * it reaches that guest as its Multiboot module, or as module 0 of a PVH
  * kernel, which Linux takes as its initrd; its arguments after the word
  * are the module's string.  A kernel module's arguments may set
- * "vcpus=N" and "mem=SIZE"; the rest is the guest's command line.
+ * "vcpus=N", "mem=SIZE" and "testdev=0|1" (QEMU pc-testdev's interrupt
+ * lines, testdev.c); the rest is the guest's command line.
  */
 #include <xen/lib.h>
 #include <xen/console.h>
@@ -15,6 +16,7 @@
 #include <xen/smp.h>
 #include <asm/bootinfo.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/io.h>
 #include <asm/hvm/builder.h>
 #include <asm/boot_domains.h>
 
@@ -30,6 +32,7 @@ struct boot_kernel
     const struct boot_module *env;     /* its "env" or "initrd" module */
     unsigned int vcpus;
     u64 mem;
+    bool testdev;
     char cmdline[BOOT_MODARGS_MAX];
     const char *env_args;
 };
@@ -114,6 +117,12 @@ static int parse_kernel_args(struct boot_kernel *k)
                  k->mem > MAX_GUEST_MEM )
                 return -EINVAL;
         }
+        else if ( !strncmp(tok, "testdev=", 8) )
+        {
+            if ( n != 9 || (tok[8] != '0' && tok[8] != '1') )
+                return -EINVAL;
+            k->testdev = tok[8] == '1';
+        }
         else if ( len + n + 1 < sizeof(k->cmdline) )
         {
             if ( len )
@@ -147,7 +156,9 @@ static int build_one(domid_t id, struct boot_kernel *k)
                        k->vcpus, k->mem >> 12, &d);
     if ( rc )
         return rc;
-    rc = hvm_build_domain(d, &args, &bs);
+    rc = k->testdev ? hvm_testdev_init(d) : 0;
+    if ( !rc )
+        rc = hvm_build_domain(d, &args, &bs);
     if ( rc )
     {
         domain_destroy(d);

@@ -105,6 +105,12 @@ static void vcpu_kick(struct vcpu *v)
         smp_send_event_check_cpu(READ_ONCE(v->processor));
 }
 
+void hvm_vioapic_levels_changed(struct domain *d)
+{
+    if ( hvm_funcs->vioapic_levels_changed )
+        hvm_funcs->vioapic_levels_changed(d);
+}
+
 void hvm_vcpu_send_init(struct vcpu *target)
 {
     WRITE_ONCE(target->hvm->init_pending, true);

@@ -10,8 +10,8 @@
  *    post does: a blocked v has NV = a wakeup vector of its pCPU, whose
  *    handler wakes it (pi_blocked.c).
  *  - sync (the owner, before entering v): clear ON, then swap each PIR
- *    word with 0 and OR it into IRR, with the level-trigger bits that
- *    came with it into TMR.
+ *    word with 0 and OR it into IRR.  TMR is not ours: the sender set
+ *    it at acceptance, before the PIR bit (vlapic_set_irq).
  *  - HLT (the owner): set VPF_blocked, then look again (pi_pending(),
  *    vlapic_has_wakeup()); then pi_blocked_enter() switches NV to a
  *    wakeup vector unless ON is set; sleep only if nothing is there.
@@ -160,7 +160,7 @@ bool pi_sync_pir_to_irr(struct vcpu *v)
 
     for ( unsigned int i = 0; i < 8; i++ )
     {
-        u32 *irr, *tmr, bits, level;
+        u32 *irr, bits;
 
         /*
          * A seq_cst load (a plain load on x86) to skip empty words: it
@@ -175,16 +175,6 @@ bool pi_sync_pir_to_irr(struct vcpu *v)
         if ( !bits )
             continue;
         irr = (u32 *)(vl->regs + APIC_REG_IRR + i * 0x10);
-        tmr = (u32 *)(vl->regs + APIC_REG_TMR + i * 0x10);
-
-        /*
-         * vlapic_set_irq() sets tmr_pending before the PIR bit; our swap
-         * saw the PIR bit, so this sees the tmr_pending bit.  TMR is set
-         * for level and cleared for edge, per acceptance, as on hardware.
-         */
-        level = __atomic_fetch_and(&vl->tmr_pending[i], ~bits,
-                                   __ATOMIC_SEQ_CST) & bits;
-        WRITE_ONCE(*tmr, (READ_ONCE(*tmr) & ~bits) | level);
         WRITE_ONCE(*irr, READ_ONCE(*irr) | bits);
         moved = true;
     }

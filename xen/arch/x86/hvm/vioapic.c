@@ -29,6 +29,12 @@
  * level pin delivers.  Delivery status (bit 12) always reads 0: delivery
  * is synchronous, nothing ever waits.
  *
+ * An entry write that changes which vector the pin sends level-triggered
+ * (trigger mode, delivery mode, vector) tells the HVM layer
+ * (hvm_vioapic_levels_changed), before any delivery it causes: VMX with
+ * APICv traps the EOIs of those vectors with a bitmap it computes at each
+ * VM entry, and makes the vCPUs running the guest exit to recompute it.
+ *
  * Locking: vioapic.lock protects the registers and 'irr'.  Deliveries are
  * worked out under it and made after it is dropped, so the vlapic layer
  * may call back (vioapic_eoi) without deadlock and no lock order with the
@@ -225,22 +231,32 @@ static u32 reg_read(const struct vioapic *vioapic, u32 reg)
     return (u32)vioapic->redir[pin];
 }
 
-/* Caller holds vioapic->lock; may queue one delivery in q. */
-static void reg_write(struct vioapic *vioapic, u32 reg, u32 val,
+/* The vector this entry sends level-triggered, or -1. */
+static int level_vector(u64 rte)
+{
+    return rte_is_level(rte) ? (int)(rte & RTE_VECTOR) : -1;
+}
+
+/*
+ * Caller holds vioapic->lock; may queue one delivery in q.  Returns
+ * whether the vectors sent level-triggered changed (see vioapic_mmio).
+ */
+static bool reg_write(struct vioapic *vioapic, u32 reg, u32 val,
                       struct delivery *q, unsigned int *nr)
 {
     unsigned int pin;
     u64 rte, keep;
+    bool changed;
 
     if ( reg == IOAPIC_REG_ID )
     {
         vioapic->id = (val >> IOAPIC_ID_SHIFT) & IOAPIC_ID_MASK;
-        return;
+        return false;
     }
     /* Version and arbitration are read-only; the rest is not there. */
     if ( reg < IOAPIC_REG_REDIR ||
          reg >= IOAPIC_REG_REDIR + 2 * VIOAPIC_PINS )
-        return;
+        return false;
 
     pin = (reg - IOAPIC_REG_REDIR) / 2;
     rte = vioapic->redir[pin];
@@ -255,11 +271,13 @@ static void reg_write(struct vioapic *vioapic, u32 reg, u32 val,
     /* An edge entry has no EOI to wait for. */
     if ( !rte_is_level(rte) )
         rte &= ~RTE_REMOTE_IRR;
+    changed = level_vector(rte) != level_vector(vioapic->redir[pin]);
     vioapic->redir[pin] = rte;
 
     /* Unmasking a level pin that is asserted delivers it now. */
     if ( level_pending(vioapic, pin) )
         fire(vioapic, pin, q, nr);
+    return changed;
 }
 
 void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
@@ -270,6 +288,7 @@ void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
     struct vioapic *vioapic;
     struct delivery q[1];
     unsigned int nr = 0;
+    bool levels_changed = false;
     u64 offset = gpa - VIOAPIC_BASE;
 
     if ( !hvm )
@@ -292,11 +311,18 @@ void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
             *val = vioapic->ioregsel;
     }
     else if ( write )
-        reg_write(vioapic, vioapic->ioregsel, *val, q, &nr);
+        levels_changed = reg_write(vioapic, vioapic->ioregsel, *val, q, &nr);
     else
         *val = reg_read(vioapic, vioapic->ioregsel);
     spin_unlock(&vioapic->lock);
 
+    /*
+     * Before the delivery: a vCPU that caches the level vectors while it
+     * runs (VMX's EOI-exit bitmap) must not take an interrupt of a vector
+     * that just became level with the old cache (hvm.h).
+     */
+    if ( levels_changed )
+        hvm_vioapic_levels_changed(d);
     deliver(d, q, nr);
 }
 

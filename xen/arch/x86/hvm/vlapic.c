@@ -10,9 +10,10 @@
  * only on the vCPU's own pCPU, by its exit handlers and by its timer,
  * whose function runs from the timer softirq of that same pCPU and so
  * never interleaves with an exit handler.  Other pCPUs only
- *  - post interrupts into the target's posted-interrupt descriptor
- *    (vlapic_set_irq -> pi_post), recording level triggers in
- *    tmr_pending first;
+ *  - set or clear the TMR bit of the vector they send (an atomic RMW;
+ *    the owner's own TMR updates are atomic RMWs too), then post the
+ *    interrupt into the target's posted-interrupt descriptor
+ *    (vlapic_set_irq -> pi_post);
  *  - read single registers of the target to resolve destinations and
  *    lowest priority (ID, LDR, DFR, PPR, LVTERR and apic_base), with one
  *    READ_ONCE each: a register written concurrently is seen either old or
@@ -324,6 +325,23 @@ static void vlapic_error(struct vlapic *vl, u32 err, bool local)
  * trigger mode of this acceptance, as on hardware.  A vector already
  * 'injected' is unaffected: this one waits in IRR separately.
  */
+/*
+ * TMR as an acceptance leaves it: set for a level-triggered message, clear
+ * for an edge (SDM 11.8.4: "the trigger mode register ... indicates the
+ * trigger mode of the interrupt").  An atomic RMW: senders on other pCPUs
+ * update other bits of the same word (vlapic_set_irq).
+ */
+static void tmr_accept(struct vlapic *vl, unsigned int vec, bool level)
+{
+    u32 *w = (u32 *)(vl->regs + vec_reg(APIC_REG_TMR, vec));
+    u32 bit = 1u << (vec % 32);
+
+    if ( level )
+        __atomic_fetch_or(w, bit, __ATOMIC_SEQ_CST);
+    else
+        __atomic_fetch_and(w, ~bit, __ATOMIC_SEQ_CST);
+}
+
 static void accept_local(struct vlapic *vl, unsigned int vec, bool level)
 {
     if ( vec < 16 )
@@ -331,10 +349,7 @@ static void accept_local(struct vlapic *vl, unsigned int vec, bool level)
         vlapic_error(vl, ESR_RECV_ILLEGAL, true);
         return;
     }
-    if ( level )
-        vec_set(vl, APIC_REG_TMR, vec);
-    else
-        vec_clear(vl, APIC_REG_TMR, vec);
+    tmr_accept(vl, vec, level);
     vec_set(vl, APIC_REG_IRR, vec);
 }
 
@@ -347,14 +362,19 @@ void vlapic_set_irq(struct vlapic *target, u8 vector, bool level)
     }
 
     /*
-     * tmr_pending before PIR, both seq_cst RMWs: pi_sync_pir_to_irr()
-     * swaps the PIR word out before it takes tmr_pending, so if it sees
-     * our PIR bit it also sees our TMR bit, and the vector enters IRR
-     * with TMR set.
+     * TMR here, by the sender, before the PIR bit (both seq_cst RMWs),
+     * as KVM and Xen do: with hardware posting the CPU moves PIR into the
+     * virtual IRR itself, without the owner's sync, so TMR cannot wait
+     * for the sync.  Whoever sees our PIR bit - the owner's sync, or the
+     * CPU's posted-interrupt processing and thus the guest's EOI of the
+     * vector and its EOI exit - sees TMR as this acceptance left it, and
+     * the EOI goes to the vIOAPIC exactly when it was level.  Another
+     * acceptance of the vector overwrites the bit, as on hardware.  A
+     * reset racing this (INIT, APIC disable: memset by the owner) may
+     * drop the bit while the PIR bit survives: the vector then arrives
+     * as edge-triggered.
      */
-    if ( level )
-        __atomic_fetch_or(&target->tmr_pending[vector / 32],
-                          1u << (vector % 32), __ATOMIC_SEQ_CST);
+    tmr_accept(target, vector, level);
     pi_post(target->vcpu, vector);
 }
 

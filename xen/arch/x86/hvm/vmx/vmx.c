@@ -744,9 +744,12 @@ static const u16 snapshot_regs[VMX_APIC_SNAPSHOT_REGS] = {
  * Before an entry with APICv.  The register page is the virtual-APIC
  * page: the CPU delivers from its IRR (through RVI) and EOIs into its
  * ISR (SVI); the vlapic's own writes to IRR and ISR since the last exit
- * are made known through RVI and SVI.  Level-triggered vectors (TMR, and
- * any vector the vIOAPIC routes as level, which hardware posting can
- * deliver without setting TMR) exit on EOI so that vioapic_eoi() runs.
+ * are made known through RVI and SVI.  Level-triggered vectors exit on
+ * EOI so that vioapic_eoi() runs (eoi_exit(), when TMR says level): those
+ * in TMR, and every vector the vIOAPIC routes as level, since a level
+ * interrupt may reach a running vCPU by hardware posting before any
+ * entry sees its TMR bit.  A change of those entries kicks the running
+ * vCPUs back here (vmx_vioapic_levels_changed()).
  */
 static void apicv_sync(struct vcpu *v)
 {
@@ -878,15 +881,70 @@ static void apic_write_exit(struct vcpu *v, unsigned int offset)
     (void)vlapic_reg_write(vl, offset, val);
 }
 
-/* EOI-induced exit: the CPU has done the EOI; the vIOAPIC must hear it. */
+/*
+ * EOI-induced exit: the CPU has done the EOI.  The bitmap traps every
+ * vector the vIOAPIC routes level-triggered, whatever this acceptance
+ * was, so the vIOAPIC hears the EOI only if TMR says the vector was
+ * accepted level-triggered: the local APIC sends the EOI message only
+ * then (SDM 11.8.5), and an edge interrupt of a vector that a level pin
+ * also uses must not clear that pin's Remote IRR.  TMR is exact here
+ * also for hardware-posted vectors (vlapic_set_irq sets it before PIR).
+ */
 static void eoi_exit(struct vcpu *v, u8 vector)
 {
     struct vmx_vcpu *x = vmx(v);
+    const u32 *tmr = (const u32 *)(v->hvm->vlapic.regs + APIC_REG_TMR +
+                                   (vector / 32) * 0x10);
 
     x->nr_eoi_exits++;
     v->hvm->vlapic.nr_eoi++;
     v->hvm->vlapic.nr_eoi_writes++;
-    vioapic_eoi(v->domain, vector);
+    if ( __atomic_load_n(tmr, __ATOMIC_SEQ_CST) & (1u << (vector % 32)) )
+        vioapic_eoi(v->domain, vector);
+}
+
+/*
+ * The hvm_funcs op (APICv): a redirection entry changed which vectors the
+ * vIOAPIC sends level-triggered, and apicv_sync() computes the EOI-exit
+ * bitmap from the entries only before an entry.  Every vCPU of d running
+ * the guest elsewhere is made to exit (the event-check IPI; Xen and KVM
+ * kick too), so none keeps a bitmap that lets the EOI of a vector that
+ * just became level pass the vIOAPIC by; the bitmap is the same for all
+ * vCPUs, so each one is concerned.  Called after the entry was stored
+ * and before any delivery it causes, so the kick is sent before that
+ * delivery's posted-interrupt notification; EVENT_CHECK_VECTOR (0xfc)
+ * outranks POSTED_INTR_VECTOR (0xf0), so a target with both pending
+ * takes the kick's VM exit first, and the notification waits in the
+ * host APIC for drain_notifications() at the next entry.  (That the kick
+ * arrives no later than a notification sent after it is the usual
+ * in-order delivery of two IPIs from one sender to one destination.)
+ *
+ * Ordering (store buffering): here, the entry's store (vioapic.lock's
+ * release), a full fence, then the load of is_running; on the target,
+ * the scheduler's store of is_running, then pi_sync_pir_to_irr()'s
+ * seq_cst clear of ON in inject_pending() (a full barrier), then
+ * apicv_sync()'s loads of the entries.  So either we see it running and
+ * kick it, or its next apicv_sync() sees the new entry.  A target seen
+ * running that has already computed its bitmap takes the IPI, at the
+ * latest, right after its VM entry (external-interrupt exiting), and
+ * computes it again.  vCPUs not running compute it at their next entry.
+ */
+static void vmx_vioapic_levels_changed(struct domain *d)
+{
+    unsigned int cpu = smp_processor_id();
+
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for ( unsigned int i = 0; i < d->max_vcpus; i++ )
+    {
+        struct vcpu *v = d->vcpu ? d->vcpu[i] : NULL;
+        unsigned int where;
+
+        if ( !v || v == current || !READ_ONCE(v->is_running) )
+            continue;
+        where = READ_ONCE(v->processor);
+        if ( where != cpu )
+            smp_send_event_check_cpu(where);
+    }
 }
 
 /*
@@ -1682,5 +1740,8 @@ struct hvm_funcs vmx_funcs = {
 void vmx_funcs_setup(void)
 {
     if ( vmx_caps.apicv )
+    {
         vmx_funcs.deliver_pending = vmx_deliver_pending;
+        vmx_funcs.vioapic_levels_changed = vmx_vioapic_levels_changed;
+    }
 }

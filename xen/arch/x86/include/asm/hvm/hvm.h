@@ -202,6 +202,14 @@ struct hvm_funcs
      * software injection must not take them.
      */
     bool (*deliver_pending)(struct vcpu *v);
+    /*
+     * Optional (NULL: nothing to do).  The vIOAPIC changed which vectors
+     * it sends level-triggered (an entry's trigger mode, delivery mode or
+     * vector), after storing the entry and before delivering anything
+     * through it: a backend that caches those vectors per vCPU while it
+     * runs (VMX's EOI-exit bitmap) makes the running vCPUs refresh it.
+     */
+    void (*vioapic_levels_changed)(struct domain *d);
     /* Map guest frame gfn to machine frame mfn in the nested tables. */
     int (*map_gfn)(struct domain *d, u64 gfn, u64 mfn);
     void (*dump_vcpu)(struct vcpu *v);

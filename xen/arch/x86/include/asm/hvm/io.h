@@ -38,6 +38,13 @@ int hvm_platform_init(struct domain *d);
 void hvm_platform_destroy(struct domain *d);
 
 /*
+ * QEMU pc-testdev's interrupt lines (ports 0x2000-0x2017) in d, for guest
+ * tests (testdev.c); only on request (boot module option testdev=1).
+ * Call while the domain is built, before any of its vCPUs runs.
+ */
+int hvm_testdev_init(struct domain *d);
+
+/*
  * The ACPI registers of the hardware-reduced platform (acpi_pm.c), listed
  * in the FADT; ACPI_S5_SLP_TYP is \_S5's SLP_TYPa in dsdt.asl.
  */

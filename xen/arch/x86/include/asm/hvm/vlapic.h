@@ -4,9 +4,11 @@
  *
  * Ownership: the register page is touched only by the vCPU's own pCPU
  * (its exits and its timer, which runs on the vCPU's pCPU), so it needs no
- * lock.  Other vCPUs and devices never write it: they post interrupts
- * into the target's posted-interrupt descriptor (pi.h), which the owner
- * moves into IRR before entering the guest.
+ * lock.  Other vCPUs and devices write one thing in it: the TMR bit of
+ * the vector they send, with an atomic RMW, at acceptance (vlapic.c,
+ * vlapic_set_irq); the interrupt itself they post into the target's
+ * posted-interrupt descriptor (pi.h), which the owner moves into IRR
+ * before entering the guest.
  *
  * Invariant: an accepted interrupt is never lost and never merged with
  * one in service.  A vector handed to the hardware for injection leaves
@@ -74,7 +76,6 @@ struct vlapic
     u8 *regs;                   /* 4 KiB register page, xAPIC layout */
     u64 apic_base;              /* IA32_APIC_BASE */
     int injected;               /* vector awaiting confirmation, or -1 */
-    u32 tmr_pending[8];         /* level-trigger bits posted with PIR */
 
     /* Timer: one-shot, periodic or TSC-deadline (LVTT mode bits). */
     struct timer timer;
@@ -162,6 +163,12 @@ void hvm_vcpu_send_init(struct vcpu *target);
 void hvm_vcpu_send_sipi(struct vcpu *target, u8 vector);
 void hvm_vcpu_send_nmi(struct vcpu *target);
 void vioapic_eoi(struct domain *d, u8 vector);
+/*
+ * The vIOAPIC changed which vectors it sends level-triggered: backends
+ * that keep them per vCPU while it runs (VMX's EOI-exit bitmap) refresh
+ * them before those vCPUs run on (hvm.c).
+ */
+void hvm_vioapic_levels_changed(struct domain *d);
 u64 hvm_guest_tsc(const struct vcpu *v);
 /* System time at which the guest TSC reaches 'tsc' (past: <= NOW()). */
 s_time_t hvm_guest_tsc_to_time(const struct vcpu *v, u64 tsc);
