@@ -10,7 +10,7 @@ XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
 
-.PHONY: all xen guests linux iso run test test-long unit integration bench \
+.PHONY: all xen guests linux iso run run-demo test test-long unit integration bench \
         deps clean
 
 all: xen
@@ -45,11 +45,26 @@ iso: xen
 deps:
 	@scripts/install-deps.sh
 
-# Boots xen-lite in QEMU with a demo domain: ipi_pingpong with 2 vCPUs,
-# which bounces 1000 IPIs between them and prints the counts.  Quit
-# with Ctrl-C.  Add options with e.g. XEN_ARGS="... shutdown=exit".
+# Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs) to a
+# busybox shell on this terminal: type commands; three Ctrl-A switch the
+# input to the hypervisor's debug keys and back; `poweroff -f` ends dom0
+# and with it the run; Ctrl-C quits QEMU.
+RUN_XEN_ARGS ?= console=com1 loglvl=all shutdown=exit
+run: deps xen linux
+	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 1024 \
+	    -nodefaults -display none -serial stdio -monitor none -no-reboot \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -kernel $(DIST)/xen-lite.elf32 -append "$(RUN_XEN_ARGS)" \
+	    -initrd "$(LINUX)/vmlinux mem=512M vcpus=2 console=ttyS0 \
+	        tsc=reliable quiet -- shell,$(LINUX)/initramfs.cpio initrd"; \
+	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
+	    [ $$status -eq 130 ]
+
+# The guest-kernel demo: ipi_pingpong with 2 vCPUs, which bounces 1000
+# IPIs between them and prints the counts.  Quit with Ctrl-C.  Add
+# options with e.g. XEN_ARGS="... shutdown=exit".
 DEMO_ENV := build/run/demo.env
-run: deps xen guests
+run-demo: deps xen guests
 	@mkdir -p build/run && printf 'ipis=1000\n' > $(DEMO_ENV)
 	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 512 \
 	    -nodefaults -display none -serial stdio -monitor none -no-reboot \

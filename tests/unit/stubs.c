@@ -98,6 +98,16 @@ void printk(const char *fmt, ...)
     va_end(ap);
 }
 
+/* A console domain's raw output goes to the same log, unprefixed. */
+void console_write_raw(const char *s, size_t len)
+{
+    if ( log_len + len + 1 > LOG_SIZE )
+        stub_log_clear();
+    memcpy(log_buf + log_len, s, len);
+    log_len += len;
+    log_buf[log_len] = '\0';
+}
+
 void panic(const char *fmt, ...)
 {
     char msg[512];

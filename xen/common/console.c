@@ -244,6 +244,19 @@ static void emit_text(const char *s)
     }
 }
 
+void console_write_raw(const char *s, size_t len)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&console_lock, flags);
+    for ( size_t i = 0; i < len; i++ )
+    {
+        emit(s[i]);
+        at_line_start = s[i] == '\n';
+    }
+    spin_unlock_irqrestore(&console_lock, flags);
+}
+
 void vprintk(const char *fmt, va_list args)
 {
     char buf[512];

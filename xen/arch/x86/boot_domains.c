@@ -171,6 +171,13 @@ static int build_one(domid_t id, struct boot_kernel *k)
            bs.pvh ? "PVH" : "Multiboot",
            !k->env ? "" : bs.pvh ? ", initrd module" : ", environment module",
            id == 0 ? " (dom0)" : "");
+    /*
+     * A dom0 entered through PVH is an operating system whose UART is the
+     * machine's console: its output goes to the serial line as it is.  A
+     * Multiboot dom0 is a test kernel: its lines keep their (d0) prefix.
+     */
+    if ( id == 0 && bs.pvh )
+        vuart_set_console(d);
     rc = vcpu_up(d->vcpu[0]);
     /* Serial input follows dom0, as in Xen. */
     if ( !rc && id == 0 )

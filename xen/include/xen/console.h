@@ -21,6 +21,8 @@ void console_input_init(void);
 void console_rx_char(char c);
 /* dom0 has started or stopped: serial input follows it (console.c). */
 void console_dom0_started(void);
+/* A console domain's output, to the serial line as it is (no prefix). */
+void console_write_raw(const char *s, size_t len);
 void console_dom0_stopped(void);
 void console_set_loglevel(const char *arg);
 

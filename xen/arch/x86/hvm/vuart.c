@@ -56,6 +56,7 @@
  * taken under uart.lock (printk) so lines reach the console and the ring
  * in the same order.
  */
+#include <xen/console.h>
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
@@ -167,6 +168,13 @@ static void flush_line(struct vuart *uart, domid_t id)
 /* A byte the guest transmitted.  Caller holds uart->lock. */
 static void put_char(struct vuart *uart, domid_t id, u8 c)
 {
+    if ( uart->raw )
+    {
+        /* Lock order: uart->lock, then console_lock. */
+        console_write_raw((const char *)&c, 1);
+        ring_put(uart, c);
+        return;
+    }
     if ( c == '\n' )
     {
         flush_line(uart, id);
@@ -272,6 +280,22 @@ static void rx_put(struct vuart *uart, u8 c)
     uart->rx_count++;
 }
 
+/*
+ * Move waiting serial input into the receiver while it has room: the line
+ * delivers no faster than the guest reads (no overrun from a burst that a
+ * real line at any baud rate would have spread out).  Caller holds
+ * uart->lock.
+ */
+static void line_in_feed(struct vuart *uart)
+{
+    while ( uart->line_in_count && uart->rx_count < rx_capacity(uart) )
+    {
+        rx_put(uart, uart->line_in[uart->line_in_head]);
+        uart->line_in_head = (uart->line_in_head + 1) % VUART_LINE_BUF;
+        uart->line_in_count--;
+    }
+}
+
 static u8 rx_get(struct vuart *uart)
 {
     u8 c;
@@ -281,6 +305,7 @@ static u8 rx_get(struct vuart *uart)
     c = uart->rx[uart->rx_head];
     uart->rx_head = (uart->rx_head + 1) % VUART_FIFO_SIZE;
     uart->rx_count--;
+    line_in_feed(uart);
     return c;
 }
 
@@ -360,14 +385,16 @@ static void write_fcr(struct vuart *uart, u8 val)
         rx_clear(uart);
     /* The other bits are only written together with FCR0 set. */
     if ( !(val & FCR_ENABLE) )
-    {
         uart->fcr = 0;
-        return;
+    else
+    {
+        if ( val & FCR_RX_RESET )
+            rx_clear(uart);
+        /* FCR_TX_RESET: the transmit FIFO is always empty already. */
+        uart->fcr = val & (FCR_ENABLE | FCR_DMA_MODE | FCR_TRIGGER);
     }
-    if ( val & FCR_RX_RESET )
-        rx_clear(uart);
-    /* FCR_TX_RESET: the transmit FIFO is always empty already. */
-    uart->fcr = val & (FCR_ENABLE | FCR_DMA_MODE | FCR_TRIGGER);
+    /* Input waiting on the line comes in as the receiver has room. */
+    line_in_feed(uart);
 }
 
 static void write_mcr(struct vuart *uart, u8 val)
@@ -474,14 +501,28 @@ unsigned int vuart_receive(struct domain *d, const u8 *buf, unsigned int len)
     uart = &hvm->uart;
 
     spin_lock(&uart->lock);
-    /* In loopback the serial input pin is disconnected (8.6.4). */
-    if ( !(uart->mcr & MCR_LOOP) )
-        for ( i = 0; i < len; i++ )
-            rx_put(uart, buf[i]);
-    else
+    /*
+     * In loopback the serial input pin is disconnected (8.6.4).  Input
+     * beyond what the line holds is lost, as a sender's without flow
+     * control would be.
+     */
+    if ( uart->mcr & MCR_LOOP )
         len = 0;
+    for ( i = 0; i < len && uart->line_in_count < VUART_LINE_BUF; i++ )
+        uart->line_in[(uart->line_in_head + uart->line_in_count++) %
+                      VUART_LINE_BUF] = buf[i];
+    line_in_feed(uart);
     update_irq(uart);
     spin_unlock(&uart->lock);
 
-    return len;
+    return i;
+}
+
+void vuart_set_console(struct domain *d)
+{
+    struct vuart *uart = &domain_hvm(d)->uart;
+
+    spin_lock(&uart->lock);
+    uart->raw = true;
+    spin_unlock(&uart->lock);
 }

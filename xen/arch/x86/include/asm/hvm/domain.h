@@ -13,6 +13,7 @@
 #define GUEST_CONSOLE_LINE  256
 #define GUEST_CONSOLE_RING  4096
 #define VUART_FIFO_SIZE     16          /* the 16550A's receive FIFO */
+#define VUART_LINE_BUF      256         /* serial input not yet received */
 
 struct hvm_portio_range
 {
@@ -45,6 +46,13 @@ struct vuart
     unsigned int line_len;
     char ring[GUEST_CONSOLE_RING];     /* what the guest printed, kept */
     u64 ring_written;
+    /*
+     * Serial input still on the line: it enters the receiver as the FIFO
+     * drains, as a line with hardware flow control would deliver it.
+     */
+    u8 line_in[VUART_LINE_BUF];
+    unsigned int line_in_head, line_in_count;
+    bool raw;                   /* the machine's console: output as it is */
 };
 
 struct vioapic

@@ -70,5 +70,7 @@ bool vioapic_sends_nmi_or_init(struct domain *d);
  * UART's lock: not for hard interrupt context.
  */
 unsigned int vuart_receive(struct domain *d, const u8 *buf, unsigned int len);
+/* d's UART is the machine's console: its output goes out unprefixed. */
+void vuart_set_console(struct domain *d);
 
 #endif /* ASM_X86_HVM_IO_H */
