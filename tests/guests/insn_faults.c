@@ -32,18 +32,12 @@
  * (QEMU then stops as on a triple fault).  Bochs 2.7 faults all of them.
  */
 #include "test.h"
+#include "cr.h"
 
 const char test_name[] = "insn_faults";
 
 #define VEC_UD          6
 
-#define CR0_PE          (1u << 0)
-#define CR0_NE          (1u << 5)
-#define CR0_NW          (1u << 29)
-#define CR0_CD          (1u << 30)
-#define CR0_PG          (1u << 31)
-#define CR4_VMXE        (1u << 13)
-#define CR4_OSXSAVE     (1u << 18)
 
 #define CPUID1_ECX_MONITOR  (1u << 3)
 #define CPUID1_ECX_VMX      (1u << 5)
@@ -70,22 +64,6 @@ static void on_exception(struct regs *r)
     exc_eip = r->eip;
     exc_error = r->error;
     r->eip = resume_at;
-}
-
-static inline uint32_t read_cr0(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr0, %0" : "=r" (v) );
-    return v;
-}
-
-static inline uint32_t read_cr4(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr4, %0" : "=r" (v) );
-    return v;
 }
 
 /*

@@ -26,6 +26,7 @@
  * the hypercalls are not made: SKIP after the MMIO checks.
  */
 #include "test.h"
+#include "cr.h"
 #include "hypercall.h"
 #include <public/xen.h>
 
@@ -38,8 +39,6 @@ const char test_name[] = "pae_mmio";
 #define PTE_A           (1ull << 5)
 #define PTE_PS          (1ull << 7)
 
-#define CR0_PG          (1u << 31)
-#define CR4_PAE         (1u << 5)
 
 #define LAPIC_BASE      0xfee00000u
 #define UNBACKED        0xc0000000u
@@ -58,22 +57,6 @@ static uint8_t window_ram[2][4096] __attribute__((aligned(4096)));
 static char flat[4096];
 
 #define PDPT            (&pdpt_page[8])
-
-static uint32_t read_cr0(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr0, %0" : "=r" (v) );
-    return v;
-}
-
-static uint32_t read_cr4(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr4, %0" : "=r" (v) );
-    return v;
-}
 
 static void build_tables(void)
 {

@@ -22,6 +22,7 @@
  * from memory, so on AMD the kernel reports SKIP.
  */
 #include "test.h"
+#include "cr.h"
 
 const char test_name[] = "pae_pdpte_load";
 
@@ -29,9 +30,6 @@ const char test_name[] = "pae_pdpte_load";
 #define PTE_RW          (1ull << 1)
 #define PTE_PS          (1ull << 7)
 
-#define CR0_NE          (1u << 5)
-#define CR0_PG          (1u << 31)
-#define CR4_PAE         (1u << 5)
 
 static uint64_t pdpt[4] __attribute__((aligned(32)));
 static uint64_t pd0[512] __attribute__((aligned(4096)));
@@ -59,14 +57,6 @@ static void on_guard_tick(struct regs *r)
                   "(entered at it again for %u ticks of %u us)", r->eip,
                   stuck, GUARD_TICK_US);
     apic_eoi();
-}
-
-static uint32_t read_cr0(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr0, %0" : "=r" (v) );
-    return v;
 }
 
 /* MOV val to CR0 (eax); false if it raised #GP. */

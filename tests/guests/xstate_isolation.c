@@ -21,16 +21,9 @@
  * 0x37f, the value FNINIT gives).
  */
 #include "test.h"
+#include "cr.h"
 
 const char test_name[] = "xstate_isolation";
-
-#define CR0_MP          (1u << 1)
-#define CR0_EM          (1u << 2)
-#define CR0_TS          (1u << 3)
-#define CR0_NE          (1u << 5)
-#define CR4_OSFXSR      (1u << 9)
-#define CR4_OSXMMEXCPT  (1u << 10)
-#define CR4_OSXSAVE     (1u << 18)
 
 struct pattern
 {
@@ -53,46 +46,6 @@ struct cpu_result
 static struct cpu_result result[MAX_CPUS];
 static uint32_t seed, ms, start_fcw;
 static bool have_xsave, have_avx;
-
-static uint32_t read_cr0(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr0, %0" : "=r" (v) );
-    return v;
-}
-
-static void write_cr0(uint32_t v)
-{
-    asm volatile ( "mov %0, %%cr0" :: "r" (v) : "memory" );
-}
-
-static uint32_t read_cr4(void)
-{
-    uint32_t v;
-
-    asm volatile ( "mov %%cr4, %0" : "=r" (v) );
-    return v;
-}
-
-static void write_cr4(uint32_t v)
-{
-    asm volatile ( "mov %0, %%cr4" :: "r" (v) : "memory" );
-}
-
-static uint64_t xgetbv0(void)
-{
-    uint32_t lo, hi;
-
-    asm volatile ( "xgetbv" : "=a" (lo), "=d" (hi) : "c" (0) );
-    return ((uint64_t)hi << 32) | lo;
-}
-
-static void xsetbv0(uint64_t v)
-{
-    asm volatile ( "xsetbv" :: "c" (0), "a" ((uint32_t)v),
-                   "d" ((uint32_t)(v >> 32)) );
-}
 
 /* Every register of the pattern, as the CPU has it now. */
 static void save_regs(struct pattern *p)

@@ -84,6 +84,13 @@ class ConsoleLine:
 _XEN_LINE = re.compile(r"^\(XEN\) (?:\[\s*(\d+\.\d+)\] )?(.*)$")
 
 
+def guest_output(text: str) -> List[str]:
+    """The lines of a serial log that are not the hypervisor's: what a
+    console domain (a PVH dom0) wrote as it is."""
+    lines = (raw.rstrip("\r") for raw in text.splitlines())
+    return [line for line in lines if not _XEN_LINE.match(line)]
+
+
 def parse_console(text: str) -> List[ConsoleLine]:
     """Hypervisor lines of a serial log, in order. Other lines (GRUB's
     escape sequences, guest output without the prefix) are skipped."""
@@ -308,6 +315,23 @@ class QemuSession:
                 self._drain()
                 raise AssertionError(
                     f"no console line matching {pattern!r} within {timeout}s; "
+                    f"console so far:\n{self.text[-3000:]}")
+            time.sleep(0.05)
+
+    def wait_for_output(self, pattern: str, timeout: float = 30) -> re.Match:
+        """Wait until a line a guest wrote to the serial line as it is (a
+        console domain's, no "(XEN)" prefix) matches `pattern`."""
+        end = time.monotonic() + timeout
+        while True:
+            self._drain()
+            for line in guest_output(self.text):
+                m = re.search(pattern, line)
+                if m:
+                    return m
+            if time.monotonic() > end or self.proc.poll() is not None:
+                self._drain()
+                raise AssertionError(
+                    f"no output line matching {pattern!r} within {timeout}s; "
                     f"console so far:\n{self.text[-3000:]}")
             time.sleep(0.05)
 

@@ -9,12 +9,18 @@
 
 #define CR0_PE          (1u << 0)
 #define CR0_MP          (1u << 1)
+#define CR0_EM          (1u << 2)
 #define CR0_TS          (1u << 3)
+#define CR0_NE          (1u << 5)
 #define CR0_NW          (1u << 29)
 #define CR0_CD          (1u << 30)
 #define CR0_PG          (1u << 31)
 #define CR4_PSE         (1u << 4)
 #define CR4_PAE         (1u << 5)
+#define CR4_OSFXSR      (1u << 9)
+#define CR4_OSXMMEXCPT  (1u << 10)
+#define CR4_VMXE        (1u << 13)
+#define CR4_OSXSAVE     (1u << 18)
 
 #define MSR_EFER        0xc0000080
 #define EFER_SCE        (1u << 0)
@@ -38,6 +44,21 @@ DEFINE_CR(0)
 DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
+
+/* XCR0 (CR4.OSXSAVE must be set). */
+static inline uint64_t xgetbv0(void)
+{
+    uint32_t lo, hi;
+
+    asm volatile ( "xgetbv" : "=a" (lo), "=d" (hi) : "c" (0) );
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv0(uint64_t v)
+{
+    asm volatile ( "xsetbv" :: "c" (0), "a" ((uint32_t)v),
+                   "d" ((uint32_t)(v >> 32)) );
+}
 
 /*
  * Identity map of the first 4 GiB: long-mode tables (2 MiB pages, one
