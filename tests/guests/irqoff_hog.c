@@ -21,7 +21,7 @@
 const char test_name[] = "irqoff_hog";
 
 static volatile uint32_t stop;
-static uint64_t gap[2], spins[2];
+static uint64_t gap[2], spins[2], ap_end;
 
 static void hog(unsigned int me, uint64_t end)
 {
@@ -40,10 +40,14 @@ static void hog(unsigned int me, uint64_t end)
     }
 }
 
+/*
+ * vCPU 1 stops when vCPU 0 says so, or at the latest at ap_end: if it got
+ * the pCPU first and kept it (no backstop), vCPU 0 could never say so.
+ */
 static void hog_ap(void *arg)
 {
     (void)arg;
-    hog(1, 0);
+    hog(1, ap_end);
 }
 
 void test_main(void)
@@ -59,6 +63,7 @@ void test_main(void)
     CHECK(xen_physinfo(&phys) == 0, "physinfo failed");
     CHECK(phys.nr_cpus == 1, "needs 1 pCPU, has %u", phys.nr_cpus);
 
+    ap_end = rdtsc() + us_to_tsc(3 * ms * 1000ull);
     smp_call(1, hog_ap, NULL);
     hog(0, rdtsc() + us_to_tsc(ms * 1000ull));
     stop = 1;

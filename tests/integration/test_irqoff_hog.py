@@ -63,5 +63,7 @@ def test_without_the_backstop_bochs_starves_the_other_vcpu(
                                   "vcpus=2 mem=16M", None))
     r = run_bochs(iso, cpus=1, version="2.7", timeout=120)
     v = verdicts(r)
+    # Whichever vCPU got the pCPU first kept it: the other never ran, or
+    # waited the whole spin.
     assert v and v[0][1:3] == ("irqoff_hog", "FAIL") and \
-        "never ran" in v[0][3], r.describe()
+        ("never ran" in v[0][3] or "while vCPU" in v[0][3]), r.describe()
