@@ -8,15 +8,16 @@ command line, our memory map and module 0 as its initrd.  The next boots
 the kernel to /init with 1 and 2 vCPUs: every vCPU online, kvm-clock the
 clocksource, the serial line's IRQ 4 counting (the console's output after
 boot goes through its interrupts), no kernel warning, and the domain's own
-end through the exit port with status 0; and the same with 2 vCPUs on
-Bochs 3.0 (VMX with posted interrupts).  Not yet tested: the rest of the
-issue's list (sleep timing, typed input, a pipe ping-pong, poweroff -f,
-two Linux domains).
+end through the exit port with status 0; the same with 2 vCPUs on Bochs
+3.0 (VMX with posted interrupts); on QEMU with 2 vCPUs a pipe ping-pong,
+sleep 2 against the host's clock, a typed line and an ACPI power-off; and
+two Linux domains at once.
 """
 
 import re
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -135,6 +136,63 @@ def test_linux_boots_to_init(run_qemu, dist, linux, vcpus):
                                     f"tsc=reliable"),
                           (initramfs, "initrd")])
     check_init(r, vcpus, ("kvm-clock",))
+    assert r.exit_code == qemu_exit_code(0), r.describe()
+
+
+@pytest.mark.qemu
+def test_linux_runs_and_powers_off(dist, test_dir, linux):
+    """Two vCPUs on two pCPUs: a pipe ping-pong of 10000 round trips
+    between processes pinned to each vCPU, sleep 2 taking 2 s of host time
+    (within 10 %), a line typed on the serial console read through the
+    tty, and an ACPI power-off ending the domain with status 0."""
+    vmlinux, initramfs = linux
+    s = QemuSession(dist.elf32, ARGS, smp=2, workdir=test_dir, name="linux")
+    s.cmd += ["-initrd", initrd_arg([
+        (vmlinux, "mem=256M vcpus=2 console=ttyS0 tsc=reliable -- checks "
+                  "poweroff"), (initramfs, "initrd")])]
+    with s as q:
+        m = q.wait_for_output(r"^XENLITE-INIT pingpong (\d+) round trips, "
+                              r"CPU 0 and CPU 1", timeout=BOOT_TIMEOUT)
+        assert m.group(1) == "10000", q.text[-3000:]
+        q.wait_for_output(r"^XENLITE-INIT sleep 2 begin$", timeout=60)
+        t0 = time.monotonic()
+        q.wait_for_output(r"^XENLITE-INIT sleep 2 end", timeout=10)
+        took = time.monotonic() - t0
+        assert 1.8 <= took <= 2.2, f"sleep 2 took {took:.2f} s\n" \
+            f"{q.text[-3000:]}"
+        q.wait_for_output(r"^XENLITE-INIT type a line$", timeout=30)
+        q.send(b"typed-at-the-console\r")
+        q.wait_for_output(r"^XENLITE-INIT read typed-at-the-console$",
+                          timeout=30)
+        q.wait_for_output(r"^XENLITE-INIT OK$", timeout=30)
+        q.wait_for(r"^d0: ACPI power off$", timeout=30)
+        q.wait_for(r"^xen-lite exiting: all domains have exited "
+                   r"\(status 0\)$", timeout=30)
+        q.proc.wait(timeout=30)
+        assert q.proc.returncode == qemu_exit_code(0), q.text[-3000:]
+        bad = [x for x in guest_output(q.text) if re.search(BAD_LINES, x)]
+        assert not bad, bad
+
+
+@pytest.mark.qemu
+def test_two_linux_domains(run_qemu, dist, linux):
+    """d0 (privileged) and d1 (not) both boot Linux to /init and power
+    off; d1's output keeps its (d1) prefix."""
+    vmlinux, initramfs = linux
+    args = "mem=192M vcpus=1 console=ttyS0 tsc=reliable -- poweroff"
+    r = run_qemu(dist.elf32, f"{ARGS} boot_domains=2", smp=2,
+                 timeout=BOOT_TIMEOUT,
+                 modules=[(vmlinux, args), (initramfs, "initrd"),
+                          (vmlinux, args), (initramfs, "initrd")],
+                 extra_args=["-m", "1024"])
+    assert r.find(r"^d0: .*\(PVH\), initrd module \(dom0\)$"), r.describe()
+    assert r.find(r"^d1: .*\(PVH\), initrd module$"), r.describe()
+    assert "XENLITE-INIT OK" in guest_output(r.serial), r.describe()
+    assert r.find(r"^\(d1\) XENLITE-INIT OK$"), r.describe()
+    assert r.find(r"^d0: ACPI power off$"), r.describe()
+    assert r.find(r"^d1: ACPI power off$"), r.describe()
+    assert r.find(r"^xen-lite exiting: all domains have exited "
+                  r"\(status 0\)$"), r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
 
 

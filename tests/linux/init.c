@@ -3,18 +3,26 @@
  * /dev, prints what the tests check (the CPUs online, the clocksource, the
  * serial line's interrupt count) as "XENLITE-INIT key value" lines and a
  * marker line, then ends the domain through xen-lite's exit port (0xf4;
- * the value written is the domain's status).  Static, so the initramfs
- * needs no libraries.
+ * the value written is the domain's status).  Arguments (the kernel
+ * command line after "--"): "checks" also runs a pipe ping-pong between
+ * two CPUs, a timed sleep 2 and reads a typed line; "poweroff" ends the
+ * domain with an ACPI power-off instead; "shell" starts a busybox shell.
+ * Static, so the initramfs needs no libraries.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_PORT   0xf4
@@ -84,13 +92,93 @@ static void console_stdio(void)
         close(fd);
 }
 
-/* "shell" among init's arguments (kernel command line after "--"). */
-static int want_shell(int argc, char **argv)
+/* 'word' among init's arguments (the kernel command line after "--"). */
+static int has_arg(int argc, char **argv, const char *word)
 {
     for ( int i = 1; i < argc; i++ )
-        if ( !strcmp(argv[i], "shell") )
+        if ( !strcmp(argv[i], word) )
             return 1;
     return 0;
+}
+
+static unsigned long ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000UL +
+           (t1.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static void pin_to(unsigned int cpu)
+{
+    cpu_set_t set;
+
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Two processes, on CPU 0 and the last CPU, bounce a byte through two
+ * pipes: every round trip wakes the other side, which with two vCPUs is
+ * a cross-vCPU wakeup (a scheduler IPI) each way.
+ */
+static int pingpong(unsigned int rounds)
+{
+    int ab[2], ba[2], status;
+    unsigned int i, last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+    struct timespec t0;
+    pid_t pid;
+    char c = 'x';
+
+    if ( pipe(ab) || pipe(ba) )
+        return 1;
+    pid = fork();
+    if ( pid < 0 )
+        return 1;
+    if ( pid == 0 )
+    {
+        pin_to(last);
+        for ( i = 0; i < rounds; i++ )
+            if ( read(ab[0], &c, 1) != 1 || write(ba[1], &c, 1) != 1 )
+                _exit(1);
+        _exit(0);
+    }
+    pin_to(0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for ( i = 0; i < rounds; i++ )
+        if ( write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1 )
+            break;
+    waitpid(pid, &status, 0);
+    printf("XENLITE-INIT pingpong %u round trips, CPU 0 and CPU %u, in %lu "
+           "ms\n", i, last, ms_since(&t0));
+    return i != rounds || !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
+/* The tests time these two lines by the host's clock. */
+static void timed_sleep(void)
+{
+    struct timespec t0;
+
+    printf("XENLITE-INIT sleep 2 begin\n");
+    tcdrain(STDOUT_FILENO);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sleep(2);
+    printf("XENLITE-INIT sleep 2 end (%lu ms by the guest's clock)\n",
+           ms_since(&t0));
+}
+
+/* A line typed on the serial console, read through the tty. */
+static void read_typed_line(void)
+{
+    char line[128];
+
+    printf("XENLITE-INIT type a line\n");
+    if ( !fgets(line, sizeof(line), stdin) )
+        strcpy(line, "(nothing)");
+    line[strcspn(line, "\r\n")] = '\0';
+    printf("XENLITE-INIT read %s\n", line);
 }
 
 int main(int argc, char **argv)
@@ -107,8 +195,14 @@ int main(int argc, char **argv)
                 "/sys/devices/system/clocksource/clocksource0/"
                 "current_clocksource");
     report_irq("ttyS0");
+    if ( has_arg(argc, argv, "checks") )
+    {
+        bad |= pingpong(10000);
+        timed_sleep();
+        read_typed_line();
+    }
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
-    if ( want_shell(argc, argv) )
+    if ( has_arg(argc, argv, "shell") )
     {
         /* make run: a shell on the console; poweroff -f ends the domain. */
         setenv("PATH", "/bin:/sbin", 1);
@@ -123,6 +217,12 @@ int main(int argc, char **argv)
     /* The serial console sends by interrupts: let it finish first. */
     tcdrain(STDOUT_FILENO);
     sync();
+    if ( has_arg(argc, argv, "poweroff") )
+    {
+        /* What busybox's poweroff -f does: ACPI S5 through the FADT. */
+        reboot(RB_POWER_OFF);
+        printf("XENLITE-INIT power off: %s\n", strerror(errno));
+    }
 
     /* Not a PC power-off: the exit port is xen-lite's test device. */
     if ( ioperm(EXIT_PORT, 1, 1) )
