@@ -5,11 +5,11 @@ The first test checks the entry: the domain builder found the PVH note,
 loaded the ELF64 image by p_paddr and handed over hvm_start_info, and Linux
 printed its banner through earlyprintk (which polls the UART), with our
 command line, our memory map and module 0 as its initrd.  The next boots
-the kernel to /init with 1 and 2 vCPUs: every vCPU online, kvm-clock the
+the kernel to /init with 1, 2 and 4 vCPUs on 2 pCPUs and 4 on 4: every vCPU online, kvm-clock the
 clocksource, the serial line's IRQ 4 counting (the console's output after
 boot goes through its interrupts), no kernel warning, and the domain's own
 end through the exit port with status 0; the same with 2 vCPUs on Bochs
-3.0 (VMX with posted interrupts); on QEMU with 2 vCPUs a pipe ping-pong,
+2.7 (VMX with APICv) and 3.0 (with posted interrupts); on QEMU with 2 vCPUs a pipe ping-pong,
 sleep 2 against the host's clock, a typed line and an ACPI power-off; and
 two Linux domains at once.
 """
@@ -125,13 +125,15 @@ def check_init(r, vcpus, clocksources):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("vcpus", [1, 2], ids=["1vcpu", "2vcpu"])
-def test_linux_boots_to_init(run_qemu, dist, linux, vcpus):
+@pytest.mark.parametrize("vcpus,smp", [(1, 2), (2, 2), (4, 2), (4, 4)],
+                         ids=["1vcpu-smp2", "2vcpu-smp2", "4vcpu-smp2",
+                              "4vcpu-smp4"])
+def test_linux_boots_to_init(run_qemu, dist, linux, vcpus, smp):
     # tsc=reliable: QEMU's TCG vCPUs fail Linux's TSC warp check among
     # themselves, natively too (LINUX-GUESTS.md); kvm-clock is the
     # clocksource either way.
     vmlinux, initramfs = linux
-    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=BOOT_TIMEOUT,
+    r = run_qemu(dist.elf32, ARGS, smp=smp, timeout=BOOT_TIMEOUT,
                  modules=[(vmlinux, f"mem=256M vcpus={vcpus} console=ttyS0 "
                                     f"tsc=reliable"),
                           (initramfs, "initrd")])
@@ -197,17 +199,22 @@ def test_two_linux_domains(run_qemu, dist, linux):
 
 
 @pytest.mark.bochs
-def test_linux_boots_to_init_on_vmx(build_iso, run_bochs, linux):
-    # Bochs 3.0 (VMX, APICv, posted interrupts), 2 vCPUs.  Its CPU model
-    # has an invariant TSC, with which Linux prefers the TSC itself to
-    # kvm-clock (kvmclock.c lowers its own rating); mitigations=off keeps
-    # the model's speculation advisories out of the log.
+@pytest.mark.parametrize("version,posted", [("2.7", "not supported"),
+                                            ("3.0", "on")],
+                         ids=["bochs27-apicv", "bochs30-posted"])
+def test_linux_boots_to_init_on_vmx(build_iso, run_bochs, linux, version,
+                                    posted):
+    # Bochs 2.7 (VMX with APICv) and 3.0 (with posted interrupts), 2
+    # vCPUs.  The CPU model has an invariant TSC, with which Linux prefers
+    # the TSC itself to kvm-clock (kvmclock.c lowers its own rating);
+    # mitigations=off keeps the model's speculation advisories out of the
+    # log.
     vmlinux, initramfs = linux
     iso = build_iso(ARGS, [(vmlinux, "mem=256M vcpus=2 console=ttyS0 "
                                      "tsc=reliable mitigations=off"),
                            (initramfs, "initrd")])
-    r = run_bochs(iso, cpus=2, version="3.0", timeout=300)
-    assert r.find(r"^HVM: VMX APICv on.*posted interrupts on"), \
+    r = run_bochs(iso, cpus=2, version=version, timeout=300)
+    assert r.find(r"^HVM: VMX APICv on.*posted interrupts " + posted), \
         r.describe()
     check_init(r, 2, ("kvm-clock", "tsc"))
 
