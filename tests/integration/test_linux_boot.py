@@ -116,6 +116,9 @@ def check_init(r, vcpus, clocksources):
     m = line(r"^XENLITE-INIT irq \d+:((?:\s+\d+)+)\s+IO-APIC\s+"
              r"4-edge\s+ttyS0$")
     assert m and sum(int(n) for n in m.group(1).split()) > 0, r.describe()
+    # The 8250 driver's own count of what it sent.
+    m = line(r"^XENLITE-INIT serial uart:16550A port:000003F8 .*tx:(\d+)")
+    assert m and int(m.group(1)) > 0, r.describe()
     bad = [x for x in out if re.search(BAD_LINES, x)]
     assert not bad, f"{bad}\n{r.describe()}"
     # Not one (d0) line: dom0's output went out as it is.

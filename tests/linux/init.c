@@ -6,7 +6,8 @@
  * the value written is the domain's status).  Arguments (the kernel
  * command line after "--"): "checks" also runs a pipe ping-pong between
  * two CPUs, a timed sleep 2 and reads a typed line; "poweroff" ends the
- * domain with an ACPI power-off instead; "shell" starts a busybox shell.
+ * domain with `poweroff -f` (ACPI power-off) instead; "shell" starts a
+ * busybox shell.
  * Static, so the initramfs needs no libraries.
  */
 #define _GNU_SOURCE
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/mount.h>
-#include <sys/reboot.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -90,6 +90,23 @@ static void console_stdio(void)
     dup2(fd, 2);
     if ( fd > 2 )
         close(fd);
+}
+
+/* ttyS0's counters in /proc/tty/driver/serial (tx:, rx:, ...). */
+static void report_serial(void)
+{
+    char line[256];
+    FILE *f = fopen("/proc/tty/driver/serial", "r");
+
+    while ( f && fgets(line, sizeof(line), f) )
+        if ( !strncmp(line, "0: ", 3) )
+        {
+            line[strcspn(line, "\n")] = '\0';
+            printf("XENLITE-INIT serial %s\n", line + 3);
+            break;
+        }
+    if ( f )
+        fclose(f);
 }
 
 /* 'word' among init's arguments (the kernel command line after "--"). */
@@ -195,6 +212,7 @@ int main(int argc, char **argv)
                 "/sys/devices/system/clocksource/clocksource0/"
                 "current_clocksource");
     report_irq("ttyS0");
+    report_serial();
     if ( has_arg(argc, argv, "checks") )
     {
         bad |= pingpong(10000);
@@ -219,9 +237,9 @@ int main(int argc, char **argv)
     sync();
     if ( has_arg(argc, argv, "poweroff") )
     {
-        /* What busybox's poweroff -f does: ACPI S5 through the FADT. */
-        reboot(RB_POWER_OFF);
-        printf("XENLITE-INIT power off: %s\n", strerror(errno));
+        /* busybox: reboot(RB_POWER_OFF), ACPI S5 through the FADT. */
+        execl("/bin/poweroff", "poweroff", "-f", (char *)NULL);
+        printf("XENLITE-INIT exec poweroff -f: %s\n", strerror(errno));
     }
 
     /* Not a PC power-off: the exit port is xen-lite's test device. */
