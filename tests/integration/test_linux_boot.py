@@ -1,17 +1,18 @@
 """Debian's stock Linux 6.1 (build/linux/vmlinux, fetched by `make linux`)
-booted as dom0 through its PVH entry on QEMU (SVM).
+booted as a domain through its PVH entry, on QEMU (SVM) and Bochs (VMX).
 
 The first test checks the entry: the domain builder found the PVH note,
 loaded the ELF64 image by p_paddr and handed over hvm_start_info, and Linux
 printed its banner through earlyprintk (which polls the UART), with our
 command line, our memory map and module 0 as its initrd.  The next boots
-the kernel to /init with 1, 2 and 4 vCPUs on 2 pCPUs and 4 on 4: every vCPU online, kvm-clock the
-clocksource, the serial line's IRQ 4 counting (the console's output after
-boot goes through its interrupts), no kernel warning, and the domain's own
-end through the exit port with status 0; the same with 2 vCPUs on Bochs
-2.7 (VMX with APICv) and 3.0 (with posted interrupts); on QEMU with 2 vCPUs a pipe ping-pong,
-sleep 2 against the host's clock, a typed line and an ACPI power-off; and
-two Linux domains at once.
+the kernel to /init with 1, 2 and 4 vCPUs on 2 pCPUs and 4 on 4: every
+vCPU online, kvm-clock the clocksource, the serial line's IRQ 4 counting
+and the 8250 driver's tx count (the console's output after boot goes
+through its interrupts), no kernel warning, and the domain's own end
+through the exit port with status 0; the same with 2 vCPUs on Bochs 2.7
+(VMX with APICv) and 3.0 (with posted interrupts).  On QEMU with 2 vCPUs:
+a pipe ping-pong, sleep 2 against the host's clock, a typed line and
+poweroff -f; and two Linux domains at once.
 """
 
 import re
