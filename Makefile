@@ -86,9 +86,10 @@ test-long: deps xen guests
 # Tables, not pass/fail: the scheduler simulation's share and latency,
 # then interrupt delivery measured on QEMU and Bochs from the hypervisor's
 # own counters (tests/bench/irq_bench.py; docs/interrupt-bench.md).
-bench: deps xen guests
+bench: deps xen guests linux
 	@$(MAKE) --no-print-directory -C tests/bench run
 	@$(PYTHON) tests/bench/irq_bench.py
+	@$(PYTHON) tests/bench/linux_boot.py
 
 unit:
 	@$(MAKE) --no-print-directory -C tests/unit run
