@@ -5,14 +5,14 @@ The first test checks the entry: the domain builder found the PVH note,
 loaded the ELF64 image by p_paddr and handed over hvm_start_info, and Linux
 printed its banner through earlyprintk (which polls the UART), with our
 command line, our memory map and module 0 as its initrd.  The next boots
-the kernel to /init with 1, 2 and 4 vCPUs on 2 pCPUs and 4 on 4: every
+the kernel to /init with 1, 2 and 4 vCPUs on 2 and on 4 pCPUs: every
 vCPU online, kvm-clock the clocksource, the serial line's IRQ 4 counting
 and the 8250 driver's tx count (the console's output after boot goes
 through its interrupts), no kernel warning, and the domain's own end
 through the exit port with status 0; the same with 2 vCPUs on Bochs 2.7
 (VMX with APICv) and 3.0 (with posted interrupts).  On QEMU with 2 vCPUs:
-a pipe ping-pong, sleep 2 against the host's clock, a typed line and
-poweroff -f; and two Linux domains at once.
+a pipe ping-pong, sleep 2 against the host's clock, a typed line read
+by the shell and poweroff -f; and two Linux domains at once.
 """
 
 import re
@@ -129,9 +129,10 @@ def check_init(r, vcpus, clocksources):
 
 
 @pytest.mark.qemu
-@pytest.mark.parametrize("vcpus,smp", [(1, 2), (2, 2), (4, 2), (4, 4)],
+@pytest.mark.parametrize("vcpus,smp", [(1, 2), (2, 2), (4, 2), (1, 4),
+                                       (2, 4), (4, 4)],
                          ids=["1vcpu-smp2", "2vcpu-smp2", "4vcpu-smp2",
-                              "4vcpu-smp4"])
+                              "1vcpu-smp4", "2vcpu-smp4", "4vcpu-smp4"])
 def test_linux_boots_to_init(run_qemu, dist, linux, vcpus, smp):
     # tsc=reliable: QEMU's TCG vCPUs fail Linux's TSC warp check among
     # themselves, natively too (LINUX-GUESTS.md); kvm-clock is the

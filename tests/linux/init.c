@@ -186,16 +186,12 @@ static void timed_sleep(void)
            ms_since(&t0));
 }
 
-/* A line typed on the serial console, read through the tty. */
-static void read_typed_line(void)
+/* A line typed on the serial console, read by busybox's shell. */
+static int read_typed_line(void)
 {
-    char line[128];
-
     printf("XENLITE-INIT type a line\n");
-    if ( !fgets(line, sizeof(line), stdin) )
-        strcpy(line, "(nothing)");
-    line[strcspn(line, "\r\n")] = '\0';
-    printf("XENLITE-INIT read %s\n", line);
+    return system("/bin/sh -c 'read line; "
+                  "echo \"XENLITE-INIT read $line\"'") != 0;
 }
 
 int main(int argc, char **argv)
@@ -217,7 +213,7 @@ int main(int argc, char **argv)
     {
         bad |= pingpong(10000);
         timed_sleep();
-        read_typed_line();
+        bad |= read_typed_line();
     }
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
     if ( has_arg(argc, argv, "shell") )
