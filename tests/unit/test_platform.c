@@ -21,6 +21,7 @@
 #include "harness.h"
 #include "stubs.h"
 #include "doubles.h"
+#include "ioapic_access.h"
 
 #define DOMID   7
 
@@ -31,17 +32,7 @@ static struct hvm_domain *hvm;
 /* A domain with nothing registered, bound to a zeroed hvm_domain. */
 static void setup_bare(void)
 {
-    stub_reset();
-    fake_reset_all();
-    free(hvm);
-    hvm = calloc(1, sizeof(*hvm));
-    REQUIRE(hvm);
-    memset(&dom, 0, sizeof(dom));
-    memset(&vcpu0, 0, sizeof(vcpu0));
-    dom.domain_id = DOMID;
-    dom.is_hvm = true;
-    vcpu0.domain = &dom;
-    fake_hvm_bind(&dom, hvm);
+    hvm = fake_domain_setup(&dom, &vcpu0, DOMID);
 }
 
 /* The same with the whole platform registered. */
@@ -1302,21 +1293,12 @@ TEST(pci_has_no_devices)
 
 static u32 ioapic_read(u32 reg)
 {
-    u64 v = reg;
-
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE, 4, &v));
-    v = 0xdead;
-    REQUIRE(hvm_mmio(&vcpu0, false, VIOAPIC_BASE + 0x10, 4, &v));
-    return v;
+    return fake_ioapic_read(&vcpu0, reg);
 }
 
 static void ioapic_write(u32 reg, u32 val)
 {
-    u64 v = reg;
-
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE, 4, &v));
-    v = val;
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE + 0x10, 4, &v));
+    fake_ioapic_write(&vcpu0, reg, val);
 }
 
 static void set_rte(unsigned int pin, u64 rte)

@@ -18,6 +18,7 @@
 #include "harness.h"
 #include "stubs.h"
 #include "doubles.h"
+#include "ioapic_access.h"
 
 #define TESTDEV     0x2000
 
@@ -40,11 +41,7 @@ static u32 in(u16 port, unsigned int size)
 
 static void ioapic_write(u32 reg, u32 val)
 {
-    u64 v = reg;
-
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE, 4, &v));
-    v = val;
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE + 0x10, 4, &v));
+    fake_ioapic_write(&vcpu0, reg, val);
 }
 
 static u32 ioapic_read(u32 reg)
@@ -65,17 +62,7 @@ static void route(unsigned int pin, u8 vec, u32 flags)
 
 static void setup(bool testdev)
 {
-    stub_reset();
-    fake_reset_all();
-    free(hvm);
-    hvm = calloc(1, sizeof(*hvm));
-    REQUIRE(hvm);
-    memset(&dom, 0, sizeof(dom));
-    memset(&vcpu0, 0, sizeof(vcpu0));
-    dom.domain_id = 2;
-    dom.is_hvm = true;
-    vcpu0.domain = &dom;
-    fake_hvm_bind(&dom, hvm);
+    hvm = fake_domain_setup(&dom, &vcpu0, 2);
     REQUIRE_EQ(hvm_platform_init(&dom), 0);
     if ( testdev )
         REQUIRE_EQ(hvm_testdev_init(&dom), 0);

@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "stubs.h"
 #include "doubles.h"
+#include "ioapic_access.h"
 
 #define COM1    0x3f8
 #define THR     (COM1 + 0)
@@ -51,27 +52,13 @@ static u8 in(u16 port)
 
 static void ioapic_write(u32 reg, u32 val)
 {
-    u64 v = reg;
-
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE, 4, &v));
-    v = val;
-    REQUIRE(hvm_mmio(&vcpu0, true, VIOAPIC_BASE + 0x10, 4, &v));
+    fake_ioapic_write(&vcpu0, reg, val);
 }
 
 /* The platform, with IOAPIC pin 4 routed edge/high to VEC on APIC 0. */
 static void setup(void)
 {
-    stub_reset();
-    fake_reset_all();
-    free(hvm);
-    hvm = calloc(1, sizeof(*hvm));
-    REQUIRE(hvm);
-    memset(&dom, 0, sizeof(dom));
-    memset(&vcpu0, 0, sizeof(vcpu0));
-    dom.domain_id = 3;
-    dom.is_hvm = true;
-    vcpu0.domain = &dom;
-    fake_hvm_bind(&dom, hvm);
+    hvm = fake_domain_setup(&dom, &vcpu0, 3);
     fake_set_now(SECONDS(1));
     REQUIRE_EQ(hvm_platform_init(&dom), 0);
     ioapic_write(0x10 + 2 * 4 + 1, 0);

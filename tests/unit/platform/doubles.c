@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "doubles.h"
+#include "stubs.h"
 
 /* --- guest RAM --- */
 
@@ -376,4 +377,25 @@ void fake_reset_all(void)
     fake_ipi_reset();
     levels_calls = levels_ipis_before = 0;
     fake_now = 0;
+}
+
+/* --- a domain with one vCPU --- */
+
+static struct hvm_domain *setup_hvm;
+
+struct hvm_domain *fake_domain_setup(struct domain *d, struct vcpu *v0,
+                                     domid_t id)
+{
+    stub_reset();
+    fake_reset_all();
+    free(setup_hvm);
+    setup_hvm = calloc(1, sizeof(*setup_hvm));
+    REQUIRE(setup_hvm);
+    memset(d, 0, sizeof(*d));
+    memset(v0, 0, sizeof(*v0));
+    d->domain_id = id;
+    d->is_hvm = true;
+    v0->domain = d;
+    fake_hvm_bind(d, setup_hvm);
+    return setup_hvm;
 }

@@ -22,6 +22,16 @@
 #include <xen/sched.h>
 #include <asm/hvm/domain.h>
 
+/* --- a domain with one vCPU --- */
+
+/*
+ * Reset every double and the stubs' log, then give d (id 'id', HVM) a
+ * fresh zeroed hvm_domain, bound, and v0 as its vCPU 0.  Nothing is
+ * registered yet.  The previous call's hvm_domain is freed.
+ */
+struct hvm_domain *fake_domain_setup(struct domain *d, struct vcpu *v0,
+                                     domid_t id);
+
 /* --- guest RAM --- */
 
 /* Fresh RAM of 'capacity' bytes (page multiple), nothing populated. */
