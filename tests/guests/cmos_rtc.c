@@ -11,8 +11,8 @@
  * and 12-hour mode (bit 7 of the hours = PM) show the same time; with
  * register B's SET bit UIP stays clear, the clock holds still and takes a
  * new date written in BCD and 12-hour form, which runs on from there
- * once SET is cleared (read back in the same mode); CMOS RAM bytes (the warm-reset code at 0x0f and
- * 0x40-0x7f) keep what is written.  The time first read is printed as
+ * once SET is cleared (read back in the same mode); CMOS RAM bytes (the
+ * warm-reset code at 0x0f and 0x40-0x7f) keep what is written.  The time first read is printed as
  * "cmos_rtc: time YYYY-MM-DD HH:MM:SS" (the integration test compares it
  * with the hypervisor's boot line).
  *

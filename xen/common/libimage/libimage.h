@@ -96,8 +96,8 @@ const char *image_strerror(enum image_error err);
 
 /*
  * The caller's way into guest memory: copy n bytes of src (or zeroes,
- * with src NULL) to guest-physical paddr; n is never 0.  Returns 0 or the caller's
- * own error, which image_load() passes back.
+ * with src NULL) to guest-physical paddr; n is never 0.  Returns 0 or the
+ * caller's own error, which image_load() passes back.
  */
 typedef int (*image_copy_fn)(void *ctx, uint64_t paddr, const void *src,
                              uint64_t n);
