@@ -179,7 +179,9 @@ QEMU_CASES = [
      r"PG without PAE not checked; long mode entered"),
     ("prefixed_insns", 1, None, "PASS",
      r"16 bytes #GP; INVD; prefixed HLT once each"),
-    ("cmos_rtc", 1, None, "PASS", r"valid BCD and binary dates"),
+    # QEMU 7.2 now and then reports UIP for over 100 ms (2 of 4 runs).
+    ("cmos_rtc", 1, {"uip_max_ms": 1100}, "PASS",
+     r"valid BCD and binary dates"),
     # KVM's interfaces are the hypervisor's: natively there are none.
     ("kvmclock", 2, None, "SKIP", r"no KVM paravirtual CPUID leaves"),
     ("steal_time", 2, None, "SKIP", r"no KVM paravirtual CPUID leaves"),
