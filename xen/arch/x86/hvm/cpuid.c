@@ -3,6 +3,7 @@
  * store, thermal/power and the PMU are hidden; XSAVE with the x87, SSE
  * and AVX components is offered where the host has it (xstate.c switches
  * that state per vCPU);
+ * invariant TSC only on request (`invtsc`), so that Linux keeps kvmclock;
  * x2APIC, TSC-deadline and the hypervisor bit are offered because the
  * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
  * leaves 0x40000000-0x40000010 identify xen-lite and give the TSC and
@@ -12,6 +13,7 @@
  * describe.
  */
 #include <xen/lib.h>
+#include <xen/param.h>
 #include <xen/guest_access.h>
 #include <xen/sched.h>
 #include <xen/time.h>
@@ -45,6 +47,53 @@
 /* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
 #define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
                          (1u << 23) | (1u << 24) | (1u << 28))
+
+/*
+ * Invariant TSC (leaf 0x80000007 EDX bit 8) is hidden by default, as
+ * QEMU's CPU models hide it from KVM guests: with it, Linux rates the TSC
+ * above kvmclock (kvmclock.c) and keeps time by its own TSC checks rather
+ * than by the stable bit the hypervisor maintains per vCPU.  `invtsc`
+ * offers it where the host has it, like QEMU's +invtsc.
+ */
+static bool opt_invtsc;
+boolean_param("invtsc", opt_invtsc);
+
+/*
+ * QEMU TCG's "max" CPU says AMD family 0xf (K8) next to NPT, AVX and
+ * XSAVE, which no K8 had: a guest kernel that believes the family runs
+ * K8-only paths, above all Linux's search for a GART aperture bridge,
+ * 256 buses x 32 slots of 0xcf8/0xcfc (about 33,000 port exits, twice).
+ * Under that emulator alone guests see the signature of QEMU's own EPYC
+ * model instead: family 0x17, model 1, stepping 2.  Every AMD family
+ * from 0x15 to 0x19 is on Linux's list of parts open to Speculative
+ * Return Stack Overflow unless CPUID 0x80000021 says SRSO_NO (it then
+ * warns at every boot); TCG does not speculate, so that leaf says it.
+ */
+#define CPUID_SIG_FAMILY(eax) ((((eax) >> 8) & 0xf) == 0xf            \
+                               ? 0xf + (((eax) >> 20) & 0xff)         \
+                               : ((eax) >> 8) & 0xf)
+#define CPUID_SIG_ZEN1        0x00800f12u
+#define TCG_ZEN_EXT_LEAF      0x80000021u
+#define X21_EAX_SRSO_NO       (1u << 29)
+
+static bool tcg_zen(u32 host_eax)
+{
+    return boot_cpu.qemu_tcg && !strcmp(boot_cpu.vendor, "AuthenticAMD") &&
+           CPUID_SIG_FAMILY(host_eax) == 0xf;
+}
+
+static u32 guest_signature(u32 host_eax)
+{
+    return tcg_zen(host_eax) ? CPUID_SIG_ZEN1 : host_eax;
+}
+
+static bool tcg_zen_guest(void)
+{
+    struct cpuid_regs r;
+
+    cpuid_count(1, 0, &r);
+    return tcg_zen(r.eax);
+}
 
 /* MAXPHYADDR as leaf 0x80000008 reports it to guests (set at boot). */
 static unsigned int guest_maxphyaddr = 36;
@@ -137,20 +186,27 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 
     if ( leaf >= 0x80000000u )
     {
+        if ( leaf == TCG_ZEN_EXT_LEAF && tcg_zen_guest() )
+        {
+            r->eax = X21_EAX_SRSO_NO;
+            return;
+        }
         if ( leaf > MAX_EXT_LEAF )
             return;
         cpuid_count(leaf, sub, r);
         switch ( leaf )
         {
         case 0x80000000u:
-            r->eax = min(r->eax, MAX_EXT_LEAF);
+            r->eax = tcg_zen_guest() ? TCG_ZEN_EXT_LEAF
+                                     : min(r->eax, MAX_EXT_LEAF);
             break;
         case 0x80000001u:
+            r->eax = guest_signature(r->eax);
             r->ecx &= ~X1_ECX_DROP;
             break;
         case 0x80000007u:
             r->eax = r->ebx = r->ecx = 0;
-            r->edx &= 1u << 8;              /* invariant TSC only */
+            r->edx &= opt_invtsc ? 1u << 8 : 0; /* invariant TSC only */
             break;
         case 0x80000008u:
             /* The width the walks take as the guests' MAXPHYADDR. */
@@ -176,6 +232,7 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
         break;
     case 1:
         cpuid_count(1, 0, r);
+        r->eax = guest_signature(r->eax);
         r->ebx = (r->ebx & 0xffff) | (v->vcpu_id << 24) |
                  (min(d->max_vcpus, 255u) << 16);
         {

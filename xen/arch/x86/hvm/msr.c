@@ -33,7 +33,11 @@
 #define MSR_SFMASK          0xc0000084
 #define MSR_KERNEL_GS_BASE  0xc0000102
 #define MSR_TSC_AUX         0xc0000103
-/* AMD's: system configuration, and the K8 interrupt-pending message. */
+/*
+ * AMD's: the northbridge configuration, system configuration, and the K8
+ * interrupt-pending message.
+ */
+#define MSR_AMD_NB_CFG      0xc001001f
 #define MSR_AMD_SYSCFG      0xc0010010
 #define MSR_AMD_INT_PENDING 0xc0010055
 #define CPUIDX1_EDX_RDTSCP  (1u << 27)
@@ -205,13 +209,17 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
     case MSR_BIOS_SIGN:
         *val = 0;
         break;
+    case MSR_AMD_NB_CFG:
     case MSR_AMD_SYSCFG:
     case MSR_AMD_INT_PENDING:
         /*
-         * Every AMD64 part has them (APM Vol. 2 Appendix A; BKDG for
-         * K8), and Linux reads them without a fixup on family 0xf and
-         * later.  Zero: no memory-type extensions to report, no C1E
-         * message to act on.
+         * Every AMD64 part has them (APM Vol. 2 Appendix A; BKDGs for
+         * K8 and family 10h), and Linux reads them without a fixup on
+         * family 0xf and later (NB_CFG from 10h on, to enable extended
+         * PCI configuration through 0xcf8, which a domain has no use
+         * for).  Zero: no memory-type extensions to report, no C1E
+         * message to act on, no northbridge to configure; KVM answers
+         * NB_CFG the same way.
          */
         if ( !amd_guest() )
             return MSR_GP;
@@ -271,6 +279,7 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
     case MSR_MISC_ENABLE:
     case MSR_BIOS_SIGN:
         break;                          /* accepted and ignored */
+    case MSR_AMD_NB_CFG:
     case MSR_AMD_SYSCFG:
     case MSR_AMD_INT_PENDING:
         if ( !amd_guest() )
