@@ -2,7 +2,7 @@
 # bochs-run.sh: boot a GRUB ISO on Bochs, non-interactively, with a wall-clock limit.
 #
 #   scripts/bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS]
-#                        [--model MODEL] ISO SERIAL_OUT
+#                        [--model MODEL] [--megs MIB] ISO SERIAL_OUT
 #
 # COM1 goes to SERIAL_OUT. Next to it (same name, extension dropped) are kept
 # STEM.bochsrc (the exact config used), STEM.dbg.rc (2.7's debugger script),
@@ -20,19 +20,20 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS] [--model MODEL] ISO SERIAL_OUT" >&2
+    echo "usage: bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS] [--model MODEL] [--megs MIB] ISO SERIAL_OUT" >&2
     exit 64
 }
 die() { echo "bochs-run.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-version=2.7 cpus=2 limit=120 model=corei7_skylake_x
+version=2.7 cpus=2 limit=120 model=corei7_skylake_x megs=512
 while [ $# -gt 0 ]; do
     case $1 in
         --bochs)   [ $# -ge 2 ] || usage; version=$2; shift 2 ;;
         --cpus)    [ $# -ge 2 ] || usage; cpus=$2; shift 2 ;;
         --timeout) [ $# -ge 2 ] || usage; limit=$2; shift 2 ;;
         --model)   [ $# -ge 2 ] || usage; model=$2; shift 2 ;;
+        --megs)    [ $# -ge 2 ] || usage; megs=$2; shift 2 ;;
         --) shift; break ;;
         -*) usage ;;
         *) break ;;
@@ -42,6 +43,7 @@ done
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a positive integer, got '$cpus'"
 [[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$limit'"
 [[ $model =~ ^[a-z0-9_]+$ ]] || die "bad --model '$model'"
+[[ $megs =~ ^[1-9][0-9]*$ ]] || die "--megs wants MiB as a positive integer, got '$megs'"
 [ -f "$1" ] || die "ISO '$1' not found (build it with scripts/mkiso.sh)"
 
 iso=$(realpath "$1")
@@ -89,7 +91,7 @@ esac
 # - clock sync=none makes runs deterministic (time follows instructions).
 # - quantum must be 1..32 on 2.7.
 cat > "$rc_file" <<EOF
-megs: 512
+megs: $megs
 cpu: model=$model, count=$cpus, ips=100000000, quantum=16, reset_on_triple_fault=0
 romimage: file=$bxshare/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=$vgabios

@@ -122,6 +122,12 @@ def check_init(r, vcpus, clocksources):
     assert m and int(m.group(1)) > 0, r.describe()
     bad = [x for x in out if re.search(BAD_LINES, x)]
     assert not bad, f"{bad}\n{r.describe()}"
+    # No search for a GART aperture bridge (256 buses x 32 slots through
+    # 0xcf8/0xcfc, twice): the K8 path that QEMU's family-0xf CPU model
+    # would send Linux down (cpuid.c gives guests a Zen signature there).
+    scan = [x for x in out if re.search(r"AGP: (Checking aperture|No AGP "
+                                        r"bridge found)", x)]
+    assert not scan, f"{scan}\n{r.describe()}"
     # Not one (d0) line: dom0's output went out as it is.
     assert not r.find(r"^\(d0\) "), r.describe()
     assert r.find(r"^xen-lite exiting: all domains have exited "
@@ -181,17 +187,12 @@ def test_linux_runs_and_powers_off(dist, test_dir, linux):
         assert not bad, bad
 
 
-@pytest.mark.qemu
-def test_two_linux_domains(run_qemu, dist, linux):
-    """d0 (privileged) and d1 (not) both boot Linux to /init and power
-    off; d1's output keeps its (d1) prefix."""
-    vmlinux, initramfs = linux
-    args = "mem=192M vcpus=1 console=ttyS0 tsc=reliable -- poweroff"
-    r = run_qemu(dist.elf32, f"{ARGS} boot_domains=2", smp=2,
-                 timeout=BOOT_TIMEOUT,
-                 modules=[(vmlinux, args), (initramfs, "initrd"),
-                          (vmlinux, args), (initramfs, "initrd")],
-                 extra_args=["-m", "1024"])
+TWO_DOMAINS_ARGS = "mem=192M vcpus=1 console=ttyS0 tsc=reliable -- poweroff"
+
+
+def check_two_domains(r):
+    """d0 (privileged) and d1 (not) both reached /init and powered off;
+    d1's output keeps its (d1) prefix."""
     assert r.find(r"^d0: .*\(PVH\), initrd module \(dom0\)$"), r.describe()
     assert r.find(r"^d1: .*\(PVH\), initrd module$"), r.describe()
     assert "XENLITE-INIT OK" in guest_output(r.serial), r.describe()
@@ -200,7 +201,34 @@ def test_two_linux_domains(run_qemu, dist, linux):
     assert r.find(r"^d1: ACPI power off$"), r.describe()
     assert r.find(r"^xen-lite exiting: all domains have exited "
                   r"\(status 0\)$"), r.describe()
+    bad = [x for x in guest_output(r.serial) if re.search(BAD_LINES, x)]
+    assert not bad, f"{bad}\n{r.describe()}"
+
+
+@pytest.mark.qemu
+def test_two_linux_domains(run_qemu, dist, linux):
+    vmlinux, initramfs = linux
+    r = run_qemu(dist.elf32, f"{ARGS} boot_domains=2", smp=2,
+                 timeout=BOOT_TIMEOUT,
+                 modules=[(vmlinux, TWO_DOMAINS_ARGS), (initramfs, "initrd"),
+                          (vmlinux, TWO_DOMAINS_ARGS), (initramfs, "initrd")],
+                 extra_args=["-m", "1024"])
+    check_two_domains(r)
     assert r.exit_code == qemu_exit_code(0), r.describe()
+
+
+@pytest.mark.bochs
+def test_two_linux_domains_on_vmx(build_iso, run_bochs, linux):
+    # Bochs 3.0 (VMX with posted interrupts); GRUB loads the kernel twice,
+    # hence 1 GiB.
+    vmlinux, initramfs = linux
+    args = TWO_DOMAINS_ARGS.replace(" --", " mitigations=off --")
+    iso = build_iso(f"{ARGS} boot_domains=2",
+                    [(vmlinux, args), (initramfs, "initrd"),
+                     (vmlinux, args), (initramfs, "initrd")])
+    r = run_bochs(iso, cpus=2, version="3.0", megs=1024, timeout=400)
+    assert r.find(r"^HVM: VMX APICv on.*posted interrupts on"), r.describe()
+    check_two_domains(r)
 
 
 @pytest.mark.bochs
@@ -210,8 +238,8 @@ def test_two_linux_domains(run_qemu, dist, linux):
 def test_linux_boots_to_init_on_vmx(build_iso, run_bochs, linux, version,
                                     posted):
     # Bochs 2.7 (VMX with APICv) and 3.0 (with posted interrupts), 2
-    # vCPUs.  The CPU model has an invariant TSC, with which Linux prefers
-    # the TSC itself to kvm-clock (kvmclock.c lowers its own rating);
+    # vCPUs.  The CPU model has an invariant TSC, which xen-lite hides by
+    # default (with it, Linux's kvmclock.c rates itself below the TSC);
     # mitigations=off keeps the model's speculation advisories out of the
     # log.
     vmlinux, initramfs = linux
@@ -221,7 +249,7 @@ def test_linux_boots_to_init_on_vmx(build_iso, run_bochs, linux, version,
     r = run_bochs(iso, cpus=2, version=version, timeout=300)
     assert r.find(r"^HVM: VMX APICv on.*posted interrupts " + posted), \
         r.describe()
-    check_init(r, 2, ("kvm-clock", "tsc"))
+    check_init(r, 2, ("kvm-clock",))
 
 
 @pytest.mark.qemu
