@@ -26,6 +26,13 @@ static char ring[RING_SIZE];
 static u64 ring_written;            /* bytes ever written */
 static u64 ring_start;              /* nothing before it is read: cleared */
 static bool at_line_start = true;
+/*
+ * Who wrote the unfinished line on the serial line: the hypervisor's
+ * printk or dom0's raw output.  Each starts its own line rather than
+ * finishing the other's, so a hypervisor message in the middle of a
+ * Linux dom0's line stays whole and keeps its stamp.
+ */
+static bool line_is_raw;
 static int loglevel = LOGLVL_INFO;
 static DEFINE_SPINLOCK(console_lock);
 
@@ -225,6 +232,14 @@ static void emit_str(const char *s)
 /* Caller holds console_lock. */
 static void emit_text(const char *s)
 {
+    if ( !*s )
+        return;
+    if ( !at_line_start && line_is_raw )
+    {
+        emit('\n');
+        at_line_start = true;
+    }
+    line_is_raw = false;
     for ( ; *s; s++ )
     {
         if ( at_line_start )
@@ -249,6 +264,13 @@ void console_write_raw(const char *s, size_t len)
     unsigned long flags;
 
     spin_lock_irqsave(&console_lock, flags);
+    if ( len && !at_line_start && !line_is_raw )
+    {
+        emit('\n');
+        at_line_start = true;
+    }
+    if ( len )
+        line_is_raw = true;
     for ( size_t i = 0; i < len; i++ )
     {
         emit(s[i]);
