@@ -29,6 +29,8 @@ CASES = [
     ("ipi_destinations", 4, None),
     ("lowest_priority", 4, None),
     ("tpr_priorities", 1, None),
+    ("cr8_tpr", 1, None),
+    ("cr8_tpr", 1, "apic=x2apic"),
     ("lapic_timer", 2, None),
     ("hlt_wakeup", 2, None),
     ("unknown_msr_gp", 1, None),

@@ -179,7 +179,8 @@ static bool lmsw_source(struct vcpu *v, const struct x86_insn *insn,
 /*
  * A write to CR0 or CR4 (the CR0 write intercept also catches LMSW and
  * CLTS), checked against the architectural rules in hvm/cr.c and done
- * here as the CPU would have done it, EFER.LMA included.
+ * here as the CPU would have done it, EFER.LMA included; or to CR8, the
+ * vlapic's TPR.
  */
 void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
 {
@@ -238,6 +239,24 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
         break;
     default:
         undecodable(v, e, "CR write");
+        return;
+    }
+
+    if ( cr == 8 )
+    {
+        /*
+         * CR8[3:0] is TPR[7:4] and the write clears TPR[3:0]; bits 63:4
+         * are reserved (SDM Vol. 3A 11.8.6.1 and MOV CRn: #GP(0)).
+         * V_TPR follows at the next entry.
+         */
+        if ( val >> 4 )
+        {
+            raise(v, e, X86_EXC_GP);
+            return;
+        }
+        (void)vlapic_reg_write(vcpu_vlapic(v), APIC_REG_TPR, (u32)val << 4);
+        c->rip = rip_after(v, &insn);
+        c->int_state = 0;
         return;
     }
 

@@ -183,8 +183,11 @@ static int svm_vcpu_init(struct vcpu *v)
      * Every CR0 and CR4 write: EFER.LME is virtual until paging turns
      * long mode on (svm_set_reg), and the values are checked as the
      * hardware's manuals say (hvm/cr.c), not as the emulator allows.
+     * CR8 writes too: CR8 is the vlapic's TPR, which decides injection;
+     * reads come from V_TPR, which svm_sync_v_tpr() keeps equal to it.
      */
-    c->cr_write_intercepts = CR_INTERCEPT_CR0 | CR_INTERCEPT_CR4;
+    c->cr_write_intercepts = CR_INTERCEPT_CR0 | CR_INTERCEPT_CR4 |
+                             CR_INTERCEPT_CR8;
     c->iopm_base_pa = (u64)iopm;
     c->msrpm_base_pa = (u64)msrpm;
     c->guest_asid = s->asid;
@@ -288,6 +291,9 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case VMEXIT_CR4_WRITE:
         svm_cr_write(v, 4, e);
         break;
+    case VMEXIT_CR8_WRITE:
+        svm_cr_write(v, 8, e);
+        break;
     case VMEXIT_VMRUN: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE:
     case VMEXIT_STGI: case VMEXIT_CLGI: case VMEXIT_SKINIT:
     case VMEXIT_INVLPGA:
@@ -370,6 +376,19 @@ static void restore_host_crs(const struct host_crs *h)
     }
 }
 
+/*
+ * With V_INTR_MASKING the guest's MOV from CR8 reads V_TPR (APM vol. 2
+ * 15.21.1), so V_TPR follows the vlapic's TPR into every entry: the
+ * guest may have written TPR through the APIC since the last one.
+ */
+static void svm_sync_v_tpr(struct vcpu *v, struct vmcb *c)
+{
+    u32 tpr = 0;
+
+    (void)vlapic_reg_read(vcpu_vlapic(v), APIC_REG_TPR, &tpr);
+    c->int_ctl = (c->int_ctl & ~INTCTL_V_TPR_MASK) | ((tpr >> 4) & 0xf);
+}
+
 static void svm_run(struct vcpu *v, struct hvm_exit *e)
 {
     struct svm_vcpu *s = svm(v);
@@ -384,6 +403,7 @@ static void svm_run(struct vcpu *v, struct hvm_exit *e)
     s->flush_tlb = false;
     s->last_cpu = cpu;
     c->tsc_offset = v->hvm->tsc_offset;
+    svm_sync_v_tpr(v, c);
 
     /*
      * GIF clear holds off every host interrupt, NMI included, across the

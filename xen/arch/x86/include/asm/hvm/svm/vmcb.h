@@ -121,8 +121,10 @@ struct vmcb
 /* cr_write_intercepts */
 #define CR_INTERCEPT_CR0    (1u << 0)
 #define CR_INTERCEPT_CR4    (1u << 4)
+#define CR_INTERCEPT_CR8    (1u << 8)
 
 /* int_ctl */
+#define INTCTL_V_TPR_MASK       0xfu
 #define INTCTL_V_IRQ            (1u << 8)
 #define INTCTL_V_IGN_TPR        (1u << 20)
 #define INTCTL_V_INTR_MASKING   (1u << 24)
@@ -137,6 +139,7 @@ struct vmcb
 #define VMEXIT_CR0_READ     0x000
 #define VMEXIT_CR0_WRITE    0x010
 #define VMEXIT_CR4_WRITE    0x014
+#define VMEXIT_CR8_WRITE    0x018
 #define VMEXIT_EXCEPTION_0  0x040
 #define VMEXIT_INTR         0x060
 #define VMEXIT_NMI          0x061
