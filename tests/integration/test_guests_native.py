@@ -168,6 +168,7 @@ QEMU_CASES = [
     # AMD loads no PDPTEs at MOV to CR0 (QEMU reports AMD).
     ("pae_pdpte_load", 1, None, "SKIP", r"^AMD"),
     ("hlt_irqoff_nmi", 2, None, "PASS", r"^3 rounds: .*left by the NMI"),
+    ("nmi_blocking", 2, None, "PASS", r"none nested"),
     # QEMU 7.2 checks no MOV CR0/CR4 value; it offers MONITOR/MWAIT.
     ("insn_faults", 1, {"cr_checks": 0}, "PASS",
      r"^15 cases.* 3 skipped \(MOV CR0/CR4, MONITOR, MWAIT\)"),
@@ -299,6 +300,7 @@ BOCHS_CASES = [
      r"^21 cases.* 3 skipped \(MOV CR4.VMXE, MONITOR, MWAIT\)"),
     ("msr_value_gp", 1, {"sfmask_high": 0}, r"^9 cases"),
     ("eip_wrap", 1, None, r"execution continued at EIP 0"),
+    ("nmi_blocking", 2, None, r"none nested"),
     ("uart_irq", 2, {"loop_quiet": 0, "rda_only": 0},
      r"gated by OUT2.*taken on the routed CPU 1"),
     ("efer_lme", 1, {"spin_ms": 200},

@@ -38,6 +38,7 @@ CASES = [
     ("mmio_insns", 1, None),
     ("pv_eoi", 1, None),
     ("hlt_irqoff_nmi", 2, None),
+    ("nmi_blocking", 2, None),
     ("apic_disable", 1, None),
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),

@@ -476,11 +476,15 @@ static void inject_pending(struct vcpu *v)
      * that the backend sees, and an event queued already, is what
      * nmi_allowed() checks.
      */
-    if ( READ_ONCE(v->hvm->nmi_pending) && hvm_funcs->nmi_allowed(v) )
+    if ( READ_ONCE(v->hvm->nmi_pending) )
     {
-        WRITE_ONCE(v->hvm->nmi_pending, false);
-        hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
-        return;
+        if ( hvm_funcs->nmi_allowed(v) )
+        {
+            WRITE_ONCE(v->hvm->nmi_pending, false);
+            hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
+            return;
+        }
+        hvm_funcs->enable_nmi_window(v);
     }
 
     if ( hvm_funcs->deliver_pending && hvm_funcs->deliver_pending(v) )

@@ -228,6 +228,8 @@ static void raise_ud(struct hvm_exit *e)
     e->exc_error = 0;
 }
 
+static void svm_singlestep_done(struct vcpu *v, struct hvm_exit *e);
+
 static void decode_exit(struct vcpu *v, struct hvm_exit *e)
 {
     struct vmcb *c = vmcb(v);
@@ -306,6 +308,20 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case VMEXIT_MONITOR: case VMEXIT_MWAIT: case VMEXIT_MWAIT_COND:
         /* CPUID hides MONITOR/MWAIT: #UD, as on VMX. */
         raise_ud(e);
+        break;
+    case VMEXIT_IRET:
+        /*
+         * The guest's IRET, about to run: NMIs stay blocked until it has
+         * (svm_nmi_allowed), then no longer.
+         */
+        e->reason = HVM_EXIT_NONE;
+        c->general1_intercepts &= ~GENERAL1_IRET;
+        svm(v)->nmi_blocked = false;
+        svm(v)->iret_pending = true;
+        svm(v)->iret_rip = c->rip;
+        break;
+    case VMEXIT_EXCEPTION_DB:
+        svm_singlestep_done(v, e);
         break;
     case VMEXIT_XSETBV:
         e->reason = HVM_EXIT_XSETBV;
@@ -462,6 +478,18 @@ static void svm_inject_event(struct vcpu *v, u8 vector, unsigned int type,
                   (has_error ? EVENT_ERR_VALID : 0);
     c->eventinj_err = error;
     s->injected = type == HVM_EVENT_EXTINT ? vector : -1;
+    if ( type == HVM_EVENT_NMI )
+    {
+        /*
+         * Blocked from this entry on: the handler may run and reach its
+         * IRET before the next exit, so the intercept goes in with the
+         * NMI.  An NMI whose delivery an exit cuts short is delivered
+         * again (svm_event_delivered), still blocking.
+         */
+        s->nmi_blocked = true;
+        s->iret_pending = false;
+        c->general1_intercepts |= GENERAL1_IRET;
+    }
 }
 
 static bool svm_interrupts_enabled(struct vcpu *v)
@@ -472,15 +500,77 @@ static bool svm_interrupts_enabled(struct vcpu *v)
            !(c->eventinj & EVENT_VALID);
 }
 
+/* Whether the IRET the intercept saw has run (RIP moved off it). */
+static bool iret_still_pending(struct svm_vcpu *s)
+{
+    if ( s->iret_pending && s->vmcb->rip != s->iret_rip )
+        s->iret_pending = false;
+    return s->iret_pending;
+}
+
 /*
- * The VMCB shows the interrupt shadow but not whether the guest is still
- * in an NMI handler (that needs IRET tracking, not done here).
+ * NMIs wait for the interrupt shadow and for the IRET that ends the
+ * handler of the last one (SDM Vol. 3A 6.7.1; APM vol. 2 8.5 and 15.21.4:
+ * the processor blocks NMIs from delivery until the IRET).
  */
 static bool svm_nmi_allowed(struct vcpu *v)
 {
-    struct vmcb *c = vmcb(v);
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
 
-    return !(c->int_state & 1) && !(c->eventinj & EVENT_VALID);
+    return !(c->int_state & 1) && !(c->eventinj & EVENT_VALID) &&
+           !s->nmi_blocked && !iret_still_pending(s);
+}
+
+/*
+ * An NMI waits.  While the handler runs, the IRET intercept is the
+ * window.  For the IRET itself and for a shadow, the guest runs one
+ * instruction under TF with #DB intercepted, as KVM does: the trap after
+ * it is the window (svm_singlestep_done()).
+ */
+static void svm_enable_nmi_window(struct vcpu *v)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+
+    if ( s->nmi_blocked || s->nmi_singlestep ||
+         !(iret_still_pending(s) || (c->int_state & 1)) )
+        return;
+    s->nmi_singlestep = true;
+    s->singlestep_flags = c->rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+    s->singlestep_dr6 = c->dr6;
+    c->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+    c->exception_intercepts |= 1u << 1;
+}
+
+/*
+ * The #DB after that one instruction: the guest's TF, RF and DR6 as
+ * they were.  A #DB of the guest's own (its TF was set too) is passed
+ * on.
+ */
+static void svm_singlestep_done(struct vcpu *v, struct hvm_exit *e)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+
+    e->reason = HVM_EXIT_NONE;
+    if ( !s->nmi_singlestep )
+    {
+        e->raise_exc = true;
+        e->exc_vector = 1;
+        return;
+    }
+    s->nmi_singlestep = false;
+    c->exception_intercepts &= ~(1u << 1);
+    c->rflags = (c->rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) |
+                s->singlestep_flags;
+    if ( s->singlestep_flags & X86_EFLAGS_TF )
+    {
+        e->raise_exc = true;
+        e->exc_vector = 1;
+        return;
+    }
+    c->dr6 = s->singlestep_dr6;
 }
 
 static void svm_enable_intr_window(struct vcpu *v)
@@ -677,6 +767,7 @@ const struct hvm_funcs svm_funcs = {
     .inject_event = svm_inject_event,
     .interrupts_enabled = svm_interrupts_enabled,
     .nmi_allowed = svm_nmi_allowed,
+    .enable_nmi_window = svm_enable_nmi_window,
     .enable_intr_window = svm_enable_intr_window,
     .disable_intr_window = svm_close_intr_window,
     .event_delivered = svm_event_delivered,

@@ -320,6 +320,18 @@ bool vmx_probe(void)
      * interrupts off would hold the pCPU, scheduler ticks and all, until
      * it enables them; the preemption timer exits regardless of IF.
      */
+    /*
+     * Virtual NMIs: the guest's IRET ends the blocking an injected NMI
+     * starts, which is how the CPU models NMI blocking (SDM Vol. 3C
+     * 25.3, 26.6.1.2); without them a second NMI would nest in the
+     * handler of the first.  NMI-window exiting then says when the next
+     * one may go in.
+     */
+    c->virtual_nmis = (c->pin_may1 & PIN_VIRTUAL_NMIS) &&
+                      (c->cpu_may1 & CPU_NMI_WINDOW_EXITING);
+    if ( c->virtual_nmis )
+        c->pin_ctls |= PIN_VIRTUAL_NMIS;
+
     c->preempt_timer = opt_vmx_preempt_timer &&
                        (c->pin_may1 & PIN_PREEMPT_TIMER);
     if ( c->preempt_timer )
@@ -342,6 +354,9 @@ bool vmx_probe(void)
            c->posted_intr ? "on" : !c->apicv ? "off (no APICv)"
            : !(c->pin_may1 & PIN_POSTED_INTR) ? "not supported"
            : "off (posted_intr=0)");
+    printk("HVM: VMX virtual NMIs %s\n",
+           c->virtual_nmis ? "on" : "not supported (an NMI may nest in the "
+           "guest's NMI handler)");
     printk("HVM: VMX preemption timer %s\n",
            c->preempt_timer ? "bounds guest runs by the next host timer"
            : (c->pin_may1 & PIN_PREEMPT_TIMER) ? "off (vmx_preempt_timer=0)"

@@ -605,19 +605,39 @@ static bool vmx_interrupts_enabled(struct vcpu *v)
 }
 
 /*
- * Not blocking by NMI: with "NMI exiting" on and "virtual NMIs" off the
- * guest's IRET leaves that bit alone (SDM Vol. 3, "Changes to
- * Instruction Behavior in VMX Non-Root Operation", IRET), so after the
- * first injected NMI it would refuse every later one.  Whether the guest
- * is still in its handler needs virtual NMIs (not done here).
+ * NMIs wait for the STI and MOV SS shadows (VM entry refuses an NMI
+ * under MOV SS blocking, and some CPUs under STI blocking: SDM Vol. 3C
+ * 26.3.1.5) and, with virtual NMIs, for the IRET that ends the handler
+ * of the last one (interruptibility bit 3).  Without virtual NMIs the
+ * CPU never clears that bit on IRET (SDM Vol. 3C 25.3), so it cannot be
+ * consulted: an NMI may then nest.
  */
 static bool vmx_nmi_allowed(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
+    u32 block = INTR_BLOCK_STI | INTR_BLOCK_MOV_SS;
 
+    if ( vmx_caps.virtual_nmis )
+        block |= INTR_BLOCK_NMI;
     need(x, VC_INTR);
-    return !(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)) &&
+    return !(x->intr_state & block) &&
            !(x->entry_intr_info & INTR_INFO_VALID);
+}
+
+/*
+ * An NMI waits: NMI-window exiting exits as soon as neither a shadow nor
+ * virtual-NMI blocking holds it (SDM Vol. 3C 26.7.6).  Without virtual
+ * NMIs only the shadows can hold it, and they end when interrupts could
+ * be taken or at the next exit.
+ */
+static void vmx_enable_nmi_window(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( vmx_caps.virtual_nmis )
+        x->cpu_ctls |= CPU_NMI_WINDOW_EXITING;
+    else
+        x->cpu_ctls |= CPU_INTR_WINDOW_EXITING;
 }
 
 static void vmx_enable_intr_window(struct vcpu *v)
@@ -854,9 +874,6 @@ static bool vmx_deliver_pending(struct vcpu *v)
 
     if ( !x->apicv )
         return false;
-    /* An NMI that could not go in yet waits for the window. */
-    if ( READ_ONCE(v->hvm->nmi_pending) )
-        vmx_enable_intr_window(v);
     return true;
 }
 
@@ -1387,6 +1404,11 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case EXIT_REASON_INTR_WINDOW:
         e->reason = HVM_EXIT_INTR_WINDOW;
         break;
+    case EXIT_REASON_NMI_WINDOW:
+        /* The pending NMI goes in at this entry (inject_pending). */
+        x->cpu_ctls &= ~CPU_NMI_WINDOW_EXITING;
+        e->reason = HVM_EXIT_NONE;
+        break;
     case EXIT_REASON_CPUID:
         e->reason = HVM_EXIT_CPUID;
         e->next_rip = next_rip(x);
@@ -1418,6 +1440,17 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->gpa = x->exit_gpa;
         e->npf_write = q & 2;
         e->npf_present = q & 0x38;
+        /*
+         * An IRET that faulted after unblocking virtual NMIs runs again:
+         * the blocking it ended comes back until then (SDM Vol. 3C
+         * 27.2.3, 28.2.2 "NMI unblocking due to IRET").
+         */
+        if ( vmx_caps.virtual_nmis && (q & (1u << 12)) )
+        {
+            need(x, VC_INTR);
+            x->intr_state |= INTR_BLOCK_NMI;
+            set_dirty(x, VC_INTR);
+        }
         break;
     case EXIT_REASON_APIC_ACCESS:
     {
@@ -1729,6 +1762,7 @@ struct hvm_funcs vmx_funcs = {
     .inject_event = vmx_inject_event,
     .interrupts_enabled = vmx_interrupts_enabled,
     .nmi_allowed = vmx_nmi_allowed,
+    .enable_nmi_window = vmx_enable_nmi_window,
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,
     .event_delivered = vmx_event_delivered,

@@ -6,7 +6,9 @@
 
 #include <xen/types.h>
 
+#define X86_EFLAGS_TF 0x100UL
 #define X86_EFLAGS_IF 0x200UL
+#define X86_EFLAGS_RF 0x10000UL
 
 /*
  * x86 is TSO: loads are not reordered with loads, nor stores with stores,

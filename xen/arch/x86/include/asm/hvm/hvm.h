@@ -176,6 +176,8 @@ struct hvm_funcs
      * does not matter.
      */
     bool (*nmi_allowed)(struct vcpu *v);
+    /* An NMI is pending but not allowed: exit as soon as it would be. */
+    void (*enable_nmi_window)(struct vcpu *v);
     /* Ask for an exit as soon as it can (interrupt window), or stop. */
     void (*enable_intr_window)(struct vcpu *v);
     void (*disable_intr_window)(struct vcpu *v);

@@ -30,6 +30,20 @@ struct svm_vcpu
      */
     u64 guest_efer;
     bool flush_tlb;             /* an emulated CR write changed paging */
+    /*
+     * NMI blocking, which the VMCB does not hold (no V_NMI here): set
+     * when an NMI is injected, ended by the guest's IRET,
+     * seen through the IRET intercept.  That intercept comes before the
+     * IRET runs, so the blocking lasts until RIP leaves the IRET
+     * (iret_rip); an NMI waiting for that single-steps the guest over
+     * it.  All of it belongs to this vCPU's own pCPU (entry/exit path).
+     */
+    bool nmi_blocked;
+    bool iret_pending;
+    u64 iret_rip;
+    bool nmi_singlestep;        /* TF set by us, #DB intercepted */
+    u64 singlestep_flags;       /* the guest's own TF and RF, and DR6 */
+    u64 singlestep_dr6;
 };
 
 int npt_domain_init(struct domain *d);

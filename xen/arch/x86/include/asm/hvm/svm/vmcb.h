@@ -99,6 +99,7 @@ struct vmcb
 #define GENERAL1_INIT       (1u << 3)
 #define GENERAL1_VINTR      (1u << 4)
 #define GENERAL1_CPUID      (1u << 18)
+#define GENERAL1_IRET       (1u << 20)
 #define GENERAL1_INVD       (1u << 22)
 #define GENERAL1_HLT        (1u << 24)
 #define GENERAL1_INVLPGA    (1u << 26)
@@ -141,12 +142,14 @@ struct vmcb
 #define VMEXIT_CR4_WRITE    0x014
 #define VMEXIT_CR8_WRITE    0x018
 #define VMEXIT_EXCEPTION_0  0x040
+#define VMEXIT_EXCEPTION_DB 0x041
 #define VMEXIT_INTR         0x060
 #define VMEXIT_NMI          0x061
 #define VMEXIT_SMI          0x062
 #define VMEXIT_INIT         0x063
 #define VMEXIT_VINTR        0x064
 #define VMEXIT_CPUID        0x072
+#define VMEXIT_IRET         0x074
 #define VMEXIT_INVD         0x076
 #define VMEXIT_HLT          0x078
 #define VMEXIT_INVLPGA      0x07a

@@ -38,6 +38,11 @@ struct vmx_caps
     /* VMX-preemption timer: counts down once every 2^shift TSC ticks. */
     bool preempt_timer;
     u8 preempt_shift;
+    /*
+     * Virtual NMIs with NMI-window exiting: the CPU keeps the guest's NMI
+     * blocking (interruptibility bit 3) from injection to IRET.
+     */
+    bool virtual_nmis;
     bool load_pat;
 };
 extern struct vmx_caps vmx_caps;
