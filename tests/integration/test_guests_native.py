@@ -169,6 +169,7 @@ QEMU_CASES = [
     ("pae_pdpte_load", 1, None, "SKIP", r"^AMD"),
     ("hlt_irqoff_nmi", 2, None, "PASS", r"^3 rounds: .*left by the NMI"),
     ("nmi_blocking", 2, None, "PASS", r"none nested"),
+    ("singlestep_emulated", 1, None, "PASS", r"mmio read and write"),
     # QEMU 7.2 checks no MOV CR0/CR4 value; it offers MONITOR/MWAIT.
     ("insn_faults", 1, {"cr_checks": 0}, "PASS",
      r"^15 cases.* 3 skipped \(MOV CR0/CR4, MONITOR, MWAIT\)"),
@@ -301,6 +302,7 @@ BOCHS_CASES = [
     ("msr_value_gp", 1, {"sfmask_high": 0}, r"^9 cases"),
     ("eip_wrap", 1, None, r"execution continued at EIP 0"),
     ("nmi_blocking", 2, None, r"none nested"),
+    ("singlestep_emulated", 1, None, r"mmio read and write"),
     ("uart_irq", 2, {"loop_quiet": 0, "rda_only": 0},
      r"gated by OUT2.*taken on the routed CPU 1"),
     ("efer_lme", 1, {"spin_ms": 200},

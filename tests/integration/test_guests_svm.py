@@ -39,6 +39,7 @@ CASES = [
     ("pv_eoi", 1, None),
     ("hlt_irqoff_nmi", 2, None),
     ("nmi_blocking", 2, None),
+    ("singlestep_emulated", 1, None),
     ("apic_disable", 1, None),
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),

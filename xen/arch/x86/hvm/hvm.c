@@ -47,6 +47,7 @@ bool svm_probe(void);
 extern struct hvm_funcs vmx_funcs;
 bool vmx_probe(void);
 
+#define X86_EXC_DB  1
 #define X86_EXC_UD  6
 #define X86_EXC_GP  13
 
@@ -546,10 +547,29 @@ static void inject_exception(struct vcpu *v, u8 vector, bool has_err)
     hvm_raise_exception(v, vector, 0);
 }
 
+#define DR6_BS          (1UL << 14)
+
+/*
+ * An instruction completed on the guest's behalf: RIP past it, the
+ * STI/MOV SS shadow over (it covers one instruction), RF cleared as
+ * after any instruction that completes, and with TF set the single-step
+ * trap hardware takes after it: #DB with DR6.BS (SDM Vol. 3B 18.3.1.4,
+ * 18.2.3).
+ */
 static void advance_rip(struct vcpu *v, u64 next)
 {
+    u64 rflags = hvm_funcs->get_reg(v, HVM_REG_RFLAGS);
+
     hvm_funcs->set_reg(v, HVM_REG_RIP, next);
     hvm_funcs->set_reg(v, HVM_REG_INTR_SHADOW, 0);
+    if ( rflags & X86_EFLAGS_RF )
+        hvm_funcs->set_reg(v, HVM_REG_RFLAGS, rflags & ~X86_EFLAGS_RF);
+    if ( rflags & X86_EFLAGS_TF )
+    {
+        hvm_funcs->set_reg(v, HVM_REG_DR6,
+                           hvm_funcs->get_reg(v, HVM_REG_DR6) | DR6_BS);
+        hvm_raise_exception(v, X86_EXC_DB, 0);
+    }
 }
 
 static u64 get_gpr(struct vcpu *v, enum x86_gpr r)
@@ -904,10 +924,7 @@ static void handle_mmio(struct vcpu *v, u64 gpa)
         set_gpr(v, insn.wreg, (get_gpr(v, insn.wreg) & ~mask) |
                               (reg_out & mask));
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, rflags);
-
-    hvm_funcs->set_reg(v, HVM_REG_RIP,
-                       hvm_funcs->get_reg(v, HVM_REG_RIP) + insn.len);
-    hvm_funcs->set_reg(v, HVM_REG_INTR_SHADOW, 0);
+    advance_rip(v, hvm_funcs->get_reg(v, HVM_REG_RIP) + insn.len);
 }
 
 static void handle_npf(struct vcpu *v, const struct hvm_exit *e)

@@ -238,6 +238,24 @@ void hvm_xstate_switch_in(struct vcpu *next)
     this_cpu(xstate_owner) = next;
 }
 
+/* The registers of this pCPU hold v's state (switched in here last). */
+static bool xstate_live(const struct vcpu *v)
+{
+    return this_cpu(xstate_owner) == v;
+}
+
+u64 hvm_xstate_get_dr6(struct vcpu *v)
+{
+    return xstate_live(v) ? read_dr6() : v->hvm->xstate.dr6;
+}
+
+void hvm_xstate_set_dr6(struct vcpu *v, u64 val)
+{
+    if ( xstate_live(v) )
+        write_dr6(val);
+    v->hvm->xstate.dr6 = val;
+}
+
 void hvm_xstate_before_entry(struct vcpu *v)
 {
     if ( use_xsave )

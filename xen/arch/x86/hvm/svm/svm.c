@@ -604,7 +604,12 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_RAX:       return c->rax;
     case HVM_REG_RSP:       return c->rsp;
     case HVM_REG_RIP:       return c->rip;
-    case HVM_REG_RFLAGS:    return c->rflags;
+    case HVM_REG_RFLAGS:
+        /* While we single-step, TF and RF are ours: the guest's saved. */
+        if ( svm(v)->nmi_singlestep )
+            return (c->rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) |
+                   svm(v)->singlestep_flags;
+        return c->rflags;
     case HVM_REG_CR0:       return c->cr0;
     case HVM_REG_CR2:       return c->cr2;
     case HVM_REG_CR3:       return c->cr3;
@@ -623,6 +628,7 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_GS_BASE:   return c->gs.base;
     case HVM_REG_CPL:       return c->cpl;
     case HVM_REG_INTR_SHADOW: return c->int_state & 1;
+    case HVM_REG_DR6:       return c->dr6;
     default:                return 0;
     }
 }
@@ -654,7 +660,14 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_RAX:       c->rax = val; break;
     case HVM_REG_RSP:       c->rsp = val; break;
     case HVM_REG_RIP:       c->rip = val; break;
-    case HVM_REG_RFLAGS:    c->rflags = val | 2; break;
+    case HVM_REG_RFLAGS:
+        c->rflags = val | 2;
+        if ( svm(v)->nmi_singlestep )
+        {
+            svm(v)->singlestep_flags = val & (X86_EFLAGS_TF | X86_EFLAGS_RF);
+            c->rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+        }
+        break;
     case HVM_REG_CR0:
         c->cr0 = val;
         /* No long mode without paging (also after INIT and SIPI). */
@@ -678,6 +691,7 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_GS_BASE:   c->gs.base = val; break;
     case HVM_REG_CPL:       c->cpl = val; break;
     case HVM_REG_INTR_SHADOW: c->int_state = val & 1; break;
+    case HVM_REG_DR6:       c->dr6 = val; break;
     default:                break;
     }
 }

@@ -456,6 +456,9 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_INTR_SHADOW:
         need(x, VC_INTR);
         return !!(x->intr_state & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+    case HVM_REG_DR6:
+        /* Not in the VMCS: the register itself, switched as FPU state. */
+        return hvm_xstate_get_dr6(v);
     default:
         return 0;
     }
@@ -540,6 +543,9 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
         if ( val )
             x->intr_state |= INTR_BLOCK_STI;
         set_dirty(x, VC_INTR);
+        break;
+    case HVM_REG_DR6:
+        hvm_xstate_set_dr6(v, val);
         break;
     default:
         break;

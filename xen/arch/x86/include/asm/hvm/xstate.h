@@ -44,6 +44,12 @@ void hvm_xstate_switch_in(struct vcpu *next);
 void hvm_xstate_before_entry(struct vcpu *v);
 /* First thing after a VM exit. */
 void hvm_xstate_after_exit(struct vcpu *v);
+/*
+ * The guest's DR6 where VMX leaves it: in the register while its state
+ * is loaded on this pCPU (the exit path), else in the saved image.
+ */
+u64 hvm_xstate_get_dr6(struct vcpu *v);
+void hvm_xstate_set_dr6(struct vcpu *v, u64 val);
 
 /*
  * XSETBV by the guest: 0 when done, else the exception vector to raise
