@@ -12,7 +12,9 @@
  * EOIs through the register; nothing stays in
  * service afterwards (the hypervisor completed every flag EOI); after the
  * MSR is cleared, the flag is never set again.  SKIP when the feature is
- * absent (natively, with xen-lite's pv_eoi=0, or with APICv).
+ * absent (natively, with xen-lite's pv_eoi=0, or with APICv), after
+ * checking, where the KVM leaves are there, that the MSR then does not
+ * exist: RDMSR and WRMSR raise #GP, as under KVM.
  *
  * Environment: ipis=N (default 2000).
  */
@@ -28,6 +30,36 @@ const char test_name[] = "pv_eoi";
 static volatile uint32_t pv_flag __attribute__((aligned(4)));
 static volatile uint32_t delivered, high_delivered, skipped, eoi_writes;
 static volatile uint32_t high_skipped;
+static volatile uint32_t gp_count, gp_resume;
+
+static void on_gp(struct regs *r)
+{
+    if ( !gp_resume )
+        test_fail("#GP at %#x outside an MSR probe", r->eip);
+    gp_count++;
+    r->eip = gp_resume;
+}
+
+/* RDMSR then WRMSR of msr: how many of the two raised #GP. */
+static uint32_t msr_faults(uint32_t msr)
+{
+    uint32_t lo, hi;
+
+    gp_count = 0;
+    asm volatile ( "movl $1f, %[r]\n\t"
+                   "rdmsr\n"
+                   "1:"
+                   : [r] "=m" (gp_resume), "=a" (lo), "=d" (hi)
+                   : "c" (msr) : "memory" );
+    asm volatile ( "movl $1f, %[r]\n\t"
+                   "wrmsr\n"
+                   "1:"
+                   : [r] "=m" (gp_resume)
+                   : "c" (msr), "a" ((uint32_t)(uintptr_t)&pv_flag | 1),
+                     "d" (0) : "memory" );
+    gp_resume = 0;
+    return gp_count;
+}
 
 static void eoi(void)
 {
@@ -85,7 +117,14 @@ void test_main(void)
     platform_init(apic_mode_param(APIC_MODE_X2APIC), false);
     cpuid(base + 1, 0, &a, &b, &c, &d);
     if ( !(a & (1u << KVM_FEATURE_PV_EOI)) )
-        test_skip("KVM leaves at %#x without the PV EOI feature", base);
+    {
+        idt_set_handler(VEC_GP, on_gp);
+        i = msr_faults(MSR_KVM_PV_EOI_EN);
+        CHECK(i == 2, "PV EOI not offered, but %u of RDMSR and WRMSR of "
+              "its MSR raised #GP", i);
+        test_skip("KVM leaves at %#x without the PV EOI feature (its MSR "
+                  "raises #GP)", base);
+    }
     printf("pv_eoi: KVM leaves at %#x, features %#x\n", base, a);
 
     idt_set_handler(VEC, on_vec);

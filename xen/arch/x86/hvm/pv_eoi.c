@@ -40,7 +40,8 @@ int pv_eoi_msr_write(struct vcpu *v, u64 val)
 {
     u64 gpa = val & ~PV_EOI_ENABLED;
 
-    if ( !opt_pv_eoi )
+    /* Where CPUID does not offer it the MSR does not exist (so in KVM). */
+    if ( !pv_eoi_offered() )
         return MSR_GP;
     /* A 4-byte aligned flag in the guest's RAM, as KVM requires. */
     if ( (val & PV_EOI_ENABLED) &&
@@ -53,7 +54,7 @@ int pv_eoi_msr_write(struct vcpu *v, u64 val)
 
 int pv_eoi_msr_read(struct vcpu *v, u64 *val)
 {
-    if ( !opt_pv_eoi )
+    if ( !pv_eoi_offered() )
         return MSR_GP;
     *val = v->hvm->pv_eoi_msr;
     return MSR_OK;
