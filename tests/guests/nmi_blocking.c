@@ -12,6 +12,12 @@
  *     to (IF=0, no exits of its own) may not complete a single pass
  *     before it, as on hardware, where the IRET that unblocks NMIs lets
  *     the pending one in before the next instruction.
+ *  4. An NMI and a fixed IPI sent to CPU 0 back to back while it spins
+ *     with IF=1: when the NMI goes first, the IPI follows as soon as the
+ *     NMI handler's IRET restores IF=1, not at some later exit (the loop
+ *     may not complete a pass in between).  With one pCPU for both
+ *     vCPUs, CPU 1 sends while CPU 0 is descheduled, so the two are
+ *     pending together when it runs again.
  *
  * Environment: rounds=N (default 3), wait_ms=N (default 30).
  */
@@ -20,6 +26,7 @@
 const char test_name[] = "nmi_blocking";
 
 #define VEC_NMI         2
+#define VEC_IRQ         0x64
 #define TIMEOUT_US      2000000
 
 static struct
@@ -32,7 +39,20 @@ static struct
     volatile uint32_t spins;            /* passes of CPU 0's wait loop */
     volatile uint32_t spins_at_iret, after_nest, gap;
     uint32_t wait_ms;
+    /* 4. */
+    volatile uint32_t go_pair, pair_round, spins4;
+    volatile uint32_t nmi_end_spins, nmi_done, irq_spins, irq_done;
+    volatile uint32_t irq_after_nmi;
 } s;
+
+static void on_irq(struct regs *r)
+{
+    (void)r;
+    s.irq_spins = s.spins4;
+    s.irq_after_nmi = s.nmi_done;
+    s.irq_done = 1;
+    apic_eoi();
+}
 
 static void on_nmi(struct regs *r)
 {
@@ -65,6 +85,11 @@ static void on_nmi(struct regs *r)
         s.spins_at_iret = s.spins;
         s.after_nest = 1;
     }
+    if ( s.pair_round )
+    {
+        s.nmi_end_spins = s.spins4;
+        s.nmi_done = 1;
+    }
     s.depth--;
 }
 
@@ -82,6 +107,14 @@ static void sender(void *arg)
         if ( s.go )
         {
             s.go = 0;
+            send_nmi_to_cpu0();
+        }
+        if ( s.go_pair )
+        {
+            /* Let CPU 0 reach its loop, then both at once. */
+            s.go_pair = 0;
+            udelay(2000);
+            apic_icr(percpu[0].apic_id, APIC_DM_FIXED | VEC_IRQ);
             send_nmi_to_cpu0();
         }
         if ( s.asked )
@@ -147,6 +180,30 @@ void test_main(void)
               "(one may wait, the other is lost)", r, s.nmis - before);
     }
     CHECK(s.max_depth == 1, "NMI handlers nested %u deep", s.max_depth);
+
+    /* 4. */
+    idt_set_handler(VEC_IRQ, on_irq);
+    for ( r = 0; r < rounds; r++ )
+    {
+        s.spins4 = s.nmi_done = s.irq_done = s.irq_after_nmi = 0;
+        s.pair_round = 1;
+        s.go_pair = 1;
+        sti();
+        end = deadline_us(TIMEOUT_US);
+        while ( !(s.nmi_done && s.irq_done) && rdtsc() < end )
+            s.spins4++;
+        cli();
+        s.pair_round = 0;
+        CHECK(s.nmi_done && s.irq_done, "round %u: NMI %u, IPI %u", r,
+              s.nmi_done, s.irq_done);
+        printf("nmi_blocking: round %u: IPI %s the NMI, %u passes\n", r,
+               s.irq_after_nmi ? "after" : "before",
+               s.irq_after_nmi ? s.irq_spins - s.nmi_end_spins : 0);
+        CHECK(!s.irq_after_nmi || s.irq_spins - s.nmi_end_spins <= 1,
+              "round %u: the IPI came %u loop passes after the NMI "
+              "handler returned with IF=1", r,
+              s.irq_spins - s.nmi_end_spins);
+    }
 
     s.stop = 1;
     CHECK(smp_call_wait(1, TIMEOUT_US), "CPU 1 did not stop");

@@ -272,6 +272,21 @@ def test_4_vcpus_on_2_pcpus(build_iso, run_bochs, guests, test_dir,
 
 
 @pytest.mark.bochs
+@pytest.mark.parametrize("config", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_nmi_and_ipi_together_on_one_pcpu(build_iso, run_bochs, guests,
+                                          test_dir, config):
+    """nmi_blocking with both vCPUs on one pCPU (smp=1): CPU 1 sends its
+    NMI and IPI while CPU 0 is descheduled, so both are pending when CPU
+    0 runs again (the kernel's case 4): the IPI must follow the NMI
+    handler's IRET at once."""
+    r = boot(build_iso, run_bochs, config,
+             modules_for(guests, test_dir, "nmi_blocking", 2, None),
+             extra="smp=1")
+    expect_pass(r, "nmi_blocking")
+    assert r.find(r"round \d+: IPI after the NMI, "), r.describe()
+
+
+@pytest.mark.bochs
 def test_two_domains_and_a_triple_fault(build_iso, run_bochs, guests,
                                         test_dir):
     # d0 triple-faults; d1 and d2 must run to their own verdicts.

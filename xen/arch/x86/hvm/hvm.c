@@ -483,6 +483,15 @@ static void inject_pending(struct vcpu *v)
         {
             WRITE_ONCE(v->hvm->nmi_pending, false);
             hvm_funcs->inject_event(v, 2, HVM_EVENT_NMI, false, 0);
+            /*
+             * An interrupt pending beside it goes in once the guest can
+             * take it (the NMI handler's IRET restores IF), not at some
+             * later exit: APICv's own delivery, or the window.
+             */
+            if ( !(hvm_funcs->deliver_pending &&
+                   hvm_funcs->deliver_pending(v)) &&
+                 vlapic_pending_irq(vl) >= 0 )
+                hvm_funcs->enable_intr_window(v);
             return;
         }
         hvm_funcs->enable_nmi_window(v);

@@ -1370,6 +1370,40 @@ static void write_controls(struct vcpu *v)
         vmw(VM_ENTRY_INSTRUCTION_LEN, x->entry_len);
         x->entry_dirty = false;
     }
+    if ( (x->entry_intr_info & INTR_INFO_VALID) &&
+         ((x->entry_intr_info & INTR_INFO_TYPE_MASK) >>
+          INTR_INFO_TYPE_SHIFT) == INTR_TYPE_NMI )
+        x->nmi_in_progress = true;
+}
+
+/*
+ * Virtual-NMI blocking on a vCPU with no NMI of ours in its handler.
+ * Hardware blocks only from an injected NMI to the guest's IRET, per
+ * VMCS.  Bochs 2.7 and 3.0 keep the blocking as one flag per CPU that a
+ * VM entry sets from the VMCS but never clears, so blocking from one
+ * vCPU's NMI handler follows the pCPU into the next vCPU's VMCS, and
+ * that vCPU, which never took an NMI, refuses every later one (its NMI
+ * window never opens).  Seen at an exit, the stray bit is dropped: the
+ * next NMI is injected directly, and the guest's IRET at its end clears
+ * the emulator's flag.  Never taken on hardware.
+ */
+static void vnmi_leak(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( !(x->intr_state & INTR_BLOCK_NMI) )
+    {
+        x->nmi_in_progress = false;
+        return;
+    }
+    if ( x->nmi_in_progress )
+        return;
+    if ( !x->nr_vnmi_leaks++ )
+        printk(XENLOG_WARNING "d%uv%u: virtual-NMI blocking without an NMI"
+               " (emulator bug); dropped\n", v->domain->domain_id,
+               v->vcpu_id);
+    x->intr_state &= ~INTR_BLOCK_NMI;
+    set_dirty(x, VC_INTR);
 }
 
 /* Run the host's handler for 'vector', which the exit took from it. */
@@ -1456,6 +1490,7 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
             need(x, VC_INTR);
             x->intr_state |= INTR_BLOCK_NMI;
             set_dirty(x, VC_INTR);
+            x->nmi_in_progress = true;
         }
         break;
     case EXIT_REASON_APIC_ACCESS:
@@ -1673,6 +1708,8 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     read_item(x, VC_RIP);
     read_item(x, VC_RFLAGS);
     read_item(x, VC_INTR);
+    if ( vmx_caps.virtual_nmis )
+        vnmi_leak(v);
 
     if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
     {

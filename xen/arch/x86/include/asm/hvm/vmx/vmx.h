@@ -114,6 +114,13 @@ struct vmx_vcpu
     u32 exit_reason, exit_intr_info, idt_info, idt_err, insn_len;
     u64 exit_qual, exit_gpa;
 
+    /*
+     * An NMI went in and its handler has not been seen to IRET: the one
+     * reason the guest may show virtual-NMI blocking (vnmi_leak()).
+     */
+    bool nmi_in_progress;
+    u64 nr_vnmi_leaks;
+
     /* APICv. */
     bool apicv;                     /* virtual-interrupt delivery in use */
     u16 intr_status_hw;             /* RVI/SVI as last written */
