@@ -58,6 +58,7 @@ CASES = [
     ("mmio_insns", 1, "rounds=16"),
     ("pv_eoi", 1, None),
     ("hlt_irqoff_nmi", 2, None),
+    ("init_state", 2, None),
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),
 ]
