@@ -170,6 +170,10 @@ QEMU_CASES = [
     ("hlt_irqoff_nmi", 2, None, "PASS", r"^3 rounds: .*left by the NMI"),
     ("nmi_blocking", 2, None, "PASS", r"none nested"),
     ("singlestep_emulated", 1, None, "PASS", r"mmio read and write"),
+    # QEMU 7.2 sets CR0.CD and NW on INIT (the SDM keeps them).  No BSP
+    # round: natively an INIT sends the BSP into the firmware.
+    ("init_state", 2, {"init_cr0": 0x60000010, "bsp": 0}, "PASS",
+     r"^2 rounds \(cpu 1 running, in HLT\): registers, CR0 0x60000010"),
     # QEMU 7.2 checks no MOV CR0/CR4 value; it offers MONITOR/MWAIT.
     ("insn_faults", 1, {"cr_checks": 0}, "PASS",
      r"^15 cases.* 3 skipped \(MOV CR0/CR4, MONITOR, MWAIT\)"),
@@ -205,6 +209,9 @@ QEMU_CASES = [
     # bits); Bochs below validates the kernel.
     ("guest_state", 1, None, "FAIL",
      r"WRMSR SYSENTER_ESP non-canonical .* expected #GP"),
+    ("init_state", 2, {"bsp": 0}, "FAIL",
+     r"^2 checks failed: CR0 \(0x50033 before INIT\) 0x60000010, "
+     r"wanted 0x10"),
 ]
 
 
@@ -274,6 +281,9 @@ def test_qemu_env_file_reaches_kernel(run_qemu, test_dir, guest_kernels):
 #   lapic_timer: IA32_TSC_DEADLINE not cleared when it fires
 #     (deadline_clear=0)
 #   msr_value_gp: no #GP for SFMASK bit 32 (sfmask_high=0)
+#   init_state: CR0.CD and NW set by INIT (init_cr0=0x60000010), EDX left
+#     0 instead of the signature (init_edx=0); no BSP round (bsp=0: an
+#     INIT sends the BSP into the firmware)
 #   uart_irq: interrupts in loopback (loop_quiet=0), the character
 #     timeout reported at the trigger level (rda_only=0); OUT2 gates
 #   cmos_rtc: the clock comes out hours off after SET is cleared
@@ -310,6 +320,11 @@ BOCHS_CASES = [
     ("prefixed_insns", 1, None, r"INVD; prefixed HLT, WRMSR once each"),
     ("guest_state", 1, None, r"SVM instructions and MONITOR/MWAIT #UD"),
     ("cmos_rtc", 1, {"set_check": 0}, r"valid BCD and binary dates"),
+    # Bochs 2.7 sets CR0.CD and NW on INIT and leaves EDX 0 there; no
+    # BSP round (the BSP would run the firmware).
+    ("init_state", 2, {"init_cr0": 0x60000010, "init_edx": 0, "bsp": 0},
+     r"^2 rounds \(cpu 1 running, in HLT\): registers \(EDX not "
+     r"checked\), CR0 0x60000010"),
 ]
 
 

@@ -43,6 +43,7 @@ CASES = [
     ("apic_disable", 1, None),
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),
+    ("init_state", 2, None),
 ]
 
 

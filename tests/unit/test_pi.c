@@ -293,6 +293,36 @@ TEST(tmr_set_at_acceptance)
 }
 
 /*
+ * INIT as hvm.c applies it (pi_clear, then vlapic_reset): what was posted
+ * before it, in PIR or already in IRR, level (TMR) or edge, is gone, and
+ * a post after it is delivered as usual.
+ */
+TEST(init_clears_posted_and_accepted)
+{
+    env_setup(1);
+    vlapic_set_irq(VL(0), 0x61, true);
+    CHECK(pi_sync_pir_to_irr(VC(0)));
+    vlapic_set_irq(VL(0), 0x62, false);
+    vlapic_set_irq(VL(0), 0x63, true);
+    CHECK(ctl(0) & PI_ON);
+    pi_clear(VC(0));
+    vlapic_reset(VL(0));
+    CHECK(!(ctl(0) & PI_ON));
+    for ( unsigned int v = 16; v < 256; v++ )
+    {
+        CHECK(!pir_has(0, v));
+        CHECK(!irr_has(0, v));
+        CHECK(!tmr_has(0, v));
+    }
+    CHECK(!pi_sync_pir_to_irr(VC(0)));
+    /* After the INIT: accepted and moved as before it. */
+    CHECK(pi_post(VC(0), 0x64));
+    CHECK(pi_sync_pir_to_irr(VC(0)));
+    CHECK(irr_has(0, 0x64) && !irr_has(0, 0x61) && !irr_has(0, 0x62));
+    env_teardown();
+}
+
+/*
  * A level vector that the CPU's posted-interrupt processing took out of
  * PIR (no sync saw it) leaves nothing behind that makes a later edge of
  * the same vector level-triggered.

@@ -33,6 +33,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/builder.h>
 #include <asm/hvm/cpuid.h>
+#include <asm/hvm/cr.h>
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/exception.h>
 #include <asm/hvm/kvmclock.h>
@@ -408,18 +409,68 @@ void hvm_vcpu_set_boot_state(struct vcpu *v, const struct hvm_boot_state *b)
     v->hvm->gprs.rbx = b->ebx;
 }
 
-/* Real mode at vector << 12, as a SIPI starts an AP. */
+/*
+ * Real mode at vector << 12, as a SIPI starts an AP (SDM Vol. 3A,
+ * "Interrupt Command Register (ICR)", Start-Up: execution at physical
+ * address 000VV000H, i.e. CS VV00H, IP 0).  Everything else is as the
+ * INIT (hvm_vcpu_init_reset) or power-on (vcpu_init) left it.
+ */
 static void start_from_sipi(struct vcpu *v, u8 vector)
 {
     struct segment_register cs = { (u16)(vector << 8), 0x9b, 0xffff,
                                    (u64)vector << 12 };
-    struct segment_register ds = { 0, 0x93, 0xffff, 0 };
 
-    load_segments(v, &cs, &ds);
+    hvm_funcs->set_seg(v, x86_seg_cs, &cs);
     hvm_funcs->set_reg(v, HVM_REG_RIP, 0);
-    hvm_funcs->set_reg(v, HVM_REG_CR0, 0x60000010);
-    hvm_funcs->set_reg(v, HVM_REG_RFLAGS, 2);
     v->hvm->boot_state = HVM_VCPU_RUNNING;
+}
+
+/*
+ * INIT (SDM Vol. 3A, 10.1 and Table 10-1 "IA-32 and Intel 64 Processor
+ * States Following Power-up, Reset, or INIT", 9-1 in older editions), on
+ * the vCPU's own pCPU with interrupts off:
+ *  - EAX, EBX, ECX, ESI, EDI, EBP, ESP, R8-R15 0; EDX the processor
+ *    signature, CPUID.1:EAX as this guest sees it;
+ *  - EIP FFF0H, EFLAGS 2, CS F000H base FFFF0000H, the data segments,
+ *    GDTR, IDTR, LDTR and TR as the table says (the backend);
+ *  - CR0 60000010H "with CD and NW unchanged" (the table's footnote:
+ *    bit 4 set, CD and NW as they were, all else clear; KVM reads it the
+ *    same way), CR2, CR3, CR4 and EFER 0;
+ *  - DR0-DR3 0, DR6 FFFF0FF0H, DR7 400H;
+ *  - x87, SSE and AVX state, XCR0, the TSC and every MSR (PAT, MTRRs,
+ *    SYSENTER and SYSCALL MSRs, TSC_AUX...) unchanged ("during an INIT,
+ *    the internal caches, MSRs, MTRRs, and x87 FPU state are left
+ *    unchanged", 10.1);
+ *  - the local APIC as after power-up except its ID and IA32_APIC_BASE
+ *    (SDM 11.4.7.3): IRR, ISR, TMR and TPR 0, software-disabled.  What
+ *    was posted before the INIT (PIR, ON) goes with IRR: the processor
+ *    has forgotten it, so nothing sent before the INIT arrives after it;
+ *  - no event being delivered, no interrupt shadow, no NMI blocking and
+ *    no NMI pending (a held NMI does not survive the reset; KVM drops
+ *    it too);
+ *  - the paravirtual MSRs (PV EOI, kvmclock, steal time) disabled, as
+ *    KVM's INIT does, so the hypervisor never writes to guest memory the
+ *    reset guest no longer knows about.
+ */
+static void hvm_vcpu_init_reset(struct vcpu *v)
+{
+    struct hvm_vcpu *h = v->hvm;
+    struct cpuid_regs sig;
+    u64 cr0 = hvm_funcs->get_reg(v, HVM_REG_CR0);
+
+    hvm_cpuid(v, 1, 0, &sig);
+    memset(&h->gprs, 0, sizeof(h->gprs));
+    h->gprs.rdx = sig.eax;
+    hvm_funcs->init_reset(v, X86_CR0_ET |
+                             (cr0 & (X86_CR0_CD | X86_CR0_NW)));
+    hvm_xstate_init_reset(v);
+    WRITE_ONCE(h->nmi_pending, false);
+
+    /* Posted requests first: the reset of IRR below then sees none. */
+    pi_clear(v);
+    vlapic_reset(&h->vlapic);
+    pv_eoi_reset(v);
+    kvm_pv_vcpu_reset(v);
 }
 
 /* --- the entry/exit loop --- */
@@ -437,8 +488,7 @@ static bool process_init_sipi(struct vcpu *v)
 
     if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
     {
-        vlapic_reset(&h->vlapic);
-        kvm_pv_vcpu_reset(v);
+        hvm_vcpu_init_reset(v);
         h->boot_state = HVM_VCPU_WAIT_SIPI;
     }
     sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);

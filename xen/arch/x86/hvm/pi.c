@@ -181,6 +181,21 @@ bool pi_sync_pir_to_irr(struct vcpu *v)
     return moved;
 }
 
+/*
+ * INIT: nothing posted before it may be delivered after it.  ON first,
+ * as in the sync above, so a post racing with this either has its bit
+ * swapped out here or finds ON clear and notifies afresh (it was sent
+ * after the INIT).
+ */
+void pi_clear(struct vcpu *v)
+{
+    struct pi_desc *pi = vcpu_pi_desc(v);
+
+    __atomic_fetch_and(&pi->control, ~PI_ON, __ATOMIC_SEQ_CST);
+    for ( unsigned int i = 0; i < 8; i++ )
+        (void)__atomic_exchange_n(&pi->pir[i], 0, __ATOMIC_SEQ_CST);
+}
+
 bool pi_pending(const struct vcpu *v)
 {
     const struct pi_desc *pi = vcpu_pi_desc((struct vcpu *)v);

@@ -60,6 +60,18 @@ int pv_eoi_msr_read(struct vcpu *v, u64 *val)
     return MSR_OK;
 }
 
+/*
+ * INIT: the MSR back to disabled, as KVM's INIT does (its
+ * kvm_lapic_reset() clears it), so the hypervisor never writes the flag
+ * to an address the reset guest no longer knows about.  The flag of the
+ * last entry was taken back at its exit (pv_eoi_after_exit).
+ */
+void pv_eoi_reset(struct vcpu *v)
+{
+    v->hvm->pv_eoi_msr = 0;
+    v->hvm->pv_eoi_pending = false;
+}
+
 void pv_eoi_before_entry(struct vcpu *v)
 {
     struct hvm_vcpu *h = v->hvm;

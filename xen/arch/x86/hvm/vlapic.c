@@ -746,8 +746,9 @@ void vlapic_destroy(struct vcpu *v)
  * INIT (SDM 11.4.7.3): the state after power-on except the APIC ID, which
  * here is derived from the vCPU id anyway; IA32_APIC_BASE is kept, so a
  * vCPU in x2APIC mode stays there (SDM 11.12.5.1) with its LDR derived
- * from the ID.  Interrupts still in the descriptor were accepted after
- * the INIT and stay pending.  The counters survive.
+ * from the ID.  The caller empties the posted-interrupt descriptor
+ * first (hvm.c, INIT): what was sent before the INIT goes with IRR.  The
+ * counters survive.
  */
 void vlapic_reset(struct vlapic *vlapic)
 {

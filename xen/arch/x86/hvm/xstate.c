@@ -187,6 +187,34 @@ void hvm_xstate_vcpu_destroy(struct vcpu *v)
     x->area = NULL;
 }
 
+/*
+ * INIT (SDM Vol. 3A, Table 10-1 "IA-32 and Intel 64 Processor States
+ * Following Power-up, Reset, or INIT"): DR0-DR3 0, DR6 FFFF0FF0H.  The
+ * x87 state is left unchanged by INIT (10.1: "during an INIT, the
+ * internal caches, MSRs, MTRRs, and x87 FPU state are left unchanged"),
+ * so are the XMM registers and MXCSR (table; Vol. 1, 11.6.4: "If the
+ * processor is reset by asserting the INIT# pin, the SSE and SSE2 state
+ * is not changed") and with them the AVX state and XCR0, as KVM keeps
+ * them (it resets XCR0 on RESET only).  CR4.OSXSAVE is clear after INIT,
+ * so XCR0 is out of the guest's reach until it sets that again.
+ *
+ * On v's own pCPU, interrupts off, its state in the registers.
+ */
+void hvm_xstate_init_reset(struct vcpu *v)
+{
+    struct hvm_xstate *x = &v->hvm->xstate;
+
+    memset(x->dr, 0, sizeof(x->dr));
+    x->dr6 = 0xffff0ff0;
+    if ( this_cpu(xstate_owner) != v )
+        return;         /* not loaded: switch_in loads the values above */
+    write_dr0(0);
+    write_dr1(0);
+    write_dr2(0);
+    write_dr3(0);
+    write_dr6(x->dr6);
+}
+
 void hvm_xstate_switch_out(struct vcpu *prev)
 {
     struct hvm_xstate *x = &prev->hvm->xstate;

@@ -111,8 +111,14 @@ static void seg(struct vmcb_seg *s, u16 sel, u16 attr, u32 limit, u64 base)
     s->base = base;
 }
 
-/* Architectural state after INIT (SDM 9.1.1), with SVME kept on. */
-static void vmcb_init_state(struct vmcb *c)
+/*
+ * The registers INIT sets (SDM Vol. 3A, Table 10-1 "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT"), as far as the
+ * VMCB holds them, with SVME kept on; CR0 is the caller's.  The MSRs in
+ * the VMCB (PAT, STAR, LSTAR, CSTAR, SFMASK, KERNEL_GS_BASE, SYSENTER_*)
+ * are left alone: INIT leaves MSRs unchanged (10.1).
+ */
+static void vmcb_init_regs(struct vmcb *c)
 {
     seg(&c->cs, 0xf000, 0x9b, 0xffff, 0xffff0000);
     seg(&c->ds, 0, 0x93, 0xffff, 0);
@@ -123,7 +129,7 @@ static void vmcb_init_state(struct vmcb *c)
     seg(&c->tr, 0, 0x8b, 0xffff, 0);
     c->cpl = 0;
     c->efer = EFER_SVME;
-    c->cr0 = 0x60000010;
+    c->cr2 = 0;
     c->cr3 = 0;
     c->cr4 = 0;
     c->dr6 = 0xffff0ff0;
@@ -132,9 +138,16 @@ static void vmcb_init_state(struct vmcb *c)
     c->rip = 0xfff0;
     c->rsp = 0;
     c->rax = 0;
-    c->g_pat = 0x0007040600070406ULL;
     c->int_state = 0;
     c->eventinj = 0;
+}
+
+/* Power-on state: INIT's, with CD and NW set and PAT at its default. */
+static void vmcb_init_state(struct vmcb *c)
+{
+    vmcb_init_regs(c);
+    c->cr0 = 0x60000010;
+    c->g_pat = 0x0007040600070406ULL;
 }
 
 static u32 alloc_asid(bool *shared)
@@ -739,6 +752,32 @@ static void svm_set_seg(struct vcpu *v, enum x86_segment s,
         c->cpl = (reg->attr >> 5) & 3;
 }
 
+/*
+ * INIT (the hvm_funcs op): the VMCB's registers as INIT leaves them, the
+ * guest's own EFER 0 with them, no event queued and no interrupt window
+ * asked for (the common code opens one again when something is
+ * pending), and the TLB flushed, as INIT invalidates it (SDM Vol. 3A,
+ * 10.1).
+ */
+static void svm_init_reset(struct vcpu *v, u64 cr0)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+
+    vmcb_init_regs(c);
+    s->guest_efer = 0;
+    c->cr0 = cr0;
+    s->injected = -1;
+    svm_disable_intr_window(c);
+    s->flush_tlb = true;
+    /* No NMI blocking, no IRET awaited, no single step of ours. */
+    s->nmi_blocked = false;
+    s->iret_pending = false;
+    s->nmi_singlestep = false;
+    c->general1_intercepts &= ~GENERAL1_IRET;
+    c->exception_intercepts &= ~(1u << 1);
+}
+
 static int svm_domain_init(struct domain *d)
 {
     return npt_domain_init(d);
@@ -778,6 +817,7 @@ const struct hvm_funcs svm_funcs = {
     .set_reg = svm_set_reg,
     .get_seg = svm_get_seg,
     .set_seg = svm_set_seg,
+    .init_reset = svm_init_reset,
     .inject_event = svm_inject_event,
     .interrupts_enabled = svm_interrupts_enabled,
     .nmi_allowed = svm_nmi_allowed,

@@ -319,8 +319,13 @@ static void seg_init(struct segment_register *s, u16 sel, u16 attr,
     s->base = base;
 }
 
-/* Architectural state after INIT (SDM 9.1.1), as svm.c sets it. */
-static void init_state(struct vmx_vcpu *x)
+/*
+ * The registers INIT sets (SDM Vol. 3A, Table 10-1 "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT"), as svm.c sets
+ * them; CR0 is the caller's.  The MSRs (PAT, SYSENTER_*, the SYSCALL
+ * ones) are left alone: INIT leaves MSRs unchanged (10.1).
+ */
+static void init_regs(struct vmx_vcpu *x)
 {
     seg_init(&x->seg[x86_seg_cs], 0xf000, 0x9b, 0xffff, 0xffff0000);
     seg_init(&x->seg[x86_seg_ds], 0, 0x93, 0xffff, 0);
@@ -330,7 +335,7 @@ static void init_state(struct vmx_vcpu *x)
     seg_init(&x->seg[x86_seg_idtr], 0, 0, 0xffff, 0);
     seg_init(&x->seg[x86_seg_ldtr], 0, 0x82, 0xffff, 0);
     seg_init(&x->seg[x86_seg_tr], 0, 0x8b, 0xffff, 0);
-    x->cr0 = 0x60000010;
+    x->cr2 = 0;
     x->cr3 = 0;
     x->cr4 = 0;
     x->efer = 0;
@@ -339,8 +344,25 @@ static void init_state(struct vmx_vcpu *x)
     x->rip = 0xfff0;
     x->rsp = 0;
     x->rax = 0;
-    x->pat = 0x0007040600070406ULL;
     x->intr_state = 0;
+    for ( unsigned int c = VC_SEG; c < VC_SEG + x86_seg_idtr + 1; c++ )
+        set_dirty(x, c);
+    set_dirty(x, VC_CR3);
+    set_dirty(x, VC_CR4);
+    set_dirty(x, VC_EFER);
+    set_dirty(x, VC_DR7);
+    set_dirty(x, VC_RFLAGS);
+    set_dirty(x, VC_RIP);
+    set_dirty(x, VC_RSP);
+    set_dirty(x, VC_INTR);
+}
+
+/* Power-on state: INIT's, with CD and NW set and PAT at its default. */
+static void init_state(struct vmx_vcpu *x)
+{
+    init_regs(x);
+    x->cr0 = 0x60000010;
+    x->pat = 0x0007040600070406ULL;
     x->valid = x->dirty = (1u << VC_NR) - 1;
     x->syscall_dirty = true;
 }
@@ -410,6 +432,30 @@ static void vmx_vcpu_destroy(struct vcpu *v)
     vmx_vmcs_free(x);
     xfree(x);
     v->hvm->backend = NULL;
+}
+
+/*
+ * INIT (the hvm_funcs op), through the cache like any register write:
+ * the VMCS may be current on another pCPU still, and vmx_run() writes
+ * it where it is loaded next.  No event queued, no interrupt window,
+ * no pending debug exception (with RFLAGS.TF clear a pending single
+ * step would fail the entry), and the TLB flushed (SDM Vol. 3A, 10.1:
+ * INIT invalidates it) as after a move to another pCPU.
+ */
+static void vmx_init_reset(struct vcpu *v, u64 cr0)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    init_regs(x);
+    x->cr0 = cr0;
+    set_dirty(x, VC_CR0);
+    x->entry_intr_info = 0;
+    x->entry_dirty = true;
+    x->injected = -1;
+    x->cpu_ctls &= ~(CPU_INTR_WINDOW_EXITING | CPU_NMI_WINDOW_EXITING);
+    x->nmi_in_progress = false;
+    x->clear_pending_dbg = true;
+    x->last_cpu = -1;
 }
 
 static int vmx_domain_init(struct domain *d)
@@ -1662,6 +1708,11 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     if ( x->apicv )
         apicv_sync(v);
     flush_dirty(x);
+    if ( unlikely(x->clear_pending_dbg) )
+    {
+        vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+        x->clear_pending_dbg = false;
+    }
     load_syscall_msrs(x);
     if ( read_cr2() != x->cr2 )
         write_cr2(x->cr2);
@@ -1802,6 +1853,7 @@ struct hvm_funcs vmx_funcs = {
     .set_reg = vmx_set_reg,
     .get_seg = vmx_get_seg,
     .set_seg = vmx_set_seg,
+    .init_reset = vmx_init_reset,
     .inject_event = vmx_inject_event,
     .interrupts_enabled = vmx_interrupts_enabled,
     .nmi_allowed = vmx_nmi_allowed,

@@ -166,6 +166,15 @@ struct hvm_funcs
                     struct segment_register *reg);
     void (*set_seg)(struct vcpu *v, enum x86_segment s,
                     const struct segment_register *reg);
+    /*
+     * INIT, on the vCPU's own pCPU between exit and entry: the state the
+     * backend holds to the values INIT gives it (SDM Vol. 3A, Table
+     * 10-1): RIP FFF0H, RSP, RAX and RFLAGS (2), segments, GDTR, IDTR,
+     * LDTR and TR, CR2-CR4 0, CR0 'cr0', EFER 0, DR7 (and DR6 where the
+     * backend holds it), no interrupt shadow, no NMI blocking, no event
+     * queued, the TLB flushed.  MSRs stay.
+     */
+    void (*init_reset)(struct vcpu *v, u64 cr0);
     /* Queue an event for the next entry. */
     void (*inject_event)(struct vcpu *v, u8 vector, unsigned int type,
                          bool has_error, u32 error);

@@ -87,6 +87,9 @@ bool pi_post(struct vcpu *v, u8 vector);
  */
 bool pi_sync_pir_to_irr(struct vcpu *v);
 
+/* Drop every posted request (PIR and ON), as INIT does. */
+void pi_clear(struct vcpu *v);
+
 /* Whether an interrupt is posted and not yet moved: ON or any PIR bit. */
 bool pi_pending(const struct vcpu *v);
 

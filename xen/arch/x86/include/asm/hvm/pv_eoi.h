@@ -14,6 +14,8 @@ struct vcpu;
 bool pv_eoi_offered(void);
 int pv_eoi_msr_write(struct vcpu *v, u64 val);
 int pv_eoi_msr_read(struct vcpu *v, u64 *val);
+/* INIT: disabled again. */
+void pv_eoi_reset(struct vcpu *v);
 /* Interrupts off, after the injection decision. */
 void pv_eoi_before_entry(struct vcpu *v);
 /* After the exit, once the injection's fate is known. */

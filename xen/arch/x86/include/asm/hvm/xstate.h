@@ -33,6 +33,9 @@ void xstate_cpu_init(void);
 int hvm_xstate_vcpu_init(struct vcpu *v);
 void hvm_xstate_vcpu_destroy(struct vcpu *v);
 
+/* INIT: the debug registers to their INIT values (the rest stays). */
+void hvm_xstate_init_reset(struct vcpu *v);
+
 /*
  * On the pCPU that ran prev, before anyone else may run it: its state
  * goes from the registers into its area.  switch_in puts next's there.

@@ -96,6 +96,7 @@ struct vmx_vcpu
     u64 star, lstar, cstar, sfmask, kernel_gs_base;
     bool syscall_dirty;
     bool long_mode_seen;            /* SWAPGS possible: re-read KGS base */
+    bool clear_pending_dbg;         /* INIT: none at the next entry */
 
     /* Controls as last written to the VMCS, and as wanted next. */
     u32 cpu_ctls, cpu2_ctls, pin_ctls, exit_ctls;
