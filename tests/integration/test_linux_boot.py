@@ -140,9 +140,11 @@ def check_init(r, vcpus, clocksources):
                          ids=["1vcpu-smp2", "2vcpu-smp2", "4vcpu-smp2",
                               "1vcpu-smp4", "2vcpu-smp4", "4vcpu-smp4"])
 def test_linux_boots_to_init(run_qemu, dist, linux, vcpus, smp):
-    # tsc=reliable: QEMU's TCG vCPUs fail Linux's TSC warp check among
-    # themselves, natively too (LINUX-GUESTS.md); kvm-clock is the
-    # clocksource either way.
+    # tsc=reliable: without an invariant TSC (hidden, as by QEMU's CPU
+    # models under KVM) Linux on an AMD CPU takes the TSCs of several
+    # CPUs as unsynchronized and logs "Marking TSC unstable", as it does
+    # under KVM; natively, QEMU's TCG vCPUs fail its TSC warp check
+    # (LINUX-GUESTS.md).  kvm-clock is the clocksource either way.
     vmlinux, initramfs = linux
     r = run_qemu(dist.elf32, ARGS, smp=smp, timeout=BOOT_TIMEOUT,
                  modules=[(vmlinux, f"mem=256M vcpus={vcpus} console=ttyS0 "
