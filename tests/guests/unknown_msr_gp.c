@@ -3,7 +3,9 @@
  * exactly once each, at the faulting instruction, without changing EAX or
  * EDX; the handler skips the 2-byte instruction and execution resumes
  * right after it. MSRs that do exist (the TSC, the APIC base) must not
- * fault, so the handler is not catching everything.
+ * fault, so the handler is not catching everything.  On an AMD CPU the
+ * legacy performance counters 0xc0010000-0xc0010007 exist on every part
+ * (APM Vol. 2, 13.2) and must not fault either.
  *
  * The MSR numbers are checked against the models used: 0x12345678 and
  * 0x8badf00d lie in no architectural or vendor range (not 0x0-0x1fff,
@@ -113,9 +115,10 @@ static unsigned int x2apic_range(void)
 void test_main(void)
 {
     static const uint32_t absent[] = { 0x12345678, 0x8badf00d };
-    uint32_t lo, hi, before;
+    uint32_t lo, hi, before, base_lo, base_hi;
     uint64_t base;
     unsigned int i, n_x2 = 0;
+    bool amd_perf = false;
 
     idt_set_handler(VEC_GP, on_gp);
 
@@ -129,6 +132,21 @@ void test_main(void)
           "resume");
     CHECK(gp_count == before, "existing MSRs (TSC, APIC_BASE) raised #GP %u "
           "times", gp_count - before);
+    cpuid(0, 0, &lo, &hi, &base_lo, &base_hi);
+    if ( hi == 0x68747541 )             /* "Auth"enticAMD */
+    {
+        for ( i = 0xc0010000u; i <= 0xc0010007u; i++ )
+        {
+            uint32_t l, h;
+
+            before = gp_count;
+            try_wrmsr(i, 0);
+            try_rdmsr(i, &l, &h);
+            CHECK(gp_count == before, "AMD performance counter MSR %#x "
+                  "raised #GP", i);
+        }
+        amd_perf = true;
+    }
 
     for ( i = 0; i < ARRAY_SIZE(absent); i++ )
         check_absent(absent[i]);
@@ -143,7 +161,8 @@ void test_main(void)
           "expected %u", gp_count, 3 * (ARRAY_SIZE(absent) + n_x2));
     test_pass("%u absent MSRs: RDMSR and WRMSR each raised #GP(0) exactly "
               "once, EDX:EAX untouched, execution resumed; existing MSRs "
-              "did not fault; %s", (unsigned int)ARRAY_SIZE(absent),
+              "did not fault%s; %s", (unsigned int)ARRAY_SIZE(absent),
+              amd_perf ? " (AMD performance counters too)" : "",
               n_x2 ? "x2APIC range (0x802 in xAPIC mode, 0x80e in x2APIC "
                      "mode) likewise" : "x2APIC absent, its range not tested");
 }

@@ -38,6 +38,9 @@
  * interrupt-pending message.
  */
 #define MSR_AMD_NB_CFG      0xc001001f
+/* The four legacy counters: PERF_CTL0-3, then PERF_CTR0-3. */
+#define MSR_AMD_PERF_FIRST  0xc0010000
+#define MSR_AMD_PERF_LAST   0xc0010007
 #define MSR_AMD_SYSCFG      0xc0010010
 #define MSR_AMD_INT_PENDING 0xc0010055
 #define CPUIDX1_EDX_RDTSCP  (1u << 27)
@@ -154,6 +157,18 @@ static int backend_reg(u32 msr)
     }
 }
 
+/*
+ * AMD's legacy performance counters exist on every AMD64 part (APM Vol.
+ * 2, 13.2 "Performance Counters"), so a guest may program them whatever
+ * CPUID says about the core extension, which is hidden.  No PMU is
+ * virtualized: they read 0 and take writes, as under KVM without a vPMU.
+ */
+static bool is_amd_perf_msr(u32 msr)
+{
+    return amd_guest() && msr >= MSR_AMD_PERF_FIRST &&
+           msr <= MSR_AMD_PERF_LAST;
+}
+
 static bool is_vlapic_msr(u32 msr)
 {
     return msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
@@ -176,6 +191,11 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
         return pv_eoi_msr_read(v, val);
     if ( is_kvm_time_msr(msr) )
         return kvm_time_msr_read(v, msr, val);
+    if ( is_amd_perf_msr(msr) )
+    {
+        *val = 0;
+        return MSR_OK;
+    }
 
     switch ( msr )
     {
@@ -249,6 +269,8 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
         return pv_eoi_msr_write(v, val);
     if ( is_kvm_time_msr(msr) )
         return kvm_time_msr_write(v, msr, val);
+    if ( is_amd_perf_msr(msr) )
+        return MSR_OK;
 
     switch ( msr )
     {
