@@ -813,6 +813,26 @@ TEST(builder_aout_kludge)
     CHECK_EQ(b.out.ebx, 0x204000);
     done(&b);
 
+    /*
+     * In conventional memory, as Multiboot allows: loaded there, the
+     * boot information from 1 MiB, past the EBDA and the BIOS area.
+     */
+    s.aout[0] = 0x80040;
+    s.aout[1] = 0x80000;
+    s.aout[2] = 0x81000;
+    s.aout[3] = 0x82000;
+    s.aout[4] = 0x80000;
+    run_build(&b, &s, 4 * MiB, NULL);
+    REQUIRE_EQ(b.rc, 0);
+    CHECK_EQ(b.out.eip, 0x80000);
+    CHECK(!memcmp(fake_ram() + 0x80000, b.img, 0x1000));
+    CHECK(ram_is(0x81000, 0, 0x1000));
+    CHECK_EQ(b.out.ebx, 0x100000);
+    done(&b);
+    s.aout[0] = 0x200040;
+    s.aout[1] = 0x200000;
+    s.aout[4] = 0x200100;
+
     /* load_end 0: the rest of the file; bss_end 0: no bss. */
     s.aout[2] = 0;
     s.aout[3] = 0;
@@ -873,12 +893,12 @@ TEST(builder_rejects_bad_aout_headers)
     s.aout[4] = 0x1fffff;
     expect_reject(&s, 4 * MiB, -EINVAL, "entry below load_addr");
     s = base;
-    s.aout[0] = 0x80040;
-    s.aout[1] = 0x80000;
-    s.aout[2] = 0x81000;
-    s.aout[3] = 0x82000;
-    s.aout[4] = 0x80000;
-    expect_reject(&s, 4 * MiB, -EINVAL, "a.out below 1 MiB");
+    s.aout[0] = 0x9e040;
+    s.aout[1] = 0x9e000;
+    s.aout[2] = 0x9f000;
+    s.aout[3] = 0xa0000;
+    s.aout[4] = 0x9e000;
+    expect_reject(&s, 4 * MiB, -EINVAL, "a.out bss into the EBDA");
     s = base;
     s.aout[3] = 0x500000;
     expect_reject(&s, 4 * MiB, -E2BIG, "a.out bss past RAM");

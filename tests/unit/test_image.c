@@ -210,7 +210,9 @@ static void write_notes(uint8_t *img, const struct spec *s, uint64_t entry,
         img[NOTE_OFF + n] = 0;
 }
 
-static const struct image_limits lim_256m = { MiB, 256 * MiB };
+static const struct image_limits lim_256m = { MiB, 256 * MiB, 0 };
+/* The builder's limits: conventional memory, then from 1 MiB. */
+static const struct image_limits lim_conv = { MiB, 256 * MiB, 0x9fc00 };
 
 struct parsed
 {
@@ -354,7 +356,7 @@ TEST(image_multiboot_aout_kludge)
 TEST(image_adjacent_segments_and_low_memory)
 {
     struct spec s = pvh64();
-    const struct image_limits low = { 0, 256 * MiB };
+    const struct image_limits low = { 0, 256 * MiB, 0 };
     struct parsed p;
 
     /* Back to back is not overlapping. */
@@ -368,6 +370,28 @@ TEST(image_adjacent_segments_and_low_memory)
     parse(&p, &s, 0x1200000, 8, &low);
     CHECK_EQ(p.err, IMAGE_OK);
     CHECK_EQ(p.plan.start, 0x9f800);
+    release(&p);
+}
+
+TEST(image_segment_in_conventional_memory)
+{
+    struct spec s = pvh64();
+    struct parsed p;
+
+    s.seg[1].paddr = 0x10000;
+    parse(&p, &s, 0x1200000, 8, &lim_conv);
+    CHECK_EQ(p.err, IMAGE_OK);
+    CHECK_EQ(p.plan.start, 0x10000);
+    release(&p);
+    /* Ending exactly where conventional memory ends. */
+    s.seg[1].paddr = 0x9f400;
+    parse(&p, &s, 0x1200000, 8, &lim_conv);
+    CHECK_EQ(p.err, IMAGE_OK);
+    release(&p);
+    /* Page 0 is RAM too. */
+    s.seg[1].paddr = 0;
+    parse(&p, &s, 0x1200000, 8, &lim_conv);
+    CHECK_EQ(p.err, IMAGE_OK);
     release(&p);
 }
 
@@ -500,7 +524,7 @@ TEST(image_rejects_overlapping_segments)
 
 TEST(image_rejects_out_of_range_segments)
 {
-    const struct image_limits low = { 0, 256 * MiB };
+    const struct image_limits low = { 0, 256 * MiB, 0 };
     struct spec s;
 
     s = pvh64();
@@ -512,6 +536,14 @@ TEST(image_rejects_out_of_range_segments)
     expect(&s, 0x1200000, 8, &low, IMAGE_E_PLACEMENT, "into the hole");
     s.seg[1].paddr = 0xfffff;
     expect(&s, 0x1200000, 8, &low, IMAGE_E_PLACEMENT, "out of the hole");
+    s.seg[1].paddr = 0x9f401;
+    expect(&s, 0x1200000, 8, &lim_conv, IMAGE_E_PLACEMENT,
+           "conventional memory into the EBDA");
+    s.seg[1].paddr = 0x9fc00;
+    expect(&s, 0x1200000, 8, &lim_conv, IMAGE_E_PLACEMENT, "in the EBDA");
+    s.seg[1].paddr = 0xc0000;
+    expect(&s, 0x1200000, 8, &lim_conv, IMAGE_E_PLACEMENT,
+           "in the BIOS area");
     s.seg[1].paddr = 0x100000000ULL;
     expect(&s, 0x1200000, 8, &lim_256m, IMAGE_E_PLACEMENT, "at 4 GiB");
     s.seg[1].paddr = 0xfffff900ULL;
@@ -626,7 +658,7 @@ TEST(image_missing_or_bad_pvh_note)
 TEST(image_larger_than_the_domain)
 {
     struct spec s = pvh64();
-    const struct image_limits small = { MiB, 0x1300000 };
+    const struct image_limits small = { MiB, 0x1300000, 0 };
     struct parsed p;
 
     /* One byte short. */
@@ -644,7 +676,7 @@ TEST(image_larger_than_the_domain)
     /* Exactly fits. */
     s = pvh64();
     parse(&p, &s, 0x1200000, 8,
-          &(struct image_limits){ MiB, 0x1300800 });
+          &(struct image_limits){ MiB, 0x1300800, 0 });
     CHECK_EQ(p.err, IMAGE_OK);
     release(&p);
 }
@@ -689,7 +721,7 @@ static int ram_copy(void *ctx, uint64_t paddr, const void *src, uint64_t n)
 
 TEST(image_load_copies_and_zeroes)
 {
-    const struct image_limits lim = { MiB, 32 * MiB };
+    const struct image_limits lim = { MiB, 32 * MiB, 0 };
     struct fake_ram r = { .size = 32 * MiB };
     struct spec s = pvh64();
     struct parsed p;
@@ -738,7 +770,7 @@ TEST(image_load_copies_and_zeroes)
     CHECK_EQ(image_load(&p.plan, p.img, 0x1800, &lim, ram_copy, &r), -1);
     CHECK_EQ(r.calls, 0);
     CHECK_EQ(image_load(&p.plan, p.img, p.len,
-                        &(struct image_limits){ MiB, 0x1300000 },
+                        &(struct image_limits){ MiB, 0x1300000, 0 },
                         ram_copy, &r), -1);
     p.plan.segs[1].paddr = 0x1200800;
     CHECK_EQ(image_load(&p.plan, p.img, p.len, &lim, ram_copy, &r), -1);
@@ -857,7 +889,7 @@ static int count_copy(void *ctx, uint64_t paddr, const void *src,
 
 TEST(image_debian_vmlinux)
 {
-    const struct image_limits lim = { MiB, 256 * MiB };
+    const struct image_limits lim = { MiB, 256 * MiB, 0 };
     struct image_plan plan;
     uint64_t bytes = 0;
     bool in = false;
@@ -900,7 +932,7 @@ TEST(image_debian_vmlinux)
     }
 
     /* In a domain smaller than the kernel: refused, with the sizes. */
-    CHECK_EQ(image_plan(img, len, &(struct image_limits){ MiB, 64 * MiB },
+    CHECK_EQ(image_plan(img, len, &(struct image_limits){ MiB, 64 * MiB, 0 },
                         &plan), IMAGE_E_TOO_BIG);
     CHECK(plan.end > 64 * MiB);
     free(img);

@@ -189,7 +189,7 @@ static enum image_error add_segment(const struct img *im,
     if ( s->paddr >= FOUR_GB || s->memsz > FOUR_GB - s->paddr )
         return IMAGE_E_PLACEMENT;
     end = s->paddr + s->memsz;
-    if ( s->paddr < lim->min_paddr ||
+    if ( (s->paddr < lim->min_paddr && end > lim->low_ram_end) ||
          (s->paddr < IMAGE_HOLE_END && end > IMAGE_HOLE_START) )
         return IMAGE_E_PLACEMENT;
     for ( i = 0; i < plan->nr_segs; i++ )
@@ -502,8 +502,9 @@ const char *image_strerror(enum image_error err)
                             "or exceed its memory size",
         [IMAGE_E_TOO_MANY] = "too many segments to load",
         [IMAGE_E_OVERLAP] = "two segments overlap",
-        [IMAGE_E_PLACEMENT] = "a segment lies below 1 MiB, in the BIOS "
-                              "hole or past 4 GiB",
+        [IMAGE_E_PLACEMENT] = "a segment lies below 1 MiB outside "
+                              "conventional memory, in the BIOS hole or "
+                              "past 4 GiB",
         [IMAGE_E_NOTE] = "a malformed note or PVH entry note",
         [IMAGE_E_ENTRY] = "the entry point is outside the loaded segments",
         [IMAGE_E_TOO_BIG] = "the image does not fit in the guest's RAM",

@@ -70,6 +70,12 @@ struct image_limits
 {
     uint64_t min_paddr;         /* lowest address a segment may use */
     uint64_t ram_end;           /* guest RAM is [0, ram_end) */
+    /*
+     * Conventional memory, [0, low_ram_end), also takes segments that
+     * lie wholly inside it (0: none), as the Multiboot spec lets a
+     * kernel load anywhere in RAM.
+     */
+    uint64_t low_ram_end;
 };
 
 struct image_plan

@@ -105,8 +105,12 @@ static int plan_info(struct layout *l, const struct hvm_build_args *args)
     u64 p;
     int rc;
 
-    /* plan.end <= ram_end, which is page-aligned. */
-    p = ROUNDUP(l->plan.end, PAGE_SIZE);
+    /*
+     * plan.end <= ram_end, which is page-aligned.  After a kernel in
+     * conventional memory the rest still starts at 1 MiB: the EBDA and
+     * the BIOS area follow it.
+     */
+    p = max(ROUNDUP(l->plan.end, PAGE_SIZE), (u64)GUEST_HIGH_RAM);
     l->mod_start = l->mod_end = 0;
     if ( args->module )
     {
@@ -187,8 +191,12 @@ static int plan(const struct domain *d, struct layout *l,
     l->ram_end = args->mem_bytes & PAGE_MASK;
     l->image = args->kernel;
     l->image_len = args->kernel_len;
-    /* Below 1 MiB are the conventional memory, the BIOS area and ACPI. */
+    /*
+     * Below 1 MiB are the conventional memory, then the EBDA, the BIOS
+     * area and ACPI: a segment may lie in the first only.
+     */
     l->lim.min_paddr = GUEST_HIGH_RAM;
+    l->lim.low_ram_end = GUEST_LOW_RAM_END;
     l->lim.ram_end = l->ram_end;
 
     err = image_plan(l->image, l->image_len, &l->lim, &l->plan);
