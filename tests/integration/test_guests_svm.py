@@ -69,6 +69,21 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
         check_cmos_rtc_time(r, host_utc=True)
 
 
+@pytest.mark.qemu
+def test_kernel_in_conventional_memory(run_qemu, dist, guests, test_dir):
+    """ap_startup linked with its code and data at 64 KiB (and its bss
+    from 2 MiB): Multiboot lets a kernel load below 1 MiB, outside the
+    EBDA and BIOS areas; it boots and starts its APs."""
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=TIMEOUT,
+                 modules=modules_for(guests, test_dir, "ap_startup.low", 2,
+                                     None))
+    assert r.find(r"^d0: 2 vCPUs, .*entry 0x1[0-9a-f]{4} \(Multiboot\)"), \
+        r.describe()
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("ap_startup", "PASS"), r.describe()
+    assert r.exit_code == qemu_exit_code(0), r.describe()
+
+
 # ioapic_lines drives IOAPIC pins through QEMU pc-testdev's ports, which
 # xen-lite gives only to a domain built with testdev=1 (the kernel's
 # option); 2 vCPUs add the level/edge switch on a vCPU running the guest.
