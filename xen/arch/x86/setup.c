@@ -77,9 +77,14 @@ static void acpi_init(paddr_t ebda)
         printk(XENLOG_WARNING "ACPI: tables unusable (%d)\n", rc);
         return;
     }
-    printk("ACPI: %u CPUs, %u IOAPICs, PM timer %s%#x\n", boot_acpi.nr_cpus,
-           boot_acpi.nr_ioapics, boot_acpi.pm_tmr_32bit ? "(32-bit) " : "",
-           boot_acpi.pm_tmr_port);
+    printk("ACPI: OEM \"%s\", %u CPUs, %u IOAPICs, PM timer %s%#x\n",
+           boot_acpi.oem_id, boot_acpi.nr_cpus, boot_acpi.nr_ioapics,
+           boot_acpi.pm_tmr_32bit ? "(32-bit) " : "", boot_acpi.pm_tmr_port);
+    /* Bochs's BIOS names itself there; QEMU's (the same) has CPUID's bit. */
+    boot_cpu.bochs = !boot_cpu.hypervisor &&
+                     !memcmp(boot_acpi.oem_id, "BOCHS ", 6);
+    if ( boot_cpu.bochs )
+        printk("Running under Bochs: its VMX deviations are worked around\n");
 }
 
 static void serial_interrupt(struct cpu_user_regs *regs)

@@ -196,6 +196,7 @@ struct acpi_override
 struct acpi_info
 {
     paddr_t rsdp;
+    char oem_id[7];                     /* the RSDP's, NUL-terminated */
     bool have_madt;
     u64 lapic_address;
     bool pic_present;                   /* MADT flags bit 0 */

@@ -443,6 +443,7 @@ int acpi_parse(acpi_map_fn map, paddr_t rsdp_pa, struct acpi_info *info)
                rsdp_pa, why);
         return -EINVAL;
     }
+    memcpy(info->oem_id, rsdp->oem_id, sizeof(rsdp->oem_id));
 
     if ( rsdp->revision >= 2 && rsdp->xsdt_address )
     {

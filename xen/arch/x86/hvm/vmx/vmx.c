@@ -52,8 +52,14 @@ static DEFINE_PER_CPU(struct vmx_vcpu *, current_vmx);
 /* Whose SYSCALL MSRs and KERNEL_GS_BASE this pCPU holds (vmx_vcpu id). */
 static DEFINE_PER_CPU(u64, syscall_owner);
 
-/* An emulator's early virtual-interrupt delivery was seen (below). */
-static bool virq_bug_seen;
+/*
+ * Bochs's early virtual-interrupt delivery (undo_early_virq()) has been
+ * seen in this domain: from then on its entries avoid provoking it.
+ */
+static bool virq_bug_seen(const struct domain *d)
+{
+    return ((const struct ept *)d->hvm->backend)->virq_bug_seen;
+}
 
 static u64 next_vcpu_id = 1;
 static u32 next_vpid = 1;
@@ -904,7 +910,7 @@ static void apicv_set_status(struct vcpu *v)
     status = (irr > 0 ? irr : 0) | ((isr > 0 ? isr : 0) << 8);
     vmw(GUEST_INTR_STATUS, status);
     x->intr_status_hw = status;
-    if ( virq_bug_seen && irr > 0 &&
+    if ( virq_bug_seen(v->domain) && irr > 0 &&
          (irr & 0xf0) > (*(u32 *)(vl->regs + APIC_REG_PPR) & 0xf0) )
     {
         need(x, VC_RFLAGS);
@@ -1142,11 +1148,11 @@ static void undo_early_virq(struct vcpu *v)
     set_dirty(x, VC_RSP);
     virq_to_irr(v, vec);
     x->nr_virq_undone++;
-    if ( !virq_bug_seen )
+    if ( !virq_bug_seen(v->domain) )
         printk(XENLOG_WARNING "d%uv%u: virtual interrupt %#x delivered "
                "with IF clear (emulator bug), taken back\n",
                v->domain->domain_id, v->vcpu_id, vec);
-    virq_bug_seen = true;
+    ((struct ept *)v->domain->hvm->backend)->virq_bug_seen = true;
 }
 
 /* --- exits handled here --- */
@@ -1431,7 +1437,7 @@ static void write_controls(struct vcpu *v)
  * that vCPU, which never took an NMI, refuses every later one (its NMI
  * window never opens).  Seen at an exit, the stray bit is dropped: the
  * next NMI is injected directly, and the guest's IRET at its end clears
- * the emulator's flag.  Never taken on hardware.
+ * the emulator's flag.  Called under Bochs only.
  */
 static void vnmi_leak(struct vcpu *v)
 {
@@ -1716,7 +1722,8 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     load_syscall_msrs(x);
     if ( read_cr2() != x->cr2 )
         write_cr2(x->cr2);
-    if ( (x->pin_ctls & PIN_POSTED_INTR) && !drain_notifications(v) )
+    if ( boot_cpu.bochs && (x->pin_ctls & PIN_POSTED_INTR) &&
+         !drain_notifications(v) )
         return;
     if ( x->apicv )
         apicv_set_status(v);
@@ -1759,7 +1766,7 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     read_item(x, VC_RIP);
     read_item(x, VC_RFLAGS);
     read_item(x, VC_INTR);
-    if ( vmx_caps.virtual_nmis )
+    if ( boot_cpu.bochs && vmx_caps.virtual_nmis )
         vnmi_leak(v);
 
     if ( x->exit_reason & EXIT_REASON_FAILED_ENTRY )
@@ -1788,7 +1795,8 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
         host_vector(vec);
     }
 
-    if ( x->apicv && basic == EXIT_REASON_EXTERNAL_INTERRUPT )
+    if ( boot_cpu.bochs && x->apicv &&
+         basic == EXIT_REASON_EXTERNAL_INTERRUPT )
         undo_early_virq(v);
     decode_exit(v, e);
 }

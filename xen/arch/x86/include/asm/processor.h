@@ -97,6 +97,12 @@ struct cpu_features
      * it deviates from the hardware, a workaround checks this first.
      */
     bool qemu_tcg;
+    /*
+     * Bochs: no hypervisor bit, and its BIOS's ACPI OEM ID "BOCHS " in
+     * the RSDP (set once ACPI is parsed).  Where it deviates from the
+     * hardware (vmx.c), a workaround checks this first.
+     */
+    bool bochs;
     char vendor[13];
 };
 extern struct cpu_features boot_cpu;

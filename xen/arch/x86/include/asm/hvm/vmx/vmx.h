@@ -55,6 +55,8 @@ struct ept
     u64 eptp;
     unsigned long nr_mapped;
     void *apic_access_page;         /* APICv: backs gfn 0xfee00 */
+    /* Bochs's early virtual-interrupt delivery seen here (vmx.c). */
+    bool virq_bug_seen;
 };
 
 /* Guest state cached in struct vmx_vcpu: one valid and one dirty bit each. */
