@@ -36,6 +36,7 @@ CASES = [
     ("unknown_msr_gp", 1, None),
     ("mmio_unbacked", 1, None),
     ("mmio_insns", 1, None),
+    ("mmio_string", 1, None),
     ("pv_eoi", 1, None),
     ("hlt_irqoff_nmi", 2, None),
     ("nmi_blocking", 2, None),

@@ -789,6 +789,7 @@ static const struct bad_case
     int rc;
 } bad_cases[] = {
     { "lock mov %eax,(%rbx)", M64, B("\xf0\x89\x03"), EMUL_BAD_INSN },
+    { "lock movsb", M64, B("\xf0\xa4"), EMUL_BAD_INSN },
     { "lock mov (%rbx),%eax", M64, B("\xf0\x8b\x03"), EMUL_BAD_INSN },
     { "lock mov %al,(%rbx)", M64, B("\xf0\x88\x03"), EMUL_BAD_INSN },
     { "lock movl $1,(%rbx)", M64, B("\xf0\xc7\x03\x01\x00\x00\x00"),
@@ -835,11 +836,6 @@ static const struct bad_case
     { "divl (%rbx)", M64, B("\xf7\x33"), EMUL_UNHANDLEABLE },
     { "idivb (%rbx)", M64, B("\xf6\x3b"), EMUL_UNHANDLEABLE },
     { "lea (%rbx),%eax", M64, B("\x8d\x03"), EMUL_UNHANDLEABLE },
-    { "movsb", M64, B("\xa4"), EMUL_UNHANDLEABLE },
-    { "movsl", M64, B("\xa5"), EMUL_UNHANDLEABLE },
-    { "stosb", M64, B("\xaa"), EMUL_UNHANDLEABLE },
-    { "stosl", M64, B("\xab"), EMUL_UNHANDLEABLE },
-    { "lodsl", M64, B("\xad"), EMUL_UNHANDLEABLE },
     { "shll (%rbx)", M64, B("\xd1\x23"), EMUL_UNHANDLEABLE },
     { "ud2", M64, B("\x0f\x0b"), EMUL_UNHANDLEABLE },
     { "nop", M64, B("\x90"), EMUL_UNHANDLEABLE },
@@ -982,6 +978,53 @@ TEST(decodes_every_form_mode_prefix_and_addressing)
     }
     /* The 16-bit cases run twice, in real and in protected mode. */
     CHECK(n > ARRAY_SIZE(ok_cases));
+}
+
+/* MOVS, STOS and LODS: sizes, REP, the address size, the source segment. */
+static const struct string_case
+{
+    const char *src;
+    enum x86_mode mode;
+    const char *bytes;
+    unsigned int len;
+    unsigned int op, size, adsize, src_seg;
+    bool rep;
+} string_cases[] = {
+    { "rep movsl", X86_MODE_PROT32, B("\xf3\xa5"), MMIO_MOVS, 4, 4, 3,
+      true },
+    { "movsb", X86_MODE_LONG64, B("\xa4"), MMIO_MOVS, 1, 8, 3, false },
+    { "rep stosq", X86_MODE_LONG64, B("\xf3\x48\xab"), MMIO_STOS, 8, 8, 3,
+      true },
+    { "addr32 rep stosb", X86_MODE_LONG64, B("\x67\xf3\xaa"), MMIO_STOS,
+      1, 4, 3, true },
+    { "fs lodsw", X86_MODE_PROT32, B("\x64\x66\xad"), MMIO_LODS, 2, 4, 4,
+      false },
+    { "repne lodsb", X86_MODE_PROT32, B("\xf2\xac"), MMIO_LODS, 1, 4, 3,
+      true },
+    { "movsw (16-bit)", X86_MODE_PROT16, B("\xa5"), MMIO_MOVS, 2, 2, 3,
+      false },
+    { "es movsl", X86_MODE_PROT32, B("\x26\xa5"), MMIO_MOVS, 4, 4, 0,
+      false },
+};
+
+TEST(decodes_string_instructions)
+{
+    for ( unsigned int i = 0; i < ARRAY_SIZE(string_cases); i++ )
+    {
+        const struct string_case *c = &string_cases[i];
+        struct tctx t;
+        struct mmio_insn insn;
+
+        t_setup(&t, c->mode, c->bytes, c->len, X86_MAX_INSN_LEN);
+        CASE_EQ(c->src, c->mode, t_decode(&t, c->mode, &insn), EMUL_OK);
+        CASE_EQ(c->src, c->mode, insn.op, c->op);
+        CASE_EQ(c->src, c->mode, insn.size, c->size);
+        CASE_EQ(c->src, c->mode, insn.len, c->len);
+        CASE_EQ(c->src, c->mode, insn.str.adsize, c->adsize);
+        CASE_EQ(c->src, c->mode, insn.str.src_seg, c->src_seg);
+        CASE_EQ(c->src, c->mode, insn.str.rep, c->rep);
+        CASE_EQ(c->src, c->mode, insn.write, c->op != MMIO_LODS);
+    }
 }
 
 TEST(rejects_what_it_must_not_emulate)
@@ -1239,7 +1282,7 @@ static void check_sane(const struct mmio_insn *insn, enum x86_mode mode,
               (insn->reg_size == 0 || insn->reg_size == 1 ||
                insn->reg_size == 2 || insn->reg_size == 4 ||
                insn->reg_size == 8) &&
-              (unsigned int)insn->op <= MMIO_BTC &&
+              (unsigned int)insn->op <= MMIO_LODS &&
               (mode == X86_MODE_LONG64 || insn->addr <= 0xffffffffULL) &&
               (!insn->src_is_imm ||
                !(insn->imm & ~size_mask(insn->size)));
@@ -1264,7 +1307,9 @@ static bool same_insn(const struct mmio_insn *a, const struct mmio_insn *b)
            a->op == b->op && a->src_is_imm == b->src_is_imm &&
            a->imm == b->imm && a->reg == b->reg &&
            a->reg_high_byte == b->reg_high_byte &&
-           a->reg_size == b->reg_size && a->addr == b->addr;
+           a->reg_size == b->reg_size && a->addr == b->addr &&
+           a->str.rep == b->str.rep && a->str.adsize == b->str.adsize &&
+           a->str.src_seg == b->str.src_seg;
 }
 
 /*
@@ -1283,7 +1328,8 @@ TEST(fuzz_random_bytes)
     static const u8 opcodes[] = {
         0x00, 0x01, 0x08, 0x09, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31, 0x38,
         0x39, 0x3a, 0x3b, 0x63, 0x80, 0x81, 0x83, 0x84, 0x85, 0x88, 0x89,
-        0x8a, 0x8b, 0xa0, 0xa1, 0xa2, 0xa3, 0xc6, 0xc7, 0xf6, 0xf7, 0x0f,
+        0x8a, 0x8b, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xaa, 0xab, 0xac,
+        0xad, 0xc6, 0xc7, 0xf6, 0xf7, 0x0f,
     };
     static const u8 twobyte[] = { 0xb6, 0xb7, 0xbe, 0xbf };
     unsigned int iter, i, n, ok = 0, fetch_fail = 0;

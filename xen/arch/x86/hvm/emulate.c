@@ -11,7 +11,10 @@
  * DEC), XCHG, XADD, CMPXCHG and the bit tests BT/BTS/BTR/BTC.
  * x86_mmio_complete() then computes what the CPU would have done with the
  * value: the register write, the value to store and the arithmetic flags.
- * String instructions, which touch memory more than once, are not here.
+ * String instructions MOVS, STOS and LODS (A4/A5, AA/AB, AC/AD) are
+ * decoded to their operand and address sizes, REP and the source segment:
+ * the caller moves one element at a time, as the CPU may be interrupted
+ * between elements.  CMPS and SCAS are not handled.
  *
  * Conventions the header leaves open:
  *
@@ -311,6 +314,7 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     u8 op;
     int rc;
 
+    memset(insn, 0, sizeof(*insn));
     /* A fetch claiming more than asked for is harmless: see take(). */
     b.pos = 0;
     b.avail = ops->fetch(ctx, rip, b.buf, X86_MAX_INSN_LEN);
@@ -345,6 +349,30 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     }
 
  opcode:
+    if ( byte == 0xa4 || byte == 0xa5 || (byte >= 0xaa && byte <= 0xad) )
+    {
+        /* LOCK is #UD on string instructions (SDM vol. 2, LOCK). */
+        if ( lock )
+            return EMUL_BAD_INSN;
+        insn->op = byte <= 0xa5 ? MMIO_MOVS : byte <= 0xab ? MMIO_STOS
+                                                          : MMIO_LODS;
+        if ( !(byte & 1) )
+            insn->size = 1;
+        else if ( rex & REX_W )
+            insn->size = 8;
+        else
+            insn->size = (mode == X86_MODE_PROT32 || long64) != opsz_pfx
+                         ? 4 : 2;
+        insn->len = b.pos;
+        insn->write = insn->op != MMIO_LODS;
+        insn->str.rep = rep;
+        if ( long64 )
+            insn->str.adsize = adsz_pfx ? 4 : 8;
+        else
+            insn->str.adsize = (mode == X86_MODE_PROT32) != adsz_pfx ? 4 : 2;
+        insn->str.src_seg = seg == SEG_NONE ? SEG_DS : seg;
+        return EMUL_OK;
+    }
     if ( byte == 0x0f )
     {
         if ( (rc = take(&b, 1, &byte)) != EMUL_OK )

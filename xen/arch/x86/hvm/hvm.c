@@ -934,6 +934,139 @@ static void mmio_access(struct vcpu *v, bool write, u64 gpa,
         *val = ~0ULL;           /* nothing there: the bus floats high */
 }
 
+#define X86_EFLAGS_DF   (1UL << 10)
+#define X86_EXC_PF      14
+#define PF_WRITE        (1u << 1)
+
+static u64 width_mask(unsigned int bytes)
+{
+    return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
+}
+
+/*
+ * One string element at guest-linear lin, through the guest's paging:
+ * MMIO (an emulated device, or nothing) or RAM, whichever the page is.
+ * An element that crosses a page goes byte by byte.  False, with *fault
+ * the address, when the guest's tables do not map it.
+ */
+static bool string_element(struct vcpu *v, const struct guest_paging *pg,
+                           u64 lin, unsigned int size, bool write, u64 *val,
+                           u64 *fault)
+{
+    struct domain *d = v->domain;
+    unsigned int n = (lin & (PAGE_SIZE - 1)) + size > PAGE_SIZE ? 1 : size;
+    u64 in = 0;
+
+    for ( unsigned int done = 0; done < size; done += n )
+    {
+        u64 gpa, part = write ? (*val >> (8 * done)) & width_mask(n) : 0;
+
+        if ( guest_walk(d, pg, lin + done, write, &gpa) )
+        {
+            *fault = lin + done;
+            return false;
+        }
+        if ( p2m_lookup(d, gpa >> PAGE_SHIFT) == ~0ULL ||
+             vlapic_is_mmio(&v->hvm->vlapic, gpa) )
+            mmio_access(v, write, gpa, n, &part);
+        else if ( write )
+            (void)copy_to_guest_phys(d, gpa, &part, n);
+        else
+            (void)copy_from_guest_phys(d, &part, gpa, n);
+        in |= (part & width_mask(n)) << (8 * done);
+    }
+    if ( !write )
+        *val = in;
+    return true;
+}
+
+/*
+ * MOVS, STOS or LODS with an operand in MMIO: one element, then rSI/rDI
+ * step by the size (down with DF) and, with REP, rCX counts down; RIP
+ * stays on the instruction until rCX reaches 0, so each element is an
+ * instruction boundary where interrupts can come in, as on the CPU (SDM
+ * vol. 2, REP).  The destination is ES:rDI (no override), the source
+ * DS:rSI or its override; addresses wrap at the address size.  A page
+ * the guest's tables do not map gives #PF at that address.
+ */
+static void handle_mmio_string(struct vcpu *v,
+                               const struct guest_paging *pg,
+                               const struct mmio_insn *insn, u64 rip)
+{
+    u64 amask = width_mask(insn->str.adsize);
+    u64 rcx = get_gpr(v, GPR_RCX), rsi = get_gpr(v, GPR_RSI);
+    u64 rdi = get_gpr(v, GPR_RDI), val = 0, fault, lin;
+    u64 step = insn->size;
+    bool long64 = guest_mode(v) == X86_MODE_LONG64;
+    struct segment_register src, es;
+
+    if ( insn->str.rep && !(rcx & amask) )
+    {
+        advance_rip(v, rip + insn->len);
+        return;
+    }
+    if ( hvm_funcs->get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_DF )
+        step = -step;
+    hvm_funcs->get_seg(v, (enum x86_segment)insn->str.src_seg, &src);
+    hvm_funcs->get_seg(v, x86_seg_es, &es);
+    /* In 64-bit mode only FS and GS have a base. */
+    if ( long64 && insn->str.src_seg != x86_seg_fs &&
+         insn->str.src_seg != x86_seg_gs )
+        src.base = 0;
+    if ( long64 )
+        es.base = 0;
+
+    if ( insn->op != MMIO_STOS )
+    {
+        lin = src.base + (rsi & amask);
+        if ( !long64 )
+            lin = (u32)lin;
+        if ( !string_element(v, pg, lin, insn->size, false, &val, &fault) )
+            goto pf;
+    }
+    else
+        val = get_gpr(v, GPR_RAX) & width_mask(insn->size);
+    if ( insn->op != MMIO_LODS )
+    {
+        lin = es.base + (rdi & amask);
+        if ( !long64 )
+            lin = (u32)lin;
+        if ( !string_element(v, pg, lin, insn->size, true, &val, &fault) )
+        {
+            hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
+            hvm_raise_exception(v, X86_EXC_PF, PF_WRITE);
+            return;
+        }
+        rdi = (rdi & ~amask) | ((rdi + step) & amask);
+        set_gpr(v, GPR_RDI, rdi);
+    }
+    if ( insn->op == MMIO_LODS )
+    {
+        /* A 32-bit register write clears the upper half (64-bit mode). */
+        u64 rax = get_gpr(v, GPR_RAX), m = width_mask(insn->size);
+
+        set_gpr(v, GPR_RAX, insn->size == 4 ? val : (rax & ~m) | val);
+    }
+    if ( insn->op != MMIO_STOS )
+    {
+        rsi = (rsi & ~amask) | ((rsi + step) & amask);
+        set_gpr(v, GPR_RSI, rsi);
+    }
+    if ( insn->str.rep )
+    {
+        rcx = (rcx & ~amask) | ((rcx - 1) & amask);
+        set_gpr(v, GPR_RCX, rcx);
+        if ( rcx & amask )
+            return;                 /* the next element re-executes it */
+    }
+    advance_rip(v, rip + insn->len);
+    return;
+
+ pf:
+    hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
+    hvm_raise_exception(v, X86_EXC_PF, 0);
+}
+
 static void handle_mmio(struct vcpu *v, u64 gpa)
 {
     struct mmio_ctx m = { .v = v };
@@ -964,6 +1097,12 @@ static void handle_mmio(struct vcpu *v, u64 gpa)
         hvm_crash_domain(v->domain, rc == EMUL_FETCH_FAIL
                          ? "MMIO instruction could not be fetched"
                          : "MMIO instruction not emulated");
+        return;
+    }
+    if ( insn.op >= MMIO_MOVS )
+    {
+        handle_mmio_string(v, &m.pg, &insn,
+                           hvm_funcs->get_reg(v, HVM_REG_RIP));
         return;
     }
 

@@ -49,7 +49,19 @@ struct mmio_insn
         MMIO_XADD,              /* mem += reg, reg = old mem */
         MMIO_CMPXCHG,           /* rAX == mem ? mem = reg : rAX = mem */
         MMIO_BT, MMIO_BTS, MMIO_BTR, MMIO_BTC,  /* CF = bit; set/clear/flip */
+        /*
+         * String instructions: one element per call of the caller's,
+         * from DS:rSI (or the override) and/or to ES:rDI; see 'str'.
+         */
+        MMIO_MOVS, MMIO_STOS, MMIO_LODS,
     } op;
+    /* String instructions only (addr is then unused). */
+    struct
+    {
+        bool rep;               /* F2 or F3: rCX elements */
+        unsigned int adsize;    /* 2, 4 or 8: width of rSI, rDI, rCX */
+        unsigned int src_seg;   /* DS or the override (0 ES .. 5 GS) */
+    } str;
     bool src_is_imm;            /* stores and ALU ops: immediate source */
     u64 imm;                    /* sign- or zero-extended as the CPU does */
     enum x86_gpr reg;           /* register operand (when !src_is_imm) */
