@@ -125,8 +125,15 @@ void hvm_vcpu_send_sipi(struct vcpu *target, u8 vector)
      * A SIPI only starts a vCPU that waits for one, or will once it has
      * processed an INIT sent before this SIPI; running vCPUs ignore it.
      */
-    if ( READ_ONCE(target->hvm->boot_state) != HVM_VCPU_WAIT_SIPI &&
-         !READ_ONCE(target->hvm->init_pending) )
+    bool init = READ_ONCE(target->hvm->init_pending);
+
+    /*
+     * init_pending first: the target sets WAIT_SIPI before it clears
+     * init_pending (process_init_sipi), and x86 keeps loads in order, so
+     * seeing it clear means seeing WAIT_SIPI below.
+     */
+    smp_rmb();
+    if ( !init && READ_ONCE(target->hvm->boot_state) != HVM_VCPU_WAIT_SIPI )
         return;
     WRITE_ONCE(target->hvm->sipi_vector, vector);
     hvm_vcpu_revive(target, HVM_INERT_DOWN);
@@ -486,10 +493,17 @@ static bool process_init_sipi(struct vcpu *v)
     bool last;
     int sipi;
 
-    if ( __atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST) )
+    if ( READ_ONCE(h->init_pending) )
     {
+        /*
+         * Waiting for a SIPI before the INIT stops being pending: a SIPI
+         * sender (hvm_vcpu_send_sipi) that finds init_pending clear then
+         * finds WAIT_SIPI, never a moment with neither, which would drop
+         * its SIPI while the reset below runs.
+         */
+        WRITE_ONCE(h->boot_state, HVM_VCPU_WAIT_SIPI);
+        (void)__atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST);
         hvm_vcpu_init_reset(v);
-        h->boot_state = HVM_VCPU_WAIT_SIPI;
     }
     sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);
     if ( sipi >= 0 && h->boot_state == HVM_VCPU_WAIT_SIPI )
