@@ -207,6 +207,11 @@ int main(int argc, char **argv)
     report_file("clocksource",
                 "/sys/devices/system/clocksource/clocksource0/"
                 "current_clocksource");
+    /*
+     * The lines above sit in the tty's buffer until the UART's transmit
+     * interrupts send them: read its counts once they have gone out.
+     */
+    tcdrain(STDOUT_FILENO);
     report_irq("ttyS0");
     report_serial();
     if ( has_arg(argc, argv, "checks") )
