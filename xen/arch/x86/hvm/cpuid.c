@@ -76,23 +76,12 @@ boolean_param("invtsc", opt_invtsc);
 #define TCG_ZEN_EXT_LEAF      0x80000021u
 #define X21_EAX_SRSO_NO       (1u << 29)
 
-static bool tcg_zen(u32 host_eax)
-{
-    return boot_cpu.qemu_tcg && !strcmp(boot_cpu.vendor, "AuthenticAMD") &&
-           CPUID_SIG_FAMILY(host_eax) == 0xf;
-}
+/* Decided once at boot (hvm_cpuid_setup_walk): the host's CPUID. */
+static bool tcg_zen;
 
 static u32 guest_signature(u32 host_eax)
 {
-    return tcg_zen(host_eax) ? CPUID_SIG_ZEN1 : host_eax;
-}
-
-static bool tcg_zen_guest(void)
-{
-    struct cpuid_regs r;
-
-    cpuid_count(1, 0, &r);
-    return tcg_zen(r.eax);
+    return tcg_zen ? CPUID_SIG_ZEN1 : host_eax;
 }
 
 /* MAXPHYADDR as leaf 0x80000008 reports it to guests (set at boot). */
@@ -103,6 +92,9 @@ void hvm_cpuid_setup_walk(void)
     struct guest_walk_cpu c = { .rules = WALK_RULES_INTEL };
     struct cpuid_regs r;
 
+    cpuid_count(1, 0, &r);
+    tcg_zen = boot_cpu.qemu_tcg && !strcmp(boot_cpu.vendor, "AuthenticAMD") &&
+              CPUID_SIG_FAMILY(r.eax) == 0xf;
     /*
      * Without leaf 0x80000008, 36 when PAE is there (SDM 4.1.4); a value
      * outside 32..52 would be no architectural width.
@@ -186,7 +178,7 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
 
     if ( leaf >= 0x80000000u )
     {
-        if ( leaf == TCG_ZEN_EXT_LEAF && tcg_zen_guest() )
+        if ( leaf == TCG_ZEN_EXT_LEAF && tcg_zen )
         {
             r->eax = X21_EAX_SRSO_NO;
             return;
@@ -197,7 +189,7 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
         switch ( leaf )
         {
         case 0x80000000u:
-            r->eax = tcg_zen_guest() ? TCG_ZEN_EXT_LEAF
+            r->eax = tcg_zen ? TCG_ZEN_EXT_LEAF
                                      : min(r->eax, MAX_EXT_LEAF);
             break;
         case 0x80000001u:
