@@ -7,13 +7,15 @@
  * nowhere), and no interrupt is accepted.  With EN set again: CPUID
  * shows the APIC, the page decodes, and the registers are as after
  * power-up - SVR 0xff (software-disabled), every LVT masked, TPR 0,
- * IRR/ISR empty, the ID unchanged.
+ * IRR/ISR empty, the ID unchanged.  In x2APIC mode the page floats as
+ * when disabled (SDM 10.12.2), and a write to it does not reach the TPR.
  */
 #include "test.h"
 
 const char test_name[] = "apic_disable";
 
 #define APIC_BASE_EN        (1u << 11)
+#define APIC_BASE_EXTD      (1u << 10)
 #define CPUID1_EDX_APIC     (1u << 9)
 #define XAPIC_PAGE          0xfee00000u
 
@@ -93,7 +95,23 @@ void test_main(void)
     CHECK(page_read(APIC_TPR) == 0x20, "TPR reads %#x after writing 0x20",
           page_read(APIC_TPR));
     page_write(APIC_TPR, 0);
+
+    if ( apic_has_x2apic() )
+    {
+        wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+        CHECK(page_read(APIC_VERSION) == 0xffffffffu, "APIC page decodes "
+              "in x2APIC mode: version reads %#x", page_read(APIC_VERSION));
+        page_write(APIC_TPR, 0x50);
+        CHECK(rdmsr(0x808) == 0, "x2APIC TPR %#llx after a write of "
+              "0x50 to the xAPIC page, expected 0", rdmsr(0x808));
+        /* Back to xAPIC only through the disabled state (SDM 10.12.5). */
+        wrmsr(MSR_APIC_BASE, base & ~(uint64_t)APIC_BASE_EN);
+        wrmsr(MSR_APIC_BASE, base);
+        CHECK(page_read(APIC_VERSION) == ver, "version %#x after leaving "
+              "x2APIC mode, %#x before", page_read(APIC_VERSION), ver);
+    }
     sti();
     test_pass("disabled: CPUID.1:EDX.APIC 0, page floats; re-enabled: "
-              "power-up state, ID %#x", id >> 24);
+              "power-up state, ID %#x%s", id >> 24,
+              apic_has_x2apic() ? "; x2APIC: page floats" : "");
 }

@@ -9,8 +9,13 @@
  * the xAPIC base, so that the CPU recognises the guest's xAPIC accesses
  * and virtualizes them instead of raising EPT violations.  The page's
  * contents are never used while "virtualize APIC accesses" is on; it is
- * per domain so that a guest in x2APIC mode (where the control is off)
- * reading or writing it sees only its own page.
+ * per domain.  A vCPU whose xAPIC page does not decode (APIC globally
+ * disabled, or in x2APIC mode: SDM Vol. 3A 10.4.3, 10.12.2) must not
+ * reach that page either, since with the control off an access to it is
+ * an ordinary memory access: such a vCPU runs on a second view of the
+ * same table that lacks the page, so its accesses exit as MMIO to an
+ * unbacked address, as without APICv.  Both views only ever grow, so a
+ * vCPU switching between them needs no invalidation.
  *
  * Locking: ept->lock serialises building the table.  The hardware walks
  * it concurrently; each new entry is written with one 64-bit store after
@@ -46,6 +51,56 @@ static u64 *alloc_table(void)
     return t;
 }
 
+/*
+ * Writes entry i of table t.  The tables on the xAPIC path have a copy
+ * in the no-APIC view that holds the same entries but the one leading
+ * to (or, in the last table, mapping) the APIC-access page.
+ */
+static void ept_set(struct ept *ept, u64 *t, unsigned int i, u64 e)
+{
+    WRITE_ONCE(t[i], e);
+    for ( unsigned int l = 0; ept->noapic_root && l < 4; l++ )
+        if ( t == ept->path[l] && i != ept->path_index[l] )
+            WRITE_ONCE(ept->noapic_path[l][i], e);
+}
+
+/*
+ * Called with the APIC-access page mapped and nothing else yet, so the
+ * copies start from the only entries there are: the path itself.
+ */
+static int build_noapic_view(struct ept *ept)
+{
+    u64 gfn = APIC_DEFAULT_BASE >> PAGE_SHIFT;
+    u64 *t = ept->root;
+
+    for ( unsigned int l = 0; l < 4; l++ )
+    {
+        ept->noapic_path[l] = alloc_table();
+        if ( !ept->noapic_path[l] )
+            return -ENOMEM;
+    }
+    for ( unsigned int l = 0, shift = 39; l < 4; l++, shift -= 9 )
+    {
+        unsigned int i = (gfn << 12 >> shift) & 511;
+        u64 *copy = ept->noapic_path[l];
+
+        ept->path[l] = t;
+        ept->path_index[l] = i;
+        memcpy(copy, t, PAGE_SIZE);
+        if ( l == 3 )
+        {
+            copy[i] = 0;
+            break;
+        }
+        copy[i] = (t[i] & ~PADDR_MASK) | (u64)ept->noapic_path[l + 1];
+        t = (u64 *)(t[i] & PADDR_MASK);
+    }
+    ept->noapic_root = ept->noapic_path[0];
+    ept->noapic_eptp = (u64)ept->noapic_root | EPTP_WALK_4 |
+                       vmx_caps.ept_memtype;
+    return 0;
+}
+
 int ept_domain_init(struct domain *d)
 {
     struct ept *ept = xzalloc(struct ept);
@@ -71,6 +126,8 @@ int ept_domain_init(struct domain *d)
         else
             rc = ept_map_gfn(d, APIC_DEFAULT_BASE >> PAGE_SHIFT,
                              (u64)ept->apic_access_page >> PAGE_SHIFT);
+        if ( !rc )
+            rc = build_noapic_view(ept);
         if ( rc )
         {
             ept_domain_destroy(d);
@@ -95,6 +152,10 @@ void ept_domain_destroy(struct domain *d)
     if ( !ept )
         return;
     free_level(ept->root, 4);
+    /* The view's own tables; everything below them was freed above. */
+    for ( unsigned int l = 0; l < 4; l++ )
+        if ( ept->noapic_path[l] )
+            free_xenheap_pages(ept->noapic_path[l], 0);
     if ( ept->apic_access_page )
         free_xenheap_pages(ept->apic_access_page, 0);
     xfree(ept);
@@ -106,6 +167,14 @@ u64 ept_eptp(const struct domain *d)
     const struct ept *ept = d->hvm->backend;
 
     return ept->eptp;
+}
+
+/* Without APICv there is one view. */
+u64 ept_eptp_noapic(const struct domain *d)
+{
+    const struct ept *ept = d->hvm->backend;
+
+    return ept->noapic_root ? ept->noapic_eptp : ept->eptp;
 }
 
 void *ept_apic_access_page(const struct domain *d)
@@ -129,7 +198,8 @@ int ept_map_gfn(struct domain *d, u64 gfn, u64 mfn)
     t = ept->root;
     for ( unsigned int shift = 39; shift > 12; shift -= 9 )
     {
-        u64 *e = &t[(gfn << 12 >> shift) & 511];
+        unsigned int i = (gfn << 12 >> shift) & 511;
+        u64 *e = &t[i];
 
         if ( !EPT_PRESENT(*e) )
         {
@@ -141,12 +211,12 @@ int ept_map_gfn(struct domain *d, u64 gfn, u64 mfn)
                 goto out;
             }
             /* The new table is zeroed before the entry makes it visible. */
-            WRITE_ONCE(*e, (u64)n | EPT_RWX);
+            ept_set(ept, t, i, (u64)n | EPT_RWX);
         }
         t = (u64 *)(*e & PADDR_MASK);
     }
-    WRITE_ONCE(t[gfn & 511], (mfn << 12) | EPT_RWX |
-                             ((u64)vmx_caps.ept_memtype << EPT_MT_SHIFT));
+    ept_set(ept, t, gfn & 511, (mfn << 12) | EPT_RWX |
+                               ((u64)vmx_caps.ept_memtype << EPT_MT_SHIFT));
     ept->nr_mapped++;
  out:
     spin_unlock(&ept->lock);

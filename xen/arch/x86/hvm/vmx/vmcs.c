@@ -530,7 +530,8 @@ void vmx_vmcs_setup(struct vcpu *v)
      * guest is not offered.
      */
     vmw(CR4_GUEST_HOST_MASK, ~0UL);
-    vmw(EPT_POINTER, ept_eptp(v->domain));
+    x->eptp_hw = ept_eptp(v->domain);
+    vmw(EPT_POINTER, x->eptp_hw);
     if ( x->cpu2_ctls & CPU2_VPID )
         vmw(VIRTUAL_PROCESSOR_ID, x->vpid);
 

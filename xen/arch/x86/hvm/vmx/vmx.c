@@ -837,14 +837,24 @@ static void apicv_sync(struct vcpu *v)
     bool x2 = vlapic_in_x2apic(vl);
     u32 cpu2 = x->cpu2_ctls & ~(CPU2_VIRT_APIC_ACCESSES | CPU2_VIRT_X2APIC);
     u64 eoi[4] = { 0 };
-    u64 bitmap;
+    u64 bitmap, eptp;
 
-    /* Virtualize the APIC the guest uses, never both. */
+    /*
+     * Virtualize the APIC the guest uses, never both; where the xAPIC
+     * page does not decode, the EPT view without the APIC-access page.
+     */
     if ( x2 )
         cpu2 |= CPU2_VIRT_X2APIC;
     else if ( READ_ONCE(vl->apic_base) & APICBASE_ENABLE )
         cpu2 |= CPU2_VIRT_APIC_ACCESSES;
     x->cpu2_ctls = cpu2;
+    eptp = (cpu2 & CPU2_VIRT_APIC_ACCESSES) ? ept_eptp(v->domain)
+                                            : ept_eptp_noapic(v->domain);
+    if ( eptp != x->eptp_hw )
+    {
+        vmw(EPT_POINTER, eptp);
+        x->eptp_hw = eptp;
+    }
     bitmap = (u64)(x2 ? vmx_msr_bitmap_x2apic : vmx_msr_bitmap_all);
     if ( bitmap != x->msr_bitmap_hw )
     {
@@ -1367,9 +1377,16 @@ static void flush_tlbs(struct vcpu *v)
     struct vmx_vcpu *x = vmx(v);
     u64 cap = vmx_caps.ept_vpid_cap;
 
-    (void)__invept((cap & VMX_EPT_INVEPT_SINGLE) ? INVEPT_SINGLE_CONTEXT
-                                                 : INVEPT_ALL_CONTEXT,
-                   ept_eptp(v->domain));
+    if ( !(cap & VMX_EPT_INVEPT_SINGLE) )
+        (void)__invept(INVEPT_ALL_CONTEXT, 0);
+    else
+    {
+        /* Both views: the vCPU may have used either here. */
+        (void)__invept(INVEPT_SINGLE_CONTEXT, ept_eptp(v->domain));
+        if ( ept_eptp_noapic(v->domain) != ept_eptp(v->domain) )
+            (void)__invept(INVEPT_SINGLE_CONTEXT,
+                           ept_eptp_noapic(v->domain));
+    }
     if ( x->cpu2_ctls & CPU2_VPID )
         (void)__invvpid((cap & VMX_VPID_INVVPID_SINGLE)
                         ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,

@@ -55,6 +55,16 @@ struct ept
     u64 eptp;
     unsigned long nr_mapped;
     void *apic_access_page;         /* APICv: backs gfn 0xfee00 */
+    /*
+     * APICv: the view for vCPUs whose xAPIC page does not decode (APIC
+     * globally disabled or in x2APIC mode): the same table without the
+     * APIC-access page.  It shares every table but the four on the path
+     * to gfn 0xfee00; ept_map_gfn() mirrors entries written into those.
+     */
+    u64 *noapic_root;
+    u64 noapic_eptp;
+    u64 *path[4], *noapic_path[4];  /* PML4, PDPT, PD, PT to 0xfee00 */
+    unsigned int path_index[4];
     /* Bochs's early virtual-interrupt delivery seen here (vmx.c). */
     bool virq_bug_seen;
 };
@@ -104,6 +114,7 @@ struct vmx_vcpu
     u32 cpu_ctls, cpu2_ctls, pin_ctls, exit_ctls;
     u32 cpu_ctls_hw, cpu2_ctls_hw;
     u64 msr_bitmap_hw;
+    u64 eptp_hw;                    /* which EPT view (ept.c) */
     u64 tsc_offset_hw;
 
     /* Event injection. */
@@ -167,6 +178,7 @@ int ept_domain_init(struct domain *d);
 void ept_domain_destroy(struct domain *d);
 int ept_map_gfn(struct domain *d, u64 gfn, u64 mfn);
 u64 ept_eptp(const struct domain *d);
+u64 ept_eptp_noapic(const struct domain *d);
 void *ept_apic_access_page(const struct domain *d);
 
 /* entry.S */
