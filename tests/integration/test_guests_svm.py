@@ -28,7 +28,7 @@ CASES = [
     ("ipi_pingpong", 2, None if LONG else "ipis=2000"),
     ("ipi_destinations", 4, None),
     ("lowest_priority", 4, None),
-    ("tpr_priorities", 1, None),
+    ("tpr_priorities", 1, "tpr_subword=1"),
     ("cr8_tpr", 1, None),
     ("cr8_tpr", 1, "apic=x2apic"),
     ("lapic_timer", 2, None),

@@ -50,7 +50,7 @@ CASES = [
     ("ipi_pingpong", 2, None if LONG else "ipis=1000"),
     ("ipi_destinations", 2, None),
     ("lowest_priority", 2, None),
-    ("tpr_priorities", 1, None),
+    ("tpr_priorities", 1, "tpr_subword=1"),
     ("lapic_timer", 2, None),
     ("hlt_wakeup", 2, None),
     ("unknown_msr_gp", 1, None),

@@ -1214,13 +1214,25 @@ TEST(mmio_access_rules)
     CHECK_EQ(mmio_rd(1, APIC_REG_DFR + 4, 4), 0);   /* bytes 4-7 */
     CHECK_EQ(mmio_rd(1, APIC_REG_DFR, 8), 0xffffffff);
     CHECK_EQ(mmio_rd(1, APIC_REG_DFR + 2, 4), 0xffff);
-    /* Only an aligned 4-byte write writes. */
-    mmio_wr(1, APIC_REG_TPR, 1, 0x20);
-    mmio_wr(1, APIC_REG_TPR, 2, 0x20);
+    /* Only an aligned 4-byte write writes... */
+    mmio_wr(1, APIC_REG_LDR, 1, 0x20);
+    mmio_wr(1, APIC_REG_LDR + 3, 1, 0x20);
+    mmio_wr(1, APIC_REG_LDR, 2, 0x20);
+    mmio_wr(1, APIC_REG_LDR + 4, 4, 0x20);
+    mmio_wr(1, APIC_REG_LDR, 8, 0x20);
+    CHECK_EQ(mmio_rd(1, APIC_REG_LDR, 4), 0xa1000000);
     mmio_wr(1, APIC_REG_TPR + 1, 1, 0x20);
+    mmio_wr(1, APIC_REG_TPR + 2, 2, 0x20);
     mmio_wr(1, APIC_REG_TPR + 4, 4, 0x20);
     mmio_wr(1, APIC_REG_TPR, 8, 0x20);
+    mmio_wr(1, APIC_REG_TPR + 2, 4, 0x20);
     CHECK_EQ(rd(1, APIC_REG_TPR), 0x78);
+    /* ...but the TPR takes the low byte of any write at 0x80, as APICv. */
+    mmio_wr(1, APIC_REG_TPR, 1, 0x20);
+    CHECK_EQ(rd(1, APIC_REG_TPR), 0x20);
+    mmio_wr(1, APIC_REG_TPR, 2, 0x1234);
+    CHECK_EQ(rd(1, APIC_REG_TPR), 0x34);
+    mmio_wr(1, APIC_REG_TPR, 4, 0x78);
     CHECK_EQ(esr(1), 0);
     /* The write path is the register-write path: EOI, ICR... */
     mmio_wr(1, APIC_REG_SVR, 4, SVR_ON);

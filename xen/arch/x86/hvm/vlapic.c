@@ -1343,7 +1343,14 @@ void vlapic_mmio_read(struct vlapic *vlapic, unsigned int offset,
 
 /*
  * Only a 4-byte write at the start of a register writes it; any other
- * size or offset is ignored (the SDM leaves it undefined).
+ * size or offset is ignored (SDM Vol. 3A 11.4.1 makes narrower accesses
+ * model specific).  The TPR is the exception: APICv takes a write of any
+ * size that lies within its first 4 bytes, stores those bytes and then
+ * clears bytes 3:1 if the write began at byte 0 (SDM Vol. 3C 29.4.3.1,
+ * 29.4.3.2), so the TPR becomes the low byte written at offset 0x80 and
+ * a write to bytes 1-3 changes nothing (apic_write_exit() writes back
+ * the register it left).  Without APICv the TPR behaves the same, so a
+ * guest sees one APIC whichever way its accesses are handled.
  */
 void vlapic_mmio_write(struct vlapic *vlapic, unsigned int offset,
                        unsigned int size, u64 val)
@@ -1355,6 +1362,12 @@ void vlapic_mmio_write(struct vlapic *vlapic, unsigned int offset,
     if ( !xapic_reg_exists(reg) )
     {
         vlapic_error(vlapic, ESR_ILLEGAL_REG, true);
+        return;
+    }
+    if ( reg == APIC_REG_TPR && (offset & 0xf) + size <= 4 )
+    {
+        if ( !(offset & 0xf) )
+            (void)vlapic_reg_write(vlapic, APIC_REG_TPR, (u32)val & 0xff);
         return;
     }
     if ( size != 4 || (offset & 0xf) )
