@@ -16,10 +16,19 @@
  * 63:32 (a non-canonical value, as 64-bit kernels write it), read back
  * unchanged.
  *
+ * IA32_MISC_ENABLE (SDM Vol. 4, Table 2-2) on an Intel CPU: the read-only
+ * bits agree with CPUID (BTS and PEBS unavailable without DS, PMU
+ * available with a leaf 0xa PMU, MONITOR FSM with MONITOR); a reserved
+ * bit, or changing the MONITOR FSM bit, #GP(0); "limit CPUID maxval"
+ * makes CPUID.0:EAX at most 2 until cleared; "XD bit disable" clears the
+ * NX flag and makes EFER.NXE reserved until cleared.  On an AMD CPU the
+ * MSR does not exist: RDMSR and WRMSR #GP(0).
+ *
  * Paging for the LME case: 32-bit paging with 4 MiB pages mapping the
  * first 4 GiB onto itself (CPUID.1:EDX.PSE).
  *
- * Environment: sfmask_high=0 skips the SFMASK case.  QEMU 7.2 TCG checks
+ * Environment: sfmask_high=0 skips the SFMASK case; misc_enable=0 the
+ * IA32_MISC_ENABLE cases.  QEMU 7.2 TCG checks
  * none of these values natively; Bochs 2.7 checks all but SFMASK's (no
  * #GP for bit 32).
  */
@@ -32,6 +41,17 @@ const char test_name[] = "msr_value_gp";
 #define MSR_SYSENTER_EIP    0x00000176
 #define MSR_STAR            0xc0000081
 #define MSR_SFMASK          0xc0000084
+#define MSR_MISC_ENABLE     0x000001a0
+#define MISC_BTS_UNAVAIL    (1ull << 11)
+#define MISC_PEBS_UNAVAIL   (1ull << 12)
+#define MISC_PMU_AVAIL      (1ull << 7)
+#define MISC_MONITOR_FSM    (1ull << 18)
+#define MISC_LIMIT_CPUID    (1ull << 22)
+#define MISC_XD_DISABLE     (1ull << 34)
+#define EFER_NXE            (1ull << 11)
+#define CPUID1_EDX_DS       (1u << 21)
+#define CPUID1_ECX_MONITOR  (1u << 3)
+#define CPUIDX1_EDX_NX      (1u << 20)
 #define EFER_LME            (1ull << 8)
 #define CR0_PG              (1u << 31)
 #define CR4_PSE             (1u << 4)
@@ -109,6 +129,29 @@ static void expect_gp(const char *name, uint32_t msr, uint64_t val)
     result(name, why);
 }
 
+/* RDMSR msr must raise one #GP(0) at the instruction. */
+static void expect_rdmsr_gp(const char *name, uint32_t msr)
+{
+    static char why[120];
+
+    n_gp = 0;
+    asm volatile ( "movl $1f, %[fa]\n\t"
+                   "movl $2f, %[ra]\n\t"
+                   "1: rdmsr\n"
+                   "2:"
+                   : [fa] "=m" (fault_at), [ra] "=m" (resume_at)
+                   : "c" (msr) : "eax", "edx", "memory" );
+    resume_at = 0;
+    if ( n_gp == 1 && gp_eip == fault_at && gp_error == 0 )
+    {
+        result(name, NULL);
+        return;
+    }
+    snprintf(why, sizeof(why), "%u #GPs (last at %#x error %#x), expected "
+             "one at %#x", n_gp, gp_eip, gp_error, fault_at);
+    result(name, why);
+}
+
 /* WRMSR msr, val must not fault and must read back as val. */
 static void expect_ok(const char *name, uint32_t msr, uint64_t val)
 {
@@ -164,6 +207,84 @@ static void lme_with_paging(uint64_t efer)
     asm volatile ( "mov %0, %%cr4" :: "r" (cr4) : "memory" );
 }
 
+static uint32_t cpuid_reg(uint32_t leaf, unsigned int reg)
+{
+    uint32_t r[4];
+
+    cpuid(leaf, 0, &r[0], &r[1], &r[2], &r[3]);
+    return r[reg];
+}
+
+static void misc_enable_intel(uint64_t efer)
+{
+    uint64_t misc = rdmsr(MSR_MISC_ENABLE), want = 0;
+    uint32_t max = cpuid_reg(0, 0), l1c = cpuid_reg(1, 2);
+    uint32_t l1d = cpuid_reg(1, 3), got;
+    static char why[120];
+
+    /* Read-only bits from CPUID. */
+    if ( !(l1d & CPUID1_EDX_DS) )
+        want |= MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL;
+    if ( max >= 0xa && (cpuid_reg(0xa, 0) & 0xff) )
+        want |= MISC_PMU_AVAIL;
+    if ( l1c & CPUID1_ECX_MONITOR )
+        want |= MISC_MONITOR_FSM;
+    snprintf(why, sizeof(why), "%#llx, CPUID says bits 7/11/12/18 %#llx",
+             (unsigned long long)misc, (unsigned long long)want);
+    result("MISC_ENABLE bits as CPUID says",
+           ((misc ^ want) & (MISC_PMU_AVAIL | MISC_MONITOR_FSM)) ||
+           (!(l1d & CPUID1_EDX_DS) &&
+            (misc & (MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)) !=
+            (MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)) ? why : NULL);
+
+    expect_gp("MISC_ENABLE reserved bit 1", MSR_MISC_ENABLE, misc | 2);
+    expect_gp("MISC_ENABLE MONITOR FSM changed", MSR_MISC_ENABLE,
+              misc ^ MISC_MONITOR_FSM);
+
+    expect_ok("MISC_ENABLE limit CPUID maxval", MSR_MISC_ENABLE,
+              misc | MISC_LIMIT_CPUID);
+    got = cpuid_reg(0, 0);
+    wrmsr(MSR_MISC_ENABLE, misc);
+    snprintf(why, sizeof(why), "CPUID.0:EAX %#x limited, %#x after, %#x "
+             "before", got, cpuid_reg(0, 0), max);
+    result("CPUID.0:EAX follows limit CPUID maxval",
+           got > 2 || cpuid_reg(0, 0) != max ? why : NULL);
+
+    if ( !(cpuid_reg(0x80000001u, 3) & CPUIDX1_EDX_NX) )
+    {
+        printf("msr_value_gp: XD bit disable: skipped (no NX)\n");
+        return;
+    }
+    expect_ok("MISC_ENABLE XD bit disable", MSR_MISC_ENABLE,
+              misc | MISC_XD_DISABLE);
+    got = cpuid_reg(0x80000001u, 3) & CPUIDX1_EDX_NX;
+    result("XD bit disable clears CPUID's NX", got ? "NX still set" : NULL);
+    expect_gp("EFER.NXE with XD disabled", MSR_EFER, efer | EFER_NXE);
+    wrmsr(MSR_MISC_ENABLE, misc);
+    result("XD enabled again: NX back",
+           cpuid_reg(0x80000001u, 3) & CPUIDX1_EDX_NX ? NULL : "NX clear");
+    expect_ok("EFER.NXE with XD enabled", MSR_EFER, efer | EFER_NXE);
+    wrmsr(MSR_EFER, efer);
+}
+
+static void misc_enable(uint64_t efer)
+{
+    uint32_t b = cpuid_reg(0, 1);
+
+    if ( !memcmp(&b, "Genu", 4) )
+        misc_enable_intel(efer);
+    else if ( !memcmp(&b, "Auth", 4) )
+    {
+        expect_rdmsr_gp("MISC_ENABLE absent on AMD (RDMSR)",
+                        MSR_MISC_ENABLE);
+        n_gp = 0;
+        try_wrmsr(MSR_MISC_ENABLE, 1);
+        result("MISC_ENABLE absent on AMD (WRMSR)",
+               n_gp == 1 && gp_eip == fault_at && gp_error == 0 ? NULL :
+               "not one #GP(0) at the WRMSR");
+    }
+}
+
 void test_main(void)
 {
     uint64_t efer = rdmsr(MSR_EFER);
@@ -188,6 +309,11 @@ void test_main(void)
                   (1ull << 32));
     else
         printf("msr_value_gp: SFMASK bit 32: skipped (sfmask_high=0)\n");
+
+    if ( env_u32("misc_enable", 1) )
+        misc_enable(efer & ~EFER_LME);
+    else
+        printf("msr_value_gp: MISC_ENABLE: skipped (misc_enable=0)\n");
 
     wrmsr(MSR_SYSENTER_ESP, esp);
     wrmsr(MSR_SYSENTER_EIP, eip);

@@ -21,6 +21,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/kvmclock.h>
+#include <asm/hvm/msr.h>
 
 #define MAX_BASIC_LEAF  0xd
 #define MAX_EXT_LEAF    0x80000008u
@@ -45,6 +46,7 @@
 #define L1_EDX_DROP     ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | \
                          (1u << 28) | (1u << 29) | (1u << 31))
 /* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
+#define X1_EDX_NX       (1u << 20)
 #define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
                          (1u << 23) | (1u << 24) | (1u << 28))
 
@@ -130,7 +132,8 @@ static unsigned int order_of(unsigned int n)
     return o;
 }
 
-void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+void hvm_cpuid_base(struct vcpu *v, u32 leaf, u32 sub,
+                    struct cpuid_regs *r)
 {
     struct domain *d = v->domain;
 
@@ -273,4 +276,27 @@ void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
         /* Cache, power, PMU and extended features: none. */
         break;
     }
+}
+
+/*
+ * IA32_MISC_ENABLE (SDM Vol. 4, Table 2-2): "limit CPUID maxval" makes
+ * CPUID.0:EAX report at most 2, and the basic leaves above it then
+ * answer as any leaf above the maximum does here; "XD bit disable"
+ * clears CPUID.80000001H:EDX[20], and with it EFER.NXE becomes
+ * reserved (cr.c takes its rules from this CPUID).
+ */
+void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+    u64 misc = v->hvm->msr_misc_enable;
+
+    if ( (misc & MISC_ENABLE_LIMIT_CPUID) && leaf > 2 && leaf < 0x40000000u )
+    {
+        memset(r, 0, sizeof(*r));
+        return;
+    }
+    hvm_cpuid_base(v, leaf, sub, r);
+    if ( leaf == 0 && (misc & MISC_ENABLE_LIMIT_CPUID) )
+        r->eax = min(r->eax, 2u);
+    if ( leaf == 0x80000001u && (misc & MISC_ENABLE_XD_DISABLE) )
+        r->edx &= ~X1_EDX_NX;
 }

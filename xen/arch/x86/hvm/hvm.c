@@ -348,6 +348,7 @@ int hvm_vcpu_initialise(struct vcpu *v)
                                : -rdtsc();
     kvmclock_vcpu_init(v);
     h->msr_mtrr_def_type = 0x6;         /* WB, MTRRs disabled */
+    h->msr_misc_enable = 1;             /* fast strings (msr.c) */
     h->pi_desc = pi_desc_alloc();
     if ( !h->pi_desc )
         rc = -ENOMEM;

@@ -44,6 +44,17 @@
 #define MSR_AMD_SYSCFG      0xc0010010
 #define MSR_AMD_INT_PENDING 0xc0010055
 #define CPUIDX1_EDX_RDTSCP  (1u << 27)
+#define CPUIDX1_EDX_NX      (1u << 20)
+#define CPUID1_EDX_DS       (1u << 21)
+#define CPUID1_ECX_MONITOR  (1u << 3)
+
+/* IA32_MISC_ENABLE's other architectural bits (SDM Vol. 4, Table 2-2). */
+#define MISC_FAST_STRINGS   (1ULL << 0)
+#define MISC_ATCC           (1ULL << 3)     /* automatic thermal control */
+#define MISC_PMU_AVAIL      (1ULL << 7)     /* RO */
+#define MISC_BTS_UNAVAIL    (1ULL << 11)    /* RO */
+#define MISC_PEBS_UNAVAIL   (1ULL << 12)    /* RO */
+#define MISC_MONITOR_FSM    (1ULL << 18)
 
 static bool canonical(u64 a)
 {
@@ -81,6 +92,65 @@ void hvm_msr_before_entry(struct vcpu *v)
         return;
     wrmsr(MSR_TSC_AUX, v->hvm->msr_tsc_aux);
     this_cpu(tsc_aux_loaded) = want;
+}
+
+/*
+ * IA32_MISC_ENABLE, an Intel MSR (AMD has none at 0x1a0: #GP), holds
+ * for the CPU the guest's CPUID describes:
+ *  - fast strings and automatic thermal control, read/write, with no
+ *    effect a guest can see;
+ *  - PMU available, BTS and PEBS unavailable: read-only, from CPUID
+ *    (no leaf 0xa PMU, no DS), writes leave them;
+ *  - MONITOR FSM: the MONITOR flag, which is hidden; software "must not
+ *    alter" it, and changing it would need MONITOR/MWAIT: #GP;
+ *  - limit CPUID maxval and XD disable, read/write, applied by cpuid.c
+ *    (XD disable only where NX exists to disable);
+ *  - EIST and xTPR-disable only where CPUID offers EIST and xTPR (never
+ *    here): reserved like every other bit, #GP if set.
+ * The read/write bits live in msr_misc_enable; the rest is computed.
+ */
+static u64 misc_enable_fixed(struct vcpu *v)
+{
+    struct cpuid_regs l0, l1, la;
+    u64 val = 0;
+
+    hvm_cpuid_base(v, 0, 0, &l0);
+    hvm_cpuid_base(v, 1, 0, &l1);
+    if ( l0.eax >= 0xa )
+        hvm_cpuid_base(v, 0xa, 0, &la);
+    else
+        la.eax = 0;
+    if ( la.eax & 0xff )
+        val |= MISC_PMU_AVAIL;
+    if ( !(l1.edx & CPUID1_EDX_DS) )
+        val |= MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL;
+    if ( l1.ecx & CPUID1_ECX_MONITOR )
+        val |= MISC_MONITOR_FSM;
+    return val;
+}
+
+static u64 misc_enable_writable(struct vcpu *v)
+{
+    struct cpuid_regs x1;
+    u64 mask = MISC_FAST_STRINGS | MISC_ATCC | MISC_ENABLE_LIMIT_CPUID;
+
+    hvm_cpuid_base(v, 0x80000001u, 0, &x1);
+    if ( x1.edx & CPUIDX1_EDX_NX )
+        mask |= MISC_ENABLE_XD_DISABLE;
+    return mask;
+}
+
+static int misc_enable_write(struct vcpu *v, u64 val)
+{
+    u64 fixed = misc_enable_fixed(v), rw = misc_enable_writable(v);
+    u64 ro = MISC_PMU_AVAIL | MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL;
+
+    if ( val & ~(rw | ro | MISC_MONITOR_FSM) )
+        return MSR_GP;
+    if ( (val ^ fixed) & MISC_MONITOR_FSM )
+        return MSR_GP;
+    v->hvm->msr_misc_enable = val & rw;
+    return MSR_OK;
 }
 
 static int efer_write(struct vcpu *v, u64 val)
@@ -220,7 +290,9 @@ int hvm_msr_read(struct vcpu *v, u32 msr, u64 *val)
         *val = v->hvm->msr_mtrr_def_type;
         break;
     case MSR_MISC_ENABLE:
-        *val = 1;                       /* fast strings */
+        if ( amd_guest() )
+            return MSR_GP;
+        *val = v->hvm->msr_misc_enable | misc_enable_fixed(v);
         break;
     case MSR_FEATURE_CONTROL:
         *val = 1;                       /* locked, VMX off */
@@ -299,6 +371,9 @@ int hvm_msr_write(struct vcpu *v, u32 msr, u64 val)
         v->hvm->msr_mtrr_def_type = val;
         break;
     case MSR_MISC_ENABLE:
+        if ( amd_guest() )
+            return MSR_GP;
+        return misc_enable_write(v, val);
     case MSR_BIOS_SIGN:
         break;                          /* accepted and ignored */
     case MSR_AMD_NB_CFG:

@@ -10,6 +10,9 @@
 struct vcpu;
 
 void hvm_cpuid(struct vcpu *v, u32 leaf, u32 sub, struct cpuid_regs *r);
+/* The same before IA32_MISC_ENABLE's CPUID limits (msr.c) apply. */
+void hvm_cpuid_base(struct vcpu *v, u32 leaf, u32 sub,
+                    struct cpuid_regs *r);
 
 /* Make the guest page-table walks model the CPU guests are shown. */
 void hvm_cpuid_setup_walk(void);

@@ -90,6 +90,7 @@ struct hvm_vcpu
     u64 tsc_offset;
     u64 msr_pat, msr_mtrr_def_type;
     u64 msr_tsc_aux;            /* IA32_TSC_AUX, for RDTSCP (msr.c) */
+    u64 msr_misc_enable;        /* its read/write bits (msr.c) */
     u64 exits[HVM_EXIT_NR];
     u64 nr_entries;
     u64 ipi_fastpath;           /* ICR writes handled by the fast path */
