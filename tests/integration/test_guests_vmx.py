@@ -288,7 +288,7 @@ def test_two_domains_and_a_triple_fault(build_iso, run_bochs, guests,
             modules_for(guests, test_dir, "ipi_pingpong", 2, "ipis=500") +
             modules_for(guests, test_dir, "hlt_wakeup", 2, None))
     r = boot(build_iso, run_bochs, CONFIGS[2], mods, "boot_domains=3")
-    assert r.find(r"^d0 crashed: triple fault$"), r.describe()
+    assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
     # The crash dump shows the VMX state of the vCPU that failed.
     assert r.find(r"^    VMX: rip "), r.describe()
     got = sorted((int(d), name, res) for d, name, res, _ in verdicts(r))

@@ -177,15 +177,27 @@ void hvm_domain_shutdown(struct domain *d, u8 reason)
     domain_stopped();
 }
 
+static const char *exit_name(unsigned int reason);
+
+/* Each vCPU's state, and its last exits, oldest first. */
 void hvm_crash_domain(struct domain *d, const char *why)
 {
     printk(XENLOG_ERR "d%u crashed: %s\n", d->domain_id, why);
     for ( unsigned int i = 0; i < d->max_vcpus; i++ )
-        if ( d->vcpu[i] && d->vcpu[i]->hvm && d->vcpu[i]->hvm->backend )
-        {
-            printk("  d%uv%u:\n", d->domain_id, i);
-            hvm_funcs->dump_vcpu(d->vcpu[i]);
-        }
+    {
+        const struct vcpu *v = d->vcpu[i];
+        const struct hvm_vcpu *h;
+
+        if ( !v || !v->hvm || !v->hvm->backend )
+            continue;
+        h = v->hvm;
+        printk("  d%uv%u: last exits", d->domain_id, i);
+        for ( unsigned int k = 1; k <= ARRAY_SIZE(h->recent_exits); k++ )
+            printk(" %s", exit_name(h->recent_exits[
+                (h->recent_exit_pos + k) % ARRAY_SIZE(h->recent_exits)]));
+        printk("\n");
+        hvm_funcs->dump_vcpu(d->vcpu[i]);
+    }
     hvm_progress_domain_failed();
     domain_shutdown(d, 3);
     domain_stopped();
@@ -204,6 +216,12 @@ static const char *const exit_names[HVM_EXIT_NR] = {
     [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
     [HVM_EXIT_UNHANDLED] = "unhandled",
 };
+
+static const char *exit_name(unsigned int reason)
+{
+    return reason < HVM_EXIT_NR && exit_names[reason] ? exit_names[reason]
+                                                       : "?";
+}
 
 void hvm_dump_exit_counters(const struct vcpu *v)
 {
@@ -603,7 +621,12 @@ void hvm_raise_exception(struct vcpu *v, u8 vector, u32 error)
             vec = x86_exception_combine(first, vector);
             if ( vec == X86_EXC_SHUTDOWN )
             {
-                hvm_crash_domain(v->domain, "triple fault");
+                char why[80];
+
+                snprintf(why, sizeof(why), "triple fault on vCPU %u: "
+                         "exception %u while delivering exception %u",
+                         v->vcpu_id, vector, first);
+                hvm_crash_domain(v->domain, why);
                 return;
             }
             if ( vec != vector )
@@ -1194,8 +1217,13 @@ static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
         handle_npf(v, e);
         break;
     case HVM_EXIT_SHUTDOWN:
-        hvm_crash_domain(v->domain, "triple fault");
+    {
+        char why[48];
+
+        snprintf(why, sizeof(why), "triple fault on vCPU %u", v->vcpu_id);
+        hvm_crash_domain(v->domain, why);
         break;
+    }
     case HVM_EXIT_FAILED_ENTRY:
     {
         char why[64];
@@ -1323,6 +1351,9 @@ void hvm_vcpu_run(struct vcpu *v)
         v->hvm->nr_entries++;
         hvm_funcs->run(v, &e);
         hvm_xstate_after_exit(v);
+        v->hvm->recent_exit_pos = (v->hvm->recent_exit_pos + 1) %
+                                  ARRAY_SIZE(v->hvm->recent_exits);
+        v->hvm->recent_exits[v->hvm->recent_exit_pos] = e.reason;
 
         if ( v->hvm->vlapic.injected >= 0 )
             vlapic_injection_done(&v->hvm->vlapic,

@@ -93,6 +93,9 @@ struct hvm_vcpu
     u64 msr_misc_enable;        /* its read/write bits (msr.c) */
     u64 exits[HVM_EXIT_NR];
     u64 nr_entries;
+    /* The last exits' HVM_EXIT_* reasons, newest at recent_exit_pos. */
+    u8 recent_exits[4];
+    unsigned int recent_exit_pos;
     u64 ipi_fastpath;           /* ICR writes handled by the fast path */
     u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
     bool pv_eoi_pending;        /* we set the flag before this entry */
