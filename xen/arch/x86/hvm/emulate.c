@@ -73,6 +73,7 @@
 
 #include <xen/lib.h>
 #include <asm/hvm/emulate.h>
+#include <asm/hvm/width.h>
 
 /* Segment numbers of ops->seg_base and of the override prefixes. */
 #define SEG_ES      0
@@ -256,11 +257,6 @@ static int take(struct insn_bytes *b, unsigned int n, u64 *val)
     *val = v;
 
     return EMUL_OK;
-}
-
-static u64 size_mask(unsigned int size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
 }
 
 static u64 sign_extend(u64 v, unsigned int size)
@@ -487,7 +483,7 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
 
         if ( (rc = take(&b, isize, &imm)) != EMUL_OK )
             return rc;
-        imm = sign_extend(imm, isize) & size_mask(opsize);
+        imm = sign_extend(imm, isize) & width_mask(opsize);
     }
 
  decoded:
@@ -510,13 +506,13 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
         {
             /* A signed offset into a bit string: the word holding it. */
             s64 off = (s64)sign_extend(ops->read_gpr(ctx, reg) &
-                                       size_mask(opsize), opsize);
+                                       width_mask(opsize), opsize);
 
             ea += (u64)((off >> shift) * (s64)opsize);
             insn->bit = off & ((8 * opsize) - 1);
         }
     }
-    ea &= size_mask(adsize);
+    ea &= width_mask(adsize);
 
     if ( seg == SEG_NONE )
         seg = def_seg;
@@ -621,7 +617,7 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
     /* Sizes other than 1, 2 and 4 cannot come from the decoder: 64-bit. */
     unsigned int size = insn->size == 1 || insn->size == 2 ||
                         insn->size == 4 ? insn->size : 8;
-    u64 m = size_mask(size), msb = 1ULL << (size * 8 - 1);
+    u64 m = width_mask(size), msb = 1ULL << (size * 8 - 1);
     u64 regop = insn->reg_high_byte ? reg_value >> 8 : reg_value;
     u64 dst = mem & m, src = (insn->src_is_imm ? insn->imm : regop) & m;
     u64 st = dst, out = 0, omask = 0, res, fl = 0;

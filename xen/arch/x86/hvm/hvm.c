@@ -41,6 +41,7 @@
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
 #include <asm/hvm/pv_eoi.h>
+#include <asm/hvm/width.h>
 
 const struct hvm_funcs *hvm_funcs;
 extern const struct hvm_funcs svm_funcs;
@@ -951,11 +952,6 @@ static void mmio_access(struct vcpu *v, bool write, u64 gpa,
 #define X86_EFLAGS_DF   (1UL << 10)
 #define X86_EXC_PF      14
 #define PF_WRITE        (1u << 1)
-
-static u64 width_mask(unsigned int bytes)
-{
-    return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
-}
 
 /*
  * One string element at guest-linear lin, through the guest's paging:
