@@ -2,9 +2,10 @@
  * Decoding and emulating the instructions a guest uses to touch MMIO (the
  * xAPIC page, the IOAPIC): every instruction that reads or writes one
  * memory operand once - the MOV family, the ALU operations, XCHG, XADD,
- * CMPXCHG, the bit tests - in all its sizes and addressing forms.  The
- * decoder is pure: it reads instruction bytes and guest registers through
- * the caller's callbacks, never guest memory directly.
+ * CMPXCHG, the bit tests - in all its sizes and addressing forms, and
+ * the string instructions MOVS, CMPS, STOS, LODS and SCAS one element at
+ * a time.  Both are pure: instruction bytes, guest registers and (for
+ * the string elements) guest memory come through the caller's callbacks.
  */
 #ifndef ASM_X86_HVM_EMULATE_H
 #define ASM_X86_HVM_EMULATE_H
