@@ -2701,3 +2701,76 @@ TEST(cmps_scas_match_the_host_cpu)
     CHECK(stopped_early > 1000);
     CHECK(ran_out > 1000);
 }
+
+/*
+ * 64-bit mode: a non-canonical address is #GP(0), or #SS(0) for an
+ * SS-based source, before either operand is accessed; 32-bit linear
+ * addresses wrap at 4 GiB instead and are never non-canonical.
+ */
+TEST(non_canonical_string_addresses_fault_before_any_access)
+{
+    static const struct
+    {
+        enum x86_mode mode;
+        const char *bytes;
+        unsigned int len;
+        u64 rsi, rdi;
+        enum x86_str_result want;
+    } cases[] = {
+        /* The source, the destination; the first of an SS source. */
+        { X86_MODE_LONG64, "\xa6", 1, 0x0000800000000000ULL, 0x10,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\xa6", 1, 0x10, 0xffff7fffffffffffULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\x36\xa6", 2, 0x8000000000000000ULL, 0x10,
+          X86_STR_SS },
+        { X86_MODE_LONG64, "\x36\xa6", 2, 0x10, 0x8000000000000000ULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\xf3\xae", 2, 0x8000000000000000ULL,
+          0x0001000000000000ULL, X86_STR_GP },
+        /* SCAS has no source: a bad rSI is not looked at. */
+        { X86_MODE_LONG64, "\xae", 1, 0x8000000000000000ULL, 0x10,
+          X86_STR_DONE },
+        { X86_MODE_LONG64, "\xa4", 1, 0x10, 0x0000900000000000ULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\x36\xac", 2, 0x0000900000000000ULL, 0x10,
+          X86_STR_SS },
+        /* The top canonical addresses are fine. */
+        { X86_MODE_LONG64, "\xa6", 1, 0x00007ffffffffff0ULL,
+          0xffff800000000000ULL, X86_STR_DONE },
+        /* 67: ESI is zero-extended, canonical whatever RSI held. */
+        { X86_MODE_LONG64, "\x67\xa6", 2, 0x8000000000000010ULL, 0x10,
+          X86_STR_DONE },
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(cases); i++ )
+    {
+        struct mmio_insn insn;
+        struct smem sm = { .base = { 0x00007ffffffffff0ULL - 0x80,
+                                     0xffff800000000000ULL - 0x80 } };
+        struct x86_str_regs r = { .rcx = 3, .rsi = cases[i].rsi,
+                                  .rdi = cases[i].rdi, .rflags = 0x2 }, r0;
+        u64 fault = 0;
+        bool fw = false;
+        enum x86_str_result got;
+
+        /* Where the DONE cases read: windows around their addresses. */
+        if ( cases[i].rsi == 0x10 || cases[i].rdi == 0x10 ||
+             cases[i].len == 2 )
+        {
+            sm.base[0] = 0;
+            sm.base[1] = 0;
+        }
+        r0 = r;
+        decode_str(cases[i].mode, cases[i].bytes, cases[i].len, &insn);
+        got = x86_string_step(&insn, &str_ops, &sm, &r, &fault, &fw);
+        if ( got != cases[i].want )
+            harness_fail(__FILE__, __LINE__, false, "case %u: result %d, "
+                         "wanted %d", i, got, cases[i].want);
+        if ( got == X86_STR_GP || got == X86_STR_SS )
+        {
+            CHECK_EQ(sm.nacc, 0);
+            CHECK(!memcmp(&r, &r0, sizeof(r)));
+        }
+    }
+}

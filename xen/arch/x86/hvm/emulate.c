@@ -831,7 +831,9 @@ enum x86_str_result x86_string_step(const struct mmio_insn *insn,
     unsigned int size = insn->size, adsize = insn->str.adsize;
     u64 amask = width_mask(adsize), m = width_mask(size);
     u64 step = r->rflags & FL_DF ? -(u64)size : size;
-    u64 first = 0, second = 0, lin;
+    u64 first = 0, second = 0;
+    u64 src = (insn->str.src_base + (r->rsi & amask)) & insn->str.lin_mask;
+    u64 dst = (insn->str.dst_base + (r->rdi & amask)) & insn->str.lin_mask;
     /* Which of DS:rSI and ES:rDI the instruction uses. */
     bool uses_si = insn->op != MMIO_STOS && insn->op != MMIO_SCAS;
     bool uses_di = insn->op != MMIO_LODS;
@@ -842,14 +844,26 @@ enum x86_str_result x86_string_step(const struct mmio_insn *insn,
         return X86_STR_DONE;
 
     /*
+     * 64-bit mode: both addresses must be canonical (bits 63:47 alike:
+     * 4-level paging, as guest_walk() assumes), checked before either
+     * is touched, as an MMIO read cannot be taken back.
+     */
+    if ( insn->str.lin_mask == ~0ULL )
+    {
+        if ( uses_si && (u64)((s64)(src << 16) >> 16) != src )
+            return insn->str.src_seg == SEG_SS ? X86_STR_SS : X86_STR_GP;
+        if ( uses_di && (u64)((s64)(dst << 16) >> 16) != dst )
+            return X86_STR_GP;
+    }
+
+    /*
      * The first operand: the element at DS:rSI (MOVS, LODS, CMPS) or the
      * accumulator (STOS, SCAS).  CMPS compares [rSI] - [rDI] and SCAS
      * rAX - [rDI], the order CMP takes them in (SDM vol. 2, CMPS, SCAS).
      */
     if ( uses_si )
     {
-        lin = (insn->str.src_base + (r->rsi & amask)) & insn->str.lin_mask;
-        if ( !ops->access(ctx, lin, size, false, &first, fault) )
+        if ( !ops->access(ctx, src, size, false, &first, fault) )
         {
             *fault_write = false;
             return X86_STR_FAULT;
@@ -861,8 +875,7 @@ enum x86_str_result x86_string_step(const struct mmio_insn *insn,
 
     if ( uses_di )
     {
-        lin = (insn->str.dst_base + (r->rdi & amask)) & insn->str.lin_mask;
-        if ( !ops->access(ctx, lin, size, insn->write,
+        if ( !ops->access(ctx, dst, size, insn->write,
                           insn->write ? &first : &second, fault) )
         {
             *fault_write = insn->write;

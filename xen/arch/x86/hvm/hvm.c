@@ -953,6 +953,7 @@ static void mmio_access(struct vcpu *v, bool write, u64 gpa,
         *val = ~0ULL;           /* nothing there: the bus floats high */
 }
 
+#define X86_EXC_SS      12
 #define X86_EXC_PF      14
 #define PF_WRITE        (1u << 1)
 
@@ -1024,11 +1025,19 @@ static void handle_mmio_string(struct vcpu *v, struct mmio_ctx *m,
     bool fault_write;
 
     res = x86_string_step(insn, &mmio_ops, m, &r, &fault, &fault_write);
-    if ( res == X86_STR_FAULT )
+    switch ( res )
     {
+    case X86_STR_FAULT:
         hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
         hvm_raise_exception(v, X86_EXC_PF, fault_write ? PF_WRITE : 0);
         return;
+    case X86_STR_GP:
+    case X86_STR_SS:
+        hvm_raise_exception(v, res == X86_STR_SS ? X86_EXC_SS : X86_EXC_GP,
+                            0);
+        return;
+    default:
+        break;
     }
     set_gpr(v, GPR_RAX, r.rax);
     set_gpr(v, GPR_RCX, r.rcx);

@@ -149,6 +149,13 @@ enum x86_str_result
     X86_STR_DONE,       /* finished: RIP moves past the instruction */
     X86_STR_AGAIN,      /* one element done; RIP stays for the next */
     X86_STR_FAULT,      /* #PF at *fault (*fault_write: a write); regs kept */
+    /*
+     * A non-canonical address in 64-bit mode, found before any access:
+     * #GP(0), or #SS(0) when it is the source and SS its segment (SDM
+     * vol. 2, CMPS and the others: 64-Bit Mode Exceptions).  Regs kept.
+     */
+    X86_STR_GP,
+    X86_STR_SS,
 };
 
 /*
