@@ -157,6 +157,7 @@ QEMU_CASES = [
     ("hlt_wakeup", 4, None, "PASS", r"^4 CPUs: 40 .* 120 by IPI"),
     ("mmio_unbacked", 1, None, "PASS", r"^3 unbacked addresses"),
     ("mmio_insns", 1, None, "PASS", r"^41 forms"),
+    ("mmio_string", 1, None, "PASS", r"cmps/scas with repe/repne"),
     # QEMU 7.2 starts with the x87 control word FNINIT gives, not 0040H.
     ("xstate_isolation", 1, {"min_switches": 0, "ms": 50,
                              "start_fcw": 0x37f}, "PASS",
@@ -304,6 +305,7 @@ BOCHS_CASES = [
     ("ipi_pingpong", 2, {"apic": "x2apic", "ipis": 5000},
      r"\(x2APIC\): 5000 IPIs sent, 5000 received"),
     ("mmio_unbacked", 1, None, r"reads 0xffffffff"),
+    ("mmio_string", 1, None, r"cmps/scas with repe/repne"),
     ("xstate_isolation", 1, {"min_switches": 0, "ms": 50},
      r"x87/SSE/AVX/XCR0/DR0-7"),
     ("pae_pdpte_load", 1, None, r"^MAXPHYADDR \d+: #GP\(0\) for PDPTE "

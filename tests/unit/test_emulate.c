@@ -125,8 +125,8 @@ static u64 t_seg_base(void *ctx, unsigned int seg)
     return seg_bases[seg];
 }
 
-static const struct emul_ops ops = { t_fetch, t_read_gpr, t_seg_base };
-static const struct emul_ops ops_noseg = { t_fetch, t_read_gpr, NULL };
+static const struct emul_ops ops = { t_fetch, t_read_gpr, t_seg_base, NULL };
+static const struct emul_ops ops_noseg = { t_fetch, t_read_gpr, NULL, NULL };
 
 /* The byte after the instruction in memory; never part of it. */
 #define FILLER  0xcc
@@ -790,6 +790,8 @@ static const struct bad_case
 } bad_cases[] = {
     { "lock mov %eax,(%rbx)", M64, B("\xf0\x89\x03"), EMUL_BAD_INSN },
     { "lock movsb", M64, B("\xf0\xa4"), EMUL_BAD_INSN },
+    { "lock repe cmpsb", M64, B("\xf0\xf3\xa6"), EMUL_BAD_INSN },
+    { "lock scasl", M64, B("\xf0\xaf"), EMUL_BAD_INSN },
     { "lock mov (%rbx),%eax", M64, B("\xf0\x8b\x03"), EMUL_BAD_INSN },
     { "lock mov %al,(%rbx)", M64, B("\xf0\x88\x03"), EMUL_BAD_INSN },
     { "lock movl $1,(%rbx)", M64, B("\xf0\xc7\x03\x01\x00\x00\x00"),
@@ -980,7 +982,13 @@ TEST(decodes_every_form_mode_prefix_and_addressing)
     CHECK(n > ARRAY_SIZE(ok_cases));
 }
 
-/* MOVS, STOS and LODS: sizes, REP, the address size, the source segment. */
+/*
+ * String instructions: sizes, REP and which of F2/F3 (the last wins), the
+ * address size, the source segment and the bases of both operands.
+ */
+#define NO_REP      0, 0
+#define REP_E       1, 1        /* F3: REP, or REPE for CMPS/SCAS */
+#define REP_NE      1, 0        /* F2: REPNE */
 static const struct string_case
 {
     const char *src;
@@ -988,23 +996,60 @@ static const struct string_case
     const char *bytes;
     unsigned int len;
     unsigned int op, size, adsize, src_seg;
-    bool rep;
+    bool rep, repe;
 } string_cases[] = {
     { "rep movsl", X86_MODE_PROT32, B("\xf3\xa5"), MMIO_MOVS, 4, 4, 3,
-      true },
-    { "movsb", X86_MODE_LONG64, B("\xa4"), MMIO_MOVS, 1, 8, 3, false },
+      REP_E },
+    { "movsb", X86_MODE_LONG64, B("\xa4"), MMIO_MOVS, 1, 8, 3, NO_REP },
     { "rep stosq", X86_MODE_LONG64, B("\xf3\x48\xab"), MMIO_STOS, 8, 8, 3,
-      true },
+      REP_E },
     { "addr32 rep stosb", X86_MODE_LONG64, B("\x67\xf3\xaa"), MMIO_STOS,
-      1, 4, 3, true },
+      1, 4, 3, REP_E },
     { "fs lodsw", X86_MODE_PROT32, B("\x64\x66\xad"), MMIO_LODS, 2, 4, 4,
-      false },
+      NO_REP },
     { "repne lodsb", X86_MODE_PROT32, B("\xf2\xac"), MMIO_LODS, 1, 4, 3,
-      true },
+      REP_NE },
     { "movsw (16-bit)", X86_MODE_PROT16, B("\xa5"), MMIO_MOVS, 2, 2, 3,
-      false },
+      NO_REP },
     { "es movsl", X86_MODE_PROT32, B("\x26\xa5"), MMIO_MOVS, 4, 4, 0,
-      false },
+      NO_REP },
+    { "cmpsb", X86_MODE_PROT32, B("\xa6"), MMIO_CMPS, 1, 4, 3, NO_REP },
+    { "repe cmpsl", X86_MODE_PROT32, B("\xf3\xa7"), MMIO_CMPS, 4, 4, 3,
+      REP_E },
+    { "repne cmpsw", X86_MODE_PROT32, B("\xf2\x66\xa7"), MMIO_CMPS, 2, 4,
+      3, REP_NE },
+    { "repz cmpsq", X86_MODE_LONG64, B("\xf3\x48\xa7"), MMIO_CMPS, 8, 8,
+      3, REP_E },
+    { "fs repne cmpsl", X86_MODE_LONG64, B("\x64\xf2\xa7"), MMIO_CMPS, 4,
+      8, 4, REP_NE },
+    { "gs cmpsb", X86_MODE_LONG64, B("\x65\xa6"), MMIO_CMPS, 1, 8, 5,
+      NO_REP },
+    /* In 64-bit mode DS has no base, overridden or not. */
+    { "ss cmpsw", X86_MODE_LONG64, B("\x36\x66\xa7"), MMIO_CMPS, 2, 8, 2,
+      NO_REP },
+    { "ss repe cmpsb", X86_MODE_PROT32, B("\x36\xf3\xa6"), MMIO_CMPS, 1,
+      4, 2, REP_E },
+    { "addr16 es cmpsw (16-bit)", X86_MODE_PROT16, B("\x67\x26\xa7"),
+      MMIO_CMPS, 2, 4, 0, NO_REP },
+    { "addr16 repe cmpsb", X86_MODE_PROT32, B("\x67\xf3\xa6"), MMIO_CMPS,
+      1, 2, 3, REP_E },
+    { "cmpsl (real)", X86_MODE_REAL, B("\x66\xa7"), MMIO_CMPS, 4, 2, 3,
+      NO_REP },
+    { "repne repe cmpsb (F3 last)", X86_MODE_PROT32, B("\xf2\xf3\xa6"),
+      MMIO_CMPS, 1, 4, 3, REP_E },
+    { "repe repne cmpsb (F2 last)", X86_MODE_PROT32, B("\xf3\xf2\xa6"),
+      MMIO_CMPS, 1, 4, 3, REP_NE },
+    { "scasb", X86_MODE_PROT32, B("\xae"), MMIO_SCAS, 1, 4, 3, NO_REP },
+    { "repne scasb", X86_MODE_PROT32, B("\xf2\xae"), MMIO_SCAS, 1, 4, 3,
+      REP_NE },
+    { "repe scasw", X86_MODE_PROT32, B("\xf3\x66\xaf"), MMIO_SCAS, 2, 4,
+      3, REP_E },
+    { "repne scasq", X86_MODE_LONG64, B("\xf2\x48\xaf"), MMIO_SCAS, 8, 8,
+      3, REP_NE },
+    { "addr32 repe scasl", X86_MODE_LONG64, B("\x67\xf3\xaf"), MMIO_SCAS,
+      4, 4, 3, REP_E },
+    { "scasw (16-bit)", X86_MODE_PROT16, B("\xaf"), MMIO_SCAS, 2, 2, 3,
+      NO_REP },
 };
 
 TEST(decodes_string_instructions)
@@ -1012,6 +1057,7 @@ TEST(decodes_string_instructions)
     for ( unsigned int i = 0; i < ARRAY_SIZE(string_cases); i++ )
     {
         const struct string_case *c = &string_cases[i];
+        bool long64 = c->mode == X86_MODE_LONG64;
         struct tctx t;
         struct mmio_insn insn;
 
@@ -1023,7 +1069,17 @@ TEST(decodes_string_instructions)
         CASE_EQ(c->src, c->mode, insn.str.adsize, c->adsize);
         CASE_EQ(c->src, c->mode, insn.str.src_seg, c->src_seg);
         CASE_EQ(c->src, c->mode, insn.str.rep, c->rep);
-        CASE_EQ(c->src, c->mode, insn.write, c->op != MMIO_LODS);
+        if ( c->op == MMIO_CMPS || c->op == MMIO_SCAS )
+            CASE_EQ(c->src, c->mode, insn.str.repe, c->repe);
+        CASE_EQ(c->src, c->mode, insn.write,
+                c->op == MMIO_MOVS || c->op == MMIO_STOS);
+        /* Spelled out: only FS and GS have a base in 64-bit mode. */
+        CASE_EQ(c->src, c->mode, insn.str.src_base,
+                !long64 ? seg_bases[c->src_seg] :
+                c->src_seg == 4 ? B_FS : c->src_seg == 5 ? B_GS : 0);
+        CASE_EQ(c->src, c->mode, insn.str.dst_base, long64 ? 0 : B_ES);
+        CASE_EQ(c->src, c->mode, insn.str.lin_mask,
+                long64 ? ~0ULL : 0xffffffffULL);
     }
 }
 
@@ -1282,7 +1338,7 @@ static void check_sane(const struct mmio_insn *insn, enum x86_mode mode,
               (insn->reg_size == 0 || insn->reg_size == 1 ||
                insn->reg_size == 2 || insn->reg_size == 4 ||
                insn->reg_size == 8) &&
-              (unsigned int)insn->op <= MMIO_LODS &&
+              (unsigned int)insn->op <= MMIO_SCAS &&
               (mode == X86_MODE_LONG64 || insn->addr <= 0xffffffffULL) &&
               (!insn->src_is_imm ||
                !(insn->imm & ~size_mask(insn->size)));
@@ -1308,8 +1364,12 @@ static bool same_insn(const struct mmio_insn *a, const struct mmio_insn *b)
            a->imm == b->imm && a->reg == b->reg &&
            a->reg_high_byte == b->reg_high_byte &&
            a->reg_size == b->reg_size && a->addr == b->addr &&
-           a->str.rep == b->str.rep && a->str.adsize == b->str.adsize &&
-           a->str.src_seg == b->str.src_seg;
+           a->str.rep == b->str.rep && a->str.repe == b->str.repe &&
+           a->str.adsize == b->str.adsize &&
+           a->str.src_seg == b->str.src_seg &&
+           a->str.src_base == b->str.src_base &&
+           a->str.dst_base == b->str.dst_base &&
+           a->str.lin_mask == b->str.lin_mask;
 }
 
 /*
@@ -1328,8 +1388,8 @@ TEST(fuzz_random_bytes)
     static const u8 opcodes[] = {
         0x00, 0x01, 0x08, 0x09, 0x20, 0x21, 0x28, 0x29, 0x30, 0x31, 0x38,
         0x39, 0x3a, 0x3b, 0x63, 0x80, 0x81, 0x83, 0x84, 0x85, 0x88, 0x89,
-        0x8a, 0x8b, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xaa, 0xab, 0xac,
-        0xad, 0xc6, 0xc7, 0xf6, 0xf7, 0x0f,
+        0x8a, 0x8b, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xaa,
+        0xab, 0xac, 0xad, 0xae, 0xaf, 0xc6, 0xc7, 0xf6, 0xf7, 0x0f,
     };
     static const u8 twobyte[] = { 0xb6, 0xb7, 0xbe, 0xbf };
     unsigned int iter, i, n, ok = 0, fetch_fail = 0;
@@ -2080,6 +2140,637 @@ TEST(read_modify_write_forms_match_the_host_cpu)
             CHECK_EQ(emu_fl & ~FL_ARITH, junk);
             if ( bits )
                 CHECK_EQ(emu_fl & FL_ARITH & ~FL_CF, fl_in & ~FL_CF);
+        }
+    }
+}
+
+/*
+ * x86_string_step(): guest memory for it is two windows of linear
+ * addresses; an access anywhere else is a page fault.  Every access is
+ * recorded, so the order, addresses and widths can be checked.
+ */
+#define SWIN        256
+#define MAX_ACC     64
+
+struct smem
+{
+    u64 base[2];
+    u8 bytes[2][SWIN];
+    struct
+    {
+        u64 lin;
+        unsigned int size;
+        bool write;
+    } acc[MAX_ACC];
+    unsigned int nacc;
+    bool bad_arg;
+};
+
+static bool s_access(void *ctx, u64 lin, unsigned int size, bool write,
+                     u64 *val, u64 *fault)
+{
+    struct smem *sm = ctx;
+
+    if ( size != 1 && size != 2 && size != 4 && size != 8 )
+        sm->bad_arg = true;
+    if ( sm->nacc < MAX_ACC )
+    {
+        sm->acc[sm->nacc].lin = lin;
+        sm->acc[sm->nacc].size = size;
+        sm->acc[sm->nacc].write = write;
+    }
+    sm->nacc++;
+    for ( unsigned int w = 0; w < 2; w++ )
+    {
+        if ( lin < sm->base[w] || lin - sm->base[w] + size > SWIN )
+            continue;
+        if ( write )
+            memcpy(&sm->bytes[w][lin - sm->base[w]], val, size);
+        else
+        {
+            *val = 0;
+            memcpy(val, &sm->bytes[w][lin - sm->base[w]], size);
+        }
+        return true;
+    }
+    *fault = lin;
+    return false;
+}
+
+static const struct emul_ops str_ops = { t_fetch, t_read_gpr, t_seg_base,
+                                         s_access };
+
+/* Decode 'bytes' in 'mode' (segment bases as in seg_bases[]). */
+static void decode_str(enum x86_mode mode, const char *bytes,
+                       unsigned int len, struct mmio_insn *insn)
+{
+    struct tctx t;
+
+    t_setup(&t, mode, bytes, len, X86_MAX_INSN_LEN);
+    REQUIRE_EQ(x86_decode_mmio(&ops, &t, mode, t.rip, insn), EMUL_OK);
+}
+
+/*
+ * Step until done as the hypervisor does, one element per call; returns
+ * the number of calls (elements), or stops at a fault.
+ */
+static unsigned int run_string(const struct mmio_insn *insn,
+                               struct smem *sm, struct x86_str_regs *r,
+                               enum x86_str_result *last)
+{
+    unsigned int calls = 0;
+    u64 fault = 0;
+    bool fw = false;
+
+    do
+    {
+        *last = x86_string_step(insn, &str_ops, sm, r, &fault, &fw);
+        calls++;
+    } while ( *last == X86_STR_AGAIN && calls < 1000 );
+    return calls;
+}
+
+/* REPE CMPSB stops on the first difference, spelled out. */
+TEST(repe_cmps_stops_at_the_first_difference)
+{
+    struct mmio_insn insn;
+    struct smem sm = { .base = { B_DS + 0x1000, B_ES + 0x2000 } };
+    struct x86_str_regs r = {
+        .rax = V_RAX, .rcx = 0xabcd000000000008ULL, .rsi = 0x1000,
+        .rdi = 0x2000, .rflags = 0x2 | FL_ZF,
+    };
+    enum x86_str_result last;
+
+    /* repe cmpsb: 8 bytes, equal but at index 3 (0x41 against 0x42). */
+    decode_str(X86_MODE_PROT32, "\xf3\xa6", 2, &insn);
+    memcpy(sm.bytes[0], "abcAefgh", 8);
+    memcpy(sm.bytes[1], "abcBefgh", 8);
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 4);
+    CHECK_EQ(last, X86_STR_DONE);
+    /* ECX counts the four compared; 32-bit: the upper half is cleared. */
+    CHECK_EQ(r.rcx, 4);
+    CHECK_EQ(r.rsi, 0x1004);
+    CHECK_EQ(r.rdi, 0x2004);
+    CHECK_EQ(r.rax, V_RAX);
+    /* 0x41 - 0x42 = 0xff: CF, SF, AF, PF (0xff has 8 bits); ZF clear. */
+    CHECK_EQ(r.rflags, 0x2 | FL_CF | FL_SF | FL_AF | FL_PF);
+    /* Source first, then destination, each element in turn. */
+    REQUIRE_EQ(sm.nacc, 8);
+    for ( unsigned int i = 0; i < 4; i++ )
+    {
+        CHECK_EQ(sm.acc[2 * i].lin, B_DS + 0x1000 + i);
+        CHECK_EQ(sm.acc[2 * i + 1].lin, B_ES + 0x2000 + i);
+        CHECK(!sm.acc[2 * i].write && !sm.acc[2 * i + 1].write);
+    }
+
+    /* The same strings with REPNE: the first pair is equal, one element. */
+    decode_str(X86_MODE_PROT32, "\xf2\xa6", 2, &insn);
+    r = (struct x86_str_regs){ .rcx = 8, .rsi = 0x1000, .rdi = 0x2000,
+                               .rflags = 0x2 };
+    sm.nacc = 0;
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 1);
+    CHECK_EQ(r.rcx, 7);
+    CHECK_EQ(r.rsi, 0x1001);
+    CHECK_EQ(r.rflags, 0x2 | FL_ZF | FL_PF);
+
+    /* REPE over equal strings runs until ECX is 0, ZF set. */
+    decode_str(X86_MODE_PROT32, "\xf3\xa6", 2, &insn);
+    r = (struct x86_str_regs){ .rcx = 3, .rsi = 0x1000, .rdi = 0x2000,
+                               .rflags = 0x2 | FL_CF };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 3);
+    CHECK_EQ(r.rcx, 0);
+    CHECK_EQ(r.rdi, 0x2003);
+    CHECK_EQ(r.rflags, 0x2 | FL_ZF | FL_PF);
+}
+
+/* REPNE SCASB finds a byte: rDI just past it, ZF set. */
+TEST(repne_scas_finds_a_byte)
+{
+    struct mmio_insn insn;
+    struct smem sm = { .base = { 0, B_ES + 0x300 } };
+    struct x86_str_regs r = {
+        .rax = 0x1234567800000a2fULL, .rcx = 100, .rsi = 0x777,
+        .rdi = 0x300, .rflags = 0x2,
+    };
+    enum x86_str_result last;
+
+    decode_str(X86_MODE_PROT32, "\xf2\xae", 2, &insn);
+    memcpy(sm.bytes[1], "usr/bin/ls", 10);
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 4);
+    CHECK_EQ(last, X86_STR_DONE);
+    CHECK_EQ(r.rcx, 96);
+    CHECK_EQ(r.rdi, 0x304);
+    CHECK_EQ(r.rsi, 0x777);
+    CHECK_EQ(r.rflags, 0x2 | FL_ZF | FL_PF);
+    REQUIRE_EQ(sm.nacc, 4);
+    CHECK_EQ(sm.acc[3].lin, B_ES + 0x303);
+
+    /* Not there: ECX runs out with ZF clear; AL - 's' = 0x2f - 0x73. */
+    r = (struct x86_str_regs){ .rax = '?', .rcx = 10, .rdi = 0x300,
+                               .rflags = 0x2 | FL_ZF };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 10);
+    CHECK_EQ(r.rcx, 0);
+    CHECK_EQ(r.rdi, 0x30a);
+    /* '?' - 's' (the last byte) = 0x3f - 0x73 = 0xcc: CF, SF, PF. */
+    CHECK_EQ(r.rflags, 0x2 | FL_CF | FL_SF | FL_PF);
+
+    /* REPE SCASW: words equal to AX, then one that is not. */
+    decode_str(X86_MODE_PROT32, "\xf3\x66\xaf", 3, &insn);
+    memcpy(sm.bytes[1], "\x34\x12\x34\x12\x35\x12", 6);
+    r = (struct x86_str_regs){ .rax = 0xffff1234, .rcx = 9, .rdi = 0x300,
+                               .rflags = 0x2 };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 3);
+    CHECK_EQ(r.rcx, 6);
+    CHECK_EQ(r.rdi, 0x306);
+    /* 0x1234 - 0x1235 = 0xffff. */
+    CHECK_EQ(r.rflags, 0x2 | FL_CF | FL_SF | FL_AF | FL_PF);
+}
+
+/* DF set: both pointers step down by the element size. */
+TEST(cmps_and_scas_with_df_step_down)
+{
+    struct mmio_insn insn;
+    struct smem sm = { .base = { B_DS + 0x1000, B_ES + 0x2000 } };
+    struct x86_str_regs r = {
+        .rcx = 4, .rsi = 0x100c, .rdi = 0x200c, .rflags = 0x2 | 0x400,
+    };
+    enum x86_str_result last;
+
+    /* repe cmpsl from the end: dwords 3 and 2 equal, 1 differs. */
+    decode_str(X86_MODE_PROT32, "\xf3\xa7", 2, &insn);
+    memcpy(sm.bytes[0], "AAAABBBBCCCCDDDD", 16);
+    memcpy(sm.bytes[1], "AAAAbBBBCCCCDDDD", 16);
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 3);
+    CHECK_EQ(r.rcx, 1);
+    CHECK_EQ(r.rsi, 0x1000);
+    CHECK_EQ(r.rdi, 0x2000);
+    /* 0x42424242 - 0x42424262 = 0xffffffe0: CF, SF; PF of 0xe0 odd. */
+    CHECK_EQ(r.rflags, 0x2 | 0x400 | FL_CF | FL_SF);
+    REQUIRE_EQ(sm.nacc, 6);
+    CHECK_EQ(sm.acc[4].lin, B_DS + 0x1004);
+    CHECK_EQ(sm.acc[5].lin, B_ES + 0x2004);
+    CHECK_EQ(sm.acc[5].size, 4);
+
+    /* scasb alone (no REP) with DF: EDI - 1, ECX untouched. */
+    decode_str(X86_MODE_PROT32, "\xae", 1, &insn);
+    r = (struct x86_str_regs){ .rax = 'D', .rcx = 77, .rdi = 0x200f,
+                               .rflags = 0x2 | 0x400 };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 1);
+    CHECK_EQ(r.rdi, 0x200e);
+    CHECK_EQ(r.rcx, 77);
+    CHECK_EQ(r.rflags, 0x2 | 0x400 | FL_ZF | FL_PF);
+}
+
+/* rCX 0 with REP: no access, no flag, no register changes. */
+TEST(rep_with_count_zero_does_nothing)
+{
+    static const char *const forms[] = {
+        "\xf3\xa6", "\xf2\xa7", "\xf3\xae", "\xf2\xaf", "\xf3\xa5",
+        "\xf3\xab", "\xf3\xac",
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(forms); i++ )
+    {
+        struct mmio_insn insn;
+        struct smem sm = { .base = { B_DS, B_ES } };
+        struct x86_str_regs r = {
+            .rax = 1, .rcx = 0xffffffff00000000ULL, .rsi = 2, .rdi = 3,
+            .rflags = 0x2 | FL_CF | FL_ZF,
+        }, r0 = r;
+        enum x86_str_result last;
+
+        /* 32-bit address size: ECX is the count, and it is 0. */
+        decode_str(X86_MODE_PROT32, forms[i], 2, &insn);
+        CHECK_EQ(run_string(&insn, &sm, &r, &last), 1);
+        CHECK_EQ(last, X86_STR_DONE);
+        CHECK_EQ(sm.nacc, 0);
+        CHECK(!memcmp(&r, &r0, sizeof(r)));
+    }
+}
+
+/*
+ * The address size: 67 in 64-bit mode uses ESI, EDI and ECX, which wrap
+ * at 4 GiB and are written zero-extended; 67 in 32-bit code uses SI, DI
+ * and CX, which wrap at 64 KiB and leave the bits above them.
+ */
+TEST(address_size_prefix_selects_and_wraps_the_registers)
+{
+    struct mmio_insn insn;
+    struct smem sm = { .base = { 0xfffffffeULL, 0x40 } };
+    struct x86_str_regs r = {
+        .rcx = 0x5555555500000003ULL, .rsi = 0x77777777fffffffeULL,
+        .rdi = 0x8888888800000040ULL, .rflags = 0x2,
+    };
+    enum x86_str_result last;
+
+    /* addr32 repe cmpsw: ESI 0xfffffffe, then 0 (a second window). */
+    decode_str(X86_MODE_LONG64, "\x67\xf3\x66\xa7", 4, &insn);
+    sm.base[0] = 0xfffffffeULL;
+    CHECK_EQ(x86_string_step(&insn, &str_ops, &sm, &r, &(u64){ 0 },
+                             &(bool){ false }), X86_STR_AGAIN);
+    CHECK_EQ(sm.acc[0].lin, 0xfffffffeULL);
+    CHECK_EQ(sm.acc[1].lin, 0x40);
+    CHECK_EQ(r.rsi, 0);
+    CHECK_EQ(r.rdi, 0x42);
+    CHECK_EQ(r.rcx, 2);
+    CHECK_EQ(r.rflags & FL_ZF, FL_ZF);
+
+    /* addr16 repne scasb in 32-bit code: DI 0xffff wraps to 0. */
+    decode_str(X86_MODE_PROT32, "\x67\xf2\xae", 3, &insn);
+    sm.base[0] = B_ES;
+    sm.base[1] = B_ES + 0xff00;
+    sm.nacc = 0;
+    sm.bytes[1][0xff] = 'x';
+    sm.bytes[0][0] = 'y';
+    sm.bytes[0][1] = 'z';
+    r = (struct x86_str_regs){ .rax = 'z', .rcx = 0xabcd0010,
+                               .rsi = 0x1234ffff, .rdi = 0x9876ffff,
+                               .rflags = 0x2 };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 3);
+    CHECK_EQ(sm.acc[0].lin, B_ES + 0xffff);
+    CHECK_EQ(sm.acc[1].lin, B_ES);
+    CHECK_EQ(sm.acc[2].lin, B_ES + 1);
+    CHECK_EQ(r.rdi, 0x98760002);
+    CHECK_EQ(r.rcx, 0xabcd000d);
+    CHECK_EQ(r.rsi, 0x1234ffff);
+    CHECK_EQ(r.rflags, 0x2 | FL_ZF | FL_PF);
+
+    /* 16-bit code: the segment base plus SI, wrapped at 4 GiB. */
+    decode_str(X86_MODE_PROT16, "\xa6", 1, &insn);
+    sm.base[0] = B_DS + 0xfff0;
+    sm.base[1] = B_ES + 0x10;
+    sm.nacc = 0;
+    r = (struct x86_str_regs){ .rsi = 0xfff0, .rdi = 0x10, .rflags = 0x2 };
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 1);
+    CHECK_EQ(sm.acc[0].lin, B_DS + 0xfff0);
+    CHECK_EQ(r.rsi, 0xfff1);
+}
+
+/* CMPS's source takes a segment override; ES:rDI never does. */
+TEST(cmps_source_override_and_fixed_es)
+{
+    static const struct
+    {
+        enum x86_mode mode;
+        const char *bytes;
+        u64 src, dst;
+    } cases[] = {
+        /* Outside 64-bit mode the sum wraps at 4 GiB. */
+        { X86_MODE_PROT32, "\x64\xa6", A32(B_FS + 0x20), B_ES + 0x30 },
+        { X86_MODE_PROT32, "\x26\xa6", B_ES + 0x20, B_ES + 0x30 },
+        { X86_MODE_PROT32, "\x36\xa6", B_SS + 0x20, B_ES + 0x30 },
+        { X86_MODE_PROT32, "\x2e\xa6", B_CS + 0x20, B_ES + 0x30 },
+        { X86_MODE_LONG64, "\x65\xa6", B_GS + 0x20, 0x30 },
+        { X86_MODE_LONG64, "\x3e\xa6", 0x20, 0x30 },
+        /* SCAS has no source: an override changes nothing. */
+        { X86_MODE_PROT32, "\x64\xae", 0, B_ES + 0x30 },
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(cases); i++ )
+    {
+        struct mmio_insn insn;
+        struct smem sm = { .base = { cases[i].src, cases[i].dst } };
+        struct x86_str_regs r = { .rsi = 0x20, .rdi = 0x30, .rflags = 2 };
+        enum x86_str_result last;
+        bool scas = cases[i].bytes[1] == '\xae';
+
+        decode_str(cases[i].mode, cases[i].bytes, 2, &insn);
+        CHECK_EQ(run_string(&insn, &sm, &r, &last), 1);
+        if ( sm.nacc != (scas ? 1u : 2u) )
+            harness_fail(__FILE__, __LINE__, true, "case %u: %u accesses",
+                         i, sm.nacc);
+        if ( !scas )
+            CHECK_EQ(sm.acc[0].lin, cases[i].src);
+        CHECK_EQ(sm.acc[scas ? 0 : 1].lin, cases[i].dst);
+    }
+}
+
+/*
+ * A page fault leaves every register as it was and says which access:
+ * reads for CMPS/SCAS either side, a write for MOVS/STOS's destination.
+ */
+TEST(string_faults_leave_registers_alone)
+{
+    static const struct
+    {
+        const char *bytes;
+        u64 src_base, dst_base, fault;
+        bool write;
+    } cases[] = {
+        { "\xa6", 0x5000, 0x20000, 0x10, false },    /* cmps: source */
+        { "\xa6", 0x10, 0x6000, 0x20000, false },    /* cmps: destination */
+        { "\xae", 0x5000, 0x6000, 0x20000, false },  /* scas */
+        { "\xa4", 0x10, 0x6000, 0x20000, true },     /* movs: destination */
+        { "\xaa", 0x5000, 0x6000, 0x20000, true },   /* stos */
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(cases); i++ )
+    {
+        struct mmio_insn insn;
+        struct smem sm = { .base = { cases[i].src_base, cases[i].dst_base } };
+        struct x86_str_regs r = { .rcx = 5, .rsi = 0x10, .rdi = 0x20000,
+                                  .rflags = 0x2 }, r0 = r;
+        u64 fault = 0;
+        bool fw = !cases[i].write;
+
+        decode_str(X86_MODE_LONG64, cases[i].bytes, 1, &insn);
+        CHECK_EQ(x86_string_step(&insn, &str_ops, &sm, &r, &fault, &fw),
+                 X86_STR_FAULT);
+        CHECK_EQ(fault, cases[i].fault);
+        CHECK_EQ(fw, cases[i].write);
+        CHECK(!memcmp(&r, &r0, sizeof(r)));
+    }
+}
+
+/* MOVS, STOS and LODS through the same step: what moves, and rAX. */
+TEST(movs_stos_lods_step)
+{
+    struct mmio_insn insn;
+    struct smem sm = { .base = { B_DS, B_ES } };
+    struct x86_str_regs r = { .rax = 0xffffffffffffffffULL, .rcx = 3,
+                              .rsi = 0, .rdi = 0, .rflags = 0x2 | FL_ZF };
+    enum x86_str_result last;
+
+    memcpy(sm.bytes[0], "0123456789", 10);
+    decode_str(X86_MODE_PROT32, "\xf3\xa4", 2, &insn);    /* rep movsb */
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 3);
+    CHECK(!memcmp(sm.bytes[1], "012", 3) && sm.bytes[1][3] == 0);
+    CHECK_EQ(r.rflags, 0x2 | FL_ZF);    /* MOVS leaves the flags */
+    CHECK_EQ(r.rcx, 0);
+
+    /* 64-bit mode: DS and ES have no base. */
+    sm.base[0] = 0;
+    sm.base[1] = 0x1000;
+    decode_str(X86_MODE_LONG64, "\x66\xad", 2, &insn);    /* lodsw */
+    r.rsi = 4;
+    run_string(&insn, &sm, &r, &last);
+    CHECK_EQ(r.rax, 0xffffffffffff3534ULL);
+    decode_str(X86_MODE_LONG64, "\xad", 1, &insn);        /* lodsl */
+    run_string(&insn, &sm, &r, &last);
+    CHECK_EQ(r.rax, 0x39383736ULL);
+    CHECK_EQ(r.rsi, 10);
+
+    decode_str(X86_MODE_LONG64, "\xf3\x48\xab", 3, &insn); /* rep stosq */
+    r.rax = 0x0807060504030201ULL;
+    r.rcx = 2;
+    r.rdi = 0x1010;
+    CHECK_EQ(run_string(&insn, &sm, &r, &last), 2);
+    CHECK(!memcmp(sm.bytes[1] + 0x10,
+                  "\x01\x02\x03\x04\x05\x06\x07\x08"
+                  "\x01\x02\x03\x04\x05\x06\x07\x08", 16));
+    CHECK_EQ(r.rdi, 0x1020);
+}
+
+/*
+ * The host CPU's CMPS or SCAS, REP kind 0 (none), 1 (REPE) or 2 (REPNE),
+ * on host buffers: rSI, rDI, rCX and the flags (DF included) in and out.
+ * DF is cleared again before C code runs (the ABI wants it clear).
+ */
+#define HOST_STR(text)                                                  \
+    asm volatile ( "sub $128, %%rsp\n\t"                                \
+                   "push %[f]\n\t"                                      \
+                   "popf\n\t"                                           \
+                   text "\n\t"                                          \
+                   "pushf\n\t"                                          \
+                   "pop %[f]\n\t"                                       \
+                   "cld\n\t"                                            \
+                   "add $128, %%rsp"                                    \
+                   : [f] "+r" (f), "+S" (si), "+D" (di), "+c" (cx)      \
+                   : "a" (ax)                                           \
+                   : "memory", "cc" )
+
+#define HOST_STR_SIZES(pfx, op)                                         \
+    switch ( size )                                                     \
+    {                                                                   \
+    case 1: HOST_STR(pfx op "b"); break;                                \
+    case 2: HOST_STR(pfx op "w"); break;                                \
+    case 4: HOST_STR(pfx op "l"); break;                                \
+    default: HOST_STR(pfx op "q"); break;                               \
+    }
+
+static void host_string(bool scas, unsigned int rep, unsigned int size,
+                        const u8 **rsi, const u8 **rdi, u64 *rcx, u64 rax,
+                        u64 *flags)
+{
+    const u8 *si = *rsi, *di = *rdi;
+    u64 cx = *rcx, ax = rax, f = (*flags & (FL_ARITH | 0x400)) | 0x2;
+
+    if ( !scas && rep == 0 )
+        HOST_STR_SIZES("", "cmps")
+    else if ( !scas && rep == 1 )
+        HOST_STR_SIZES("repe ", "cmps")
+    else if ( !scas )
+        HOST_STR_SIZES("repne ", "cmps")
+    else if ( rep == 0 )
+        HOST_STR_SIZES("", "scas")
+    else if ( rep == 1 )
+        HOST_STR_SIZES("repe ", "scas")
+    else
+        HOST_STR_SIZES("repne ", "scas")
+    *rsi = si;
+    *rdi = di;
+    *rcx = cx;
+    *flags = f;
+}
+
+/*
+ * Random CMPS and SCAS, every size and REP kind, both directions, against
+ * the host: the same final rCX, rSI, rDI and arithmetic flags, and one
+ * step per element the host compared (rSI/rDI tell how many).
+ */
+TEST(cmps_scas_match_the_host_cpu)
+{
+    static const char *const forms[] = { "", "\xf3", "\xf2" };
+    unsigned int iter, stopped_early = 0, ran_out = 0;
+
+    for ( iter = 0; iter < 20000 && !ENOUGH(); iter++ )
+    {
+        bool scas = test_rand() & 1, df = test_rand() & 1;
+        unsigned int rep = test_rand() % 3, size = 1u << (test_rand() % 4);
+        unsigned int count = test_rand() % 10, equal_pct = test_rand() % 101;
+        unsigned int n = count ? count : 1, i, steps, start;
+        u8 bytes[8] = { 0x48, 0 };
+        struct mmio_insn insn;
+        struct smem sm = { .base = { 0x10000, 0x7f0000000000ULL } };
+        struct x86_str_regs r;
+        enum x86_str_result last;
+        u64 ax = rand_operand(size) | (rand64() & ~size_mask(size));
+        u64 hcx = count;    /* all of RCX counts (64-bit addresses) */
+        u64 hfl = rand64() & FL_ARITH, elems;
+        const u8 *hsi, *hdi;
+        unsigned int len = 0;
+
+        /* The elements: equal (to each other, or to rAX) or not. */
+        for ( i = 0; i < n; i++ )
+        {
+            u64 a = scas ? ax & size_mask(size) : rand_operand(size);
+            u64 b = (unsigned int)(test_rand() % 100) < equal_pct
+                    ? a : rand_operand(size);
+
+            memcpy(&sm.bytes[0][i * size], &a, size);
+            memcpy(&sm.bytes[1][i * size], &b, size);
+        }
+
+        /* Encode: REP kind, 66 or REX.W, the opcode. */
+        if ( rep )
+            bytes[len++] = forms[rep][0];
+        if ( size == 2 )
+            bytes[len++] = 0x66;
+        if ( size == 8 )
+            bytes[len++] = 0x48;
+        bytes[len++] = (scas ? 0xae : 0xa6) | (size > 1);
+        decode_str(X86_MODE_LONG64, (const char *)bytes, len, &insn);
+
+        /* DF set: start at the last element and go down. */
+        start = df ? (n - 1) * size : 0;
+        r.rax = ax;
+        r.rcx = hcx;
+        r.rsi = 0x10000 + start;
+        r.rdi = 0x7f0000000000ULL + start;
+        r.rflags = 0x2 | hfl | (df ? 0x400 : 0);
+        hsi = sm.bytes[0] + start;
+        hdi = sm.bytes[1] + start;
+        if ( df )
+            hfl |= 0x400;
+
+        steps = run_string(&insn, &sm, &r, &last);
+        host_string(scas, rep, size, &hsi, &hdi, &hcx, ax, &hfl);
+
+        CHECK_EQ(last, X86_STR_DONE);
+        CHECK_EQ(r.rcx, hcx);
+        CHECK_EQ(r.rdi - 0x7f0000000000ULL,
+                 (u64)(hdi - sm.bytes[1]));
+        if ( !scas )
+            CHECK_EQ(r.rsi - 0x10000, (u64)(hsi - sm.bytes[0]));
+        else
+            CHECK_EQ(r.rsi, 0x10000 + start);
+        CHECK_EQ(r.rflags, (hfl & (FL_ARITH | 0x400)) | 0x2);
+        CHECK_EQ(r.rax, ax);
+        /* Elements compared, from how far rDI moved. */
+        elems = (u64)(df ? sm.bytes[1] + start - hdi
+                         : hdi - (sm.bytes[1] + start)) / size;
+        CHECK_EQ(steps, rep && !count ? 1 : elems);
+        CHECK_EQ(sm.nacc, elems * (scas ? 1 : 2));
+        CHECK(!sm.bad_arg);
+        if ( rep && count && elems < count )
+            stopped_early++;
+        if ( rep && count && elems == count )
+            ran_out++;
+    }
+    /* Both ways of ending a REPE/REPNE were exercised. */
+    CHECK(stopped_early > 1000);
+    CHECK(ran_out > 1000);
+}
+
+/*
+ * 64-bit mode: a non-canonical address is #GP(0), or #SS(0) for an
+ * SS-based source, before either operand is accessed; 32-bit linear
+ * addresses wrap at 4 GiB instead and are never non-canonical.
+ */
+TEST(non_canonical_string_addresses_fault_before_any_access)
+{
+    static const struct
+    {
+        enum x86_mode mode;
+        const char *bytes;
+        unsigned int len;
+        u64 rsi, rdi;
+        enum x86_str_result want;
+    } cases[] = {
+        /* The source, the destination; the first of an SS source. */
+        { X86_MODE_LONG64, "\xa6", 1, 0x0000800000000000ULL, 0x10,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\xa6", 1, 0x10, 0xffff7fffffffffffULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\x36\xa6", 2, 0x8000000000000000ULL, 0x10,
+          X86_STR_SS },
+        { X86_MODE_LONG64, "\x36\xa6", 2, 0x10, 0x8000000000000000ULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\xf3\xae", 2, 0x8000000000000000ULL,
+          0x0001000000000000ULL, X86_STR_GP },
+        /* SCAS has no source: a bad rSI is not looked at. */
+        { X86_MODE_LONG64, "\xae", 1, 0x8000000000000000ULL, 0x10,
+          X86_STR_DONE },
+        { X86_MODE_LONG64, "\xa4", 1, 0x10, 0x0000900000000000ULL,
+          X86_STR_GP },
+        { X86_MODE_LONG64, "\x36\xac", 2, 0x0000900000000000ULL, 0x10,
+          X86_STR_SS },
+        /* The top canonical addresses are fine. */
+        { X86_MODE_LONG64, "\xa6", 1, 0x00007ffffffffff0ULL,
+          0xffff800000000000ULL, X86_STR_DONE },
+        /* 67: ESI is zero-extended, canonical whatever RSI held. */
+        { X86_MODE_LONG64, "\x67\xa6", 2, 0x8000000000000010ULL, 0x10,
+          X86_STR_DONE },
+    };
+
+    for ( unsigned int i = 0; i < ARRAY_SIZE(cases); i++ )
+    {
+        struct mmio_insn insn;
+        struct smem sm = { .base = { 0x00007ffffffffff0ULL - 0x80,
+                                     0xffff800000000000ULL - 0x80 } };
+        struct x86_str_regs r = { .rcx = 3, .rsi = cases[i].rsi,
+                                  .rdi = cases[i].rdi, .rflags = 0x2 }, r0;
+        u64 fault = 0;
+        bool fw = false;
+        enum x86_str_result got;
+
+        /* Where the DONE cases read: windows around their addresses. */
+        if ( cases[i].rsi == 0x10 || cases[i].rdi == 0x10 ||
+             cases[i].len == 2 )
+        {
+            sm.base[0] = 0;
+            sm.base[1] = 0;
+        }
+        r0 = r;
+        decode_str(cases[i].mode, cases[i].bytes, cases[i].len, &insn);
+        got = x86_string_step(&insn, &str_ops, &sm, &r, &fault, &fw);
+        if ( got != cases[i].want )
+            harness_fail(__FILE__, __LINE__, false, "case %u: result %d, "
+                         "wanted %d", i, got, cases[i].want);
+        if ( got == X86_STR_GP || got == X86_STR_SS )
+        {
+            CHECK_EQ(sm.nacc, 0);
+            CHECK(!memcmp(&r, &r0, sizeof(r)));
         }
     }
 }

@@ -11,10 +11,10 @@
  * DEC), XCHG, XADD, CMPXCHG and the bit tests BT/BTS/BTR/BTC.
  * x86_mmio_complete() then computes what the CPU would have done with the
  * value: the register write, the value to store and the arithmetic flags.
- * String instructions MOVS, STOS and LODS (A4/A5, AA/AB, AC/AD) are
- * decoded to their operand and address sizes, REP and the source segment:
- * the caller moves one element at a time, as the CPU may be interrupted
- * between elements.  CMPS and SCAS are not handled.
+ * String instructions MOVS, CMPS, STOS, LODS and SCAS (A4-A7, AA-AF) are
+ * decoded to their operand and address sizes, REP/REPE/REPNE and the
+ * segment bases; x86_string_step() then does one element at a time, as
+ * the CPU may be interrupted between elements.
  *
  * Conventions the header leaves open:
  *
@@ -73,6 +73,7 @@
 
 #include <xen/lib.h>
 #include <asm/hvm/emulate.h>
+#include <asm/hvm/width.h>
 
 /* Segment numbers of ops->seg_base and of the override prefixes. */
 #define SEG_ES      0
@@ -93,6 +94,7 @@
 #define FL_AF       0x010
 #define FL_ZF       0x040
 #define FL_SF       0x080
+#define FL_DF       0x400
 #define FL_OF       0x800
 #define FL_ARITH    (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
@@ -258,11 +260,6 @@ static int take(struct insn_bytes *b, unsigned int n, u64 *val)
     return EMUL_OK;
 }
 
-static u64 size_mask(unsigned int size)
-{
-    return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
-}
-
 static u64 sign_extend(u64 v, unsigned int size)
 {
     unsigned int shift = 64 - size * 8;
@@ -306,6 +303,7 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     const struct opcode *oc = NULL;
     bool long64 = mode == X86_MODE_LONG64;
     bool opsz_pfx = false, adsz_pfx = false, lock = false, rep = false;
+    bool repe = false;
     unsigned int rex = 0, seg = SEG_NONE, def_seg = SEG_DS;
     unsigned int opsize, adsize, msize, mod = 0, reg = 0, rm = 0, i;
     unsigned int base = R_NONE, index = R_NONE, scale = 0;
@@ -330,7 +328,10 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
         case 0x66: opsz_pfx = true; break;
         case 0x67: adsz_pfx = true; break;
         case 0xf0: lock = true; break;
-        case 0xf2: case 0xf3: rep = true; break;
+        case 0xf2: case 0xf3:
+            rep = true;
+            repe = byte == 0xf3;
+            break;
         case 0x26: case 0x2e: case 0x36: case 0x3e:
             seg = (byte >> 3) & 3;
             break;
@@ -349,13 +350,17 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
     }
 
  opcode:
-    if ( byte == 0xa4 || byte == 0xa5 || (byte >= 0xaa && byte <= 0xad) )
+    if ( (byte >= 0xa4 && byte <= 0xa7) || (byte >= 0xaa && byte <= 0xaf) )
     {
+        /* By opcode pair from A4; A8/A9 (TEST rAX, imm) is not one. */
+        static const u8 str_ops[] = {
+            MMIO_MOVS, MMIO_CMPS, 0, MMIO_STOS, MMIO_LODS, MMIO_SCAS,
+        };
+
         /* LOCK is #UD on string instructions (SDM vol. 2, LOCK). */
         if ( lock )
             return EMUL_BAD_INSN;
-        insn->op = byte <= 0xa5 ? MMIO_MOVS : byte <= 0xab ? MMIO_STOS
-                                                          : MMIO_LODS;
+        insn->op = str_ops[(byte - 0xa4) >> 1];
         if ( !(byte & 1) )
             insn->size = 1;
         else if ( rex & REX_W )
@@ -364,13 +369,30 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
             insn->size = (mode == X86_MODE_PROT32 || long64) != opsz_pfx
                          ? 4 : 2;
         insn->len = b.pos;
-        insn->write = insn->op != MMIO_LODS;
+        insn->write = insn->op == MMIO_MOVS || insn->op == MMIO_STOS;
         insn->str.rep = rep;
+        insn->str.repe = repe;
         if ( long64 )
             insn->str.adsize = adsz_pfx ? 4 : 8;
         else
             insn->str.adsize = (mode == X86_MODE_PROT32) != adsz_pfx ? 4 : 2;
+        /* ES:rDI takes no override (SDM vol. 2, MOVS, CMPS, ...). */
         insn->str.src_seg = seg == SEG_NONE ? SEG_DS : seg;
+        if ( long64 )
+        {
+            insn->str.lin_mask = ~0ULL;
+            if ( (seg == SEG_FS || seg == SEG_GS) && ops->seg_base )
+                insn->str.src_base = ops->seg_base(ctx, seg);
+        }
+        else
+        {
+            insn->str.lin_mask = 0xffffffffULL;
+            if ( ops->seg_base )
+            {
+                insn->str.src_base = ops->seg_base(ctx, insn->str.src_seg);
+                insn->str.dst_base = ops->seg_base(ctx, SEG_ES);
+            }
+        }
         return EMUL_OK;
     }
     if ( byte == 0x0f )
@@ -487,7 +509,7 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
 
         if ( (rc = take(&b, isize, &imm)) != EMUL_OK )
             return rc;
-        imm = sign_extend(imm, isize) & size_mask(opsize);
+        imm = sign_extend(imm, isize) & width_mask(opsize);
     }
 
  decoded:
@@ -510,13 +532,13 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
         {
             /* A signed offset into a bit string: the word holding it. */
             s64 off = (s64)sign_extend(ops->read_gpr(ctx, reg) &
-                                       size_mask(opsize), opsize);
+                                       width_mask(opsize), opsize);
 
             ea += (u64)((off >> shift) * (s64)opsize);
             insn->bit = off & ((8 * opsize) - 1);
         }
     }
-    ea &= size_mask(adsize);
+    ea &= width_mask(adsize);
 
     if ( seg == SEG_NONE )
         seg = def_seg;
@@ -614,6 +636,24 @@ static u64 sub_flags(u64 dst, u64 src, u64 res, bool bin, u64 msb)
     return fl;
 }
 
+/* ZF, SF and PF of a result whose top bit is msb. */
+static u64 result_flags(u64 res, u64 msb)
+{
+    return (res ? 0 : FL_ZF) | (res & msb ? FL_SF : 0) |
+           (parity_even(res) ? FL_PF : 0);
+}
+
+/*
+ * All six arithmetic flags of CMP dst, src (dst - src) on values of the
+ * width m masks: for CMP itself, CMPXCHG, CMPS and SCAS.
+ */
+static u64 cmp_flags(u64 dst, u64 src, u64 m, u64 msb)
+{
+    u64 res = (dst - src) & m;
+
+    return sub_flags(dst, src, res, false, msb) | result_flags(res, msb);
+}
+
 void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
                        u64 *store, u64 *reg_out, u64 *reg_mask,
                        u64 *rflags)
@@ -621,7 +661,7 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
     /* Sizes other than 1, 2 and 4 cannot come from the decoder: 64-bit. */
     unsigned int size = insn->size == 1 || insn->size == 2 ||
                         insn->size == 4 ? insn->size : 8;
-    u64 m = size_mask(size), msb = 1ULL << (size * 8 - 1);
+    u64 m = width_mask(size), msb = 1ULL << (size * 8 - 1);
     u64 regop = insn->reg_high_byte ? reg_value >> 8 : reg_value;
     u64 dst = mem & m, src = (insn->src_is_imm ? insn->imm : regop) & m;
     u64 st = dst, out = 0, omask = 0, res, fl = 0;
@@ -700,9 +740,9 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
         break;
     case MMIO_SUB: case MMIO_CMP:
         res = (dst - src) & m;
-        fl |= sub_flags(dst, src, res, false, msb);
+        fl = cmp_flags(dst, src, m, msb);
         defined = FL_ARITH;
-        break;
+        goto store;
     case MMIO_SBB:
         res = (dst - src - cin) & m;
         fl |= sub_flags(dst, src, res, cin, msb);
@@ -723,13 +763,9 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
         u64 acc = insn->acc & m;
 
         /* Flags of CMP rAX, mem; memory is written either way (SDM). */
-        res = (acc - dst) & m;
-        fl |= sub_flags(acc, dst, res, false, msb);
+        fl = cmp_flags(acc, dst, m, msb);
         defined = FL_ARITH;
-        fl |= res ? 0 : FL_ZF;
-        fl |= res & msb ? FL_SF : 0;
-        fl |= parity_even(res) ? FL_PF : 0;
-        if ( res == 0 )
+        if ( acc == dst )
             st = src;
         else
             reg_write(insn, dst, &out, &omask);
@@ -750,9 +786,8 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
         goto no_flags;
     }
 
-    fl |= res ? 0 : FL_ZF;
-    fl |= res & msb ? FL_SF : 0;
-    fl |= parity_even(res) ? FL_PF : 0;
+    fl |= result_flags(res, msb);
+ store:
     if ( reg_first )
     {
         if ( insn->op != MMIO_CMP && insn->op != MMIO_TEST )
@@ -772,4 +807,110 @@ void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
         *reg_out = out;
     if ( reg_mask )
         *reg_mask = omask;
+}
+
+/*
+ * A string instruction's rSI, rDI or rCX after a step to 'val': only the
+ * address-sized part is the register used.  A 16-bit one (SI, DI, CX)
+ * leaves the bits above it; a 32-bit one is written as a 32-bit register
+ * is, zero-extended (SDM vol. 1, 3.4.1.1; outside 64-bit mode the upper
+ * half is undefined anyway).
+ */
+static u64 str_reg(u64 old, u64 val, unsigned int adsize)
+{
+    if ( adsize == 2 )
+        return (old & ~0xffffULL) | (val & 0xffff);
+    return val & width_mask(adsize);
+}
+
+enum x86_str_result x86_string_step(const struct mmio_insn *insn,
+                                    const struct emul_ops *ops, void *ctx,
+                                    struct x86_str_regs *r, u64 *fault,
+                                    bool *fault_write)
+{
+    unsigned int size = insn->size, adsize = insn->str.adsize;
+    u64 amask = width_mask(adsize), m = width_mask(size);
+    u64 step = r->rflags & FL_DF ? -(u64)size : size;
+    u64 first = 0, second = 0;
+    u64 src = (insn->str.src_base + (r->rsi & amask)) & insn->str.lin_mask;
+    u64 dst = (insn->str.dst_base + (r->rdi & amask)) & insn->str.lin_mask;
+    /* Which of DS:rSI and ES:rDI the instruction uses. */
+    bool uses_si = insn->op != MMIO_STOS && insn->op != MMIO_SCAS;
+    bool uses_di = insn->op != MMIO_LODS;
+    bool compares = insn->op == MMIO_CMPS || insn->op == MMIO_SCAS;
+
+    /* REP with rCX 0: no element, no flag changes (SDM vol. 2, REP). */
+    if ( insn->str.rep && !(r->rcx & amask) )
+        return X86_STR_DONE;
+
+    /*
+     * 64-bit mode: both addresses must be canonical (bits 63:47 alike:
+     * 4-level paging, as guest_walk() assumes), checked before either
+     * is touched, as an MMIO read cannot be taken back.
+     */
+    if ( insn->str.lin_mask == ~0ULL )
+    {
+        if ( uses_si && (u64)((s64)(src << 16) >> 16) != src )
+            return insn->str.src_seg == SEG_SS ? X86_STR_SS : X86_STR_GP;
+        if ( uses_di && (u64)((s64)(dst << 16) >> 16) != dst )
+            return X86_STR_GP;
+    }
+
+    /*
+     * The first operand: the element at DS:rSI (MOVS, LODS, CMPS) or the
+     * accumulator (STOS, SCAS).  CMPS compares [rSI] - [rDI] and SCAS
+     * rAX - [rDI], the order CMP takes them in (SDM vol. 2, CMPS, SCAS).
+     */
+    if ( uses_si )
+    {
+        if ( !ops->access(ctx, src, size, false, &first, fault) )
+        {
+            *fault_write = false;
+            return X86_STR_FAULT;
+        }
+        first &= m;
+    }
+    else
+        first = r->rax & m;
+
+    if ( uses_di )
+    {
+        if ( !ops->access(ctx, dst, size, insn->write,
+                          insn->write ? &first : &second, fault) )
+        {
+            *fault_write = insn->write;
+            return X86_STR_FAULT;
+        }
+    }
+
+    if ( compares )
+    {
+        u64 msb = 1ULL << (size * 8 - 1);
+
+        r->rflags = (r->rflags & ~FL_ARITH) |
+                    cmp_flags(first, second & m, m, msb);
+    }
+    else if ( insn->op == MMIO_LODS )
+        /* As MOV to rAX: a 32-bit write zero-extends. */
+        r->rax = size >= 4 ? first : (r->rax & ~m) | first;
+
+    if ( uses_si )
+        r->rsi = str_reg(r->rsi, r->rsi + step, adsize);
+    if ( uses_di )
+        r->rdi = str_reg(r->rdi, r->rdi + step, adsize);
+    if ( !insn->str.rep )
+        return X86_STR_DONE;
+
+    /*
+     * rCX counts the element just done; then the termination conditions,
+     * checked after each element: rCX 0, and for CMPS and SCAS ZF clear
+     * under REPE, set under REPNE (SDM vol. 2, REP/REPE/REPZ/REPNE/REPNZ,
+     * table "Repeat Prefixes").
+     */
+    r->rcx = str_reg(r->rcx, r->rcx - 1, adsize);
+    if ( !(r->rcx & amask) )
+        return X86_STR_DONE;
+    if ( compares && !!(r->rflags & FL_ZF) != insn->str.repe )
+        return X86_STR_DONE;
+    return X86_STR_AGAIN;
 }

@@ -41,6 +41,7 @@
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
 #include <asm/hvm/pv_eoi.h>
+#include <asm/hvm/width.h>
 
 const struct hvm_funcs *hvm_funcs;
 extern const struct hvm_funcs svm_funcs;
@@ -936,10 +937,14 @@ static u64 mmio_seg_base(void *c, unsigned int s)
     return reg.base;
 }
 
+static bool mmio_str_access(void *c, u64 lin, unsigned int size, bool write,
+                            u64 *val, u64 *fault);
+
 static const struct emul_ops mmio_ops = {
     .fetch = mmio_fetch,
     .read_gpr = mmio_read_gpr,
     .seg_base = mmio_seg_base,
+    .access = mmio_str_access,
 };
 
 static enum x86_mode guest_mode(struct vcpu *v)
@@ -972,14 +977,9 @@ static void mmio_access(struct vcpu *v, bool write, u64 gpa,
         *val = ~0ULL;           /* nothing there: the bus floats high */
 }
 
-#define X86_EFLAGS_DF   (1UL << 10)
+#define X86_EXC_SS      12
 #define X86_EXC_PF      14
 #define PF_WRITE        (1u << 1)
-
-static u64 width_mask(unsigned int bytes)
-{
-    return bytes >= 8 ? ~0ULL : (1ULL << (8 * bytes)) - 1;
-}
 
 /*
  * One string element at guest-linear lin, through the guest's paging:
@@ -1018,91 +1018,58 @@ static bool string_element(struct vcpu *v, const struct guest_paging *pg,
     return true;
 }
 
+static bool mmio_str_access(void *c, u64 lin, unsigned int size, bool write,
+                            u64 *val, u64 *fault)
+{
+    struct mmio_ctx *m = c;
+
+    return string_element(m->v, &m->pg, lin, size, write, val, fault);
+}
+
 /*
- * MOVS, STOS or LODS with an operand in MMIO: one element, then rSI/rDI
- * step by the size (down with DF) and, with REP, rCX counts down; RIP
- * stays on the instruction until rCX reaches 0, so each element is an
- * instruction boundary where interrupts can come in, as on the CPU (SDM
- * vol. 2, REP).  The destination is ES:rDI (no override), the source
- * DS:rSI or its override; addresses wrap at the address size.  A page
- * the guest's tables do not map gives #PF at that address.
+ * A string instruction with an operand in MMIO: one element per exit
+ * (x86_string_step()).  RIP stays on a REP instruction until it is done,
+ * so each element is an instruction boundary where interrupts come in,
+ * as on the CPU (SDM vol. 2, REP), and no exit does more than one
+ * element's work.  A page the guest's tables do not map gives #PF at
+ * that address.
  */
-static void handle_mmio_string(struct vcpu *v,
-                               const struct guest_paging *pg,
+static void handle_mmio_string(struct vcpu *v, struct mmio_ctx *m,
                                const struct mmio_insn *insn, u64 rip)
 {
-    u64 amask = width_mask(insn->str.adsize);
-    u64 rcx = get_gpr(v, GPR_RCX), rsi = get_gpr(v, GPR_RSI);
-    u64 rdi = get_gpr(v, GPR_RDI), val = 0, fault, lin;
-    u64 step = insn->size;
-    bool long64 = guest_mode(v) == X86_MODE_LONG64;
-    struct segment_register src, es;
+    struct x86_str_regs r = {
+        .rax = get_gpr(v, GPR_RAX),
+        .rcx = get_gpr(v, GPR_RCX),
+        .rsi = get_gpr(v, GPR_RSI),
+        .rdi = get_gpr(v, GPR_RDI),
+        .rflags = hvm_funcs->get_reg(v, HVM_REG_RFLAGS),
+    };
+    enum x86_str_result res;
+    u64 fault;
+    bool fault_write;
 
-    if ( insn->str.rep && !(rcx & amask) )
+    res = x86_string_step(insn, &mmio_ops, m, &r, &fault, &fault_write);
+    switch ( res )
     {
-        advance_rip(v, rip + insn->len);
+    case X86_STR_FAULT:
+        hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
+        hvm_raise_exception(v, X86_EXC_PF, fault_write ? PF_WRITE : 0);
         return;
+    case X86_STR_GP:
+    case X86_STR_SS:
+        hvm_raise_exception(v, res == X86_STR_SS ? X86_EXC_SS : X86_EXC_GP,
+                            0);
+        return;
+    default:
+        break;
     }
-    if ( hvm_funcs->get_reg(v, HVM_REG_RFLAGS) & X86_EFLAGS_DF )
-        step = -step;
-    hvm_funcs->get_seg(v, (enum x86_segment)insn->str.src_seg, &src);
-    hvm_funcs->get_seg(v, x86_seg_es, &es);
-    /* In 64-bit mode only FS and GS have a base. */
-    if ( long64 && insn->str.src_seg != x86_seg_fs &&
-         insn->str.src_seg != x86_seg_gs )
-        src.base = 0;
-    if ( long64 )
-        es.base = 0;
-
-    if ( insn->op != MMIO_STOS )
-    {
-        lin = src.base + (rsi & amask);
-        if ( !long64 )
-            lin = (u32)lin;
-        if ( !string_element(v, pg, lin, insn->size, false, &val, &fault) )
-            goto pf;
-    }
-    else
-        val = get_gpr(v, GPR_RAX) & width_mask(insn->size);
-    if ( insn->op != MMIO_LODS )
-    {
-        lin = es.base + (rdi & amask);
-        if ( !long64 )
-            lin = (u32)lin;
-        if ( !string_element(v, pg, lin, insn->size, true, &val, &fault) )
-        {
-            hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
-            hvm_raise_exception(v, X86_EXC_PF, PF_WRITE);
-            return;
-        }
-        rdi = (rdi & ~amask) | ((rdi + step) & amask);
-        set_gpr(v, GPR_RDI, rdi);
-    }
-    if ( insn->op == MMIO_LODS )
-    {
-        /* A 32-bit register write clears the upper half (64-bit mode). */
-        u64 rax = get_gpr(v, GPR_RAX), m = width_mask(insn->size);
-
-        set_gpr(v, GPR_RAX, insn->size == 4 ? val : (rax & ~m) | val);
-    }
-    if ( insn->op != MMIO_STOS )
-    {
-        rsi = (rsi & ~amask) | ((rsi + step) & amask);
-        set_gpr(v, GPR_RSI, rsi);
-    }
-    if ( insn->str.rep )
-    {
-        rcx = (rcx & ~amask) | ((rcx - 1) & amask);
-        set_gpr(v, GPR_RCX, rcx);
-        if ( rcx & amask )
-            return;                 /* the next element re-executes it */
-    }
-    advance_rip(v, rip + insn->len);
-    return;
-
- pf:
-    hvm_funcs->set_reg(v, HVM_REG_CR2, fault);
-    hvm_raise_exception(v, X86_EXC_PF, 0);
+    set_gpr(v, GPR_RAX, r.rax);
+    set_gpr(v, GPR_RCX, r.rcx);
+    set_gpr(v, GPR_RSI, r.rsi);
+    set_gpr(v, GPR_RDI, r.rdi);
+    hvm_funcs->set_reg(v, HVM_REG_RFLAGS, r.rflags);
+    if ( res == X86_STR_DONE )
+        advance_rip(v, rip + insn->len);
 }
 
 static void handle_mmio(struct vcpu *v, u64 gpa)
@@ -1139,7 +1106,7 @@ static void handle_mmio(struct vcpu *v, u64 gpa)
     }
     if ( insn.op >= MMIO_MOVS )
     {
-        handle_mmio_string(v, &m.pg, &insn,
+        handle_mmio_string(v, &m, &insn,
                            hvm_funcs->get_reg(v, HVM_REG_RIP));
         return;
     }

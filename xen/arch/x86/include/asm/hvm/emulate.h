@@ -2,9 +2,10 @@
  * Decoding and emulating the instructions a guest uses to touch MMIO (the
  * xAPIC page, the IOAPIC): every instruction that reads or writes one
  * memory operand once - the MOV family, the ALU operations, XCHG, XADD,
- * CMPXCHG, the bit tests - in all its sizes and addressing forms.  The
- * decoder is pure: it reads instruction bytes and guest registers through
- * the caller's callbacks, never guest memory directly.
+ * CMPXCHG, the bit tests - in all its sizes and addressing forms, and
+ * the string instructions MOVS, CMPS, STOS, LODS and SCAS one element at
+ * a time.  Both are pure: instruction bytes, guest registers and (for
+ * the string elements) guest memory come through the caller's callbacks.
  */
 #ifndef ASM_X86_HVM_EMULATE_H
 #define ASM_X86_HVM_EMULATE_H
@@ -50,17 +51,29 @@ struct mmio_insn
         MMIO_CMPXCHG,           /* rAX == mem ? mem = reg : rAX = mem */
         MMIO_BT, MMIO_BTS, MMIO_BTR, MMIO_BTC,  /* CF = bit; set/clear/flip */
         /*
-         * String instructions: one element per call of the caller's,
-         * from DS:rSI (or the override) and/or to ES:rDI; see 'str'.
+         * String instructions: one element per x86_string_step(), from
+         * DS:rSI (or the override) and/or ES:rDI; see 'str'.  CMPS and
+         * SCAS only compare (flags of [rSI] - [rDI], rAX - [rDI]).
          */
-        MMIO_MOVS, MMIO_STOS, MMIO_LODS,
+        MMIO_MOVS, MMIO_STOS, MMIO_LODS, MMIO_CMPS, MMIO_SCAS,
     } op;
     /* String instructions only (addr is then unused). */
     struct
     {
         bool rep;               /* F2 or F3: rCX elements */
+        /*
+         * The last of F2/F3 was F3: REPE for CMPS and SCAS (stop once ZF
+         * is clear), else REPNE (stop once ZF is set).
+         */
+        bool repe;
         unsigned int adsize;    /* 2, 4 or 8: width of rSI, rDI, rCX */
         unsigned int src_seg;   /* DS or the override (0 ES .. 5 GS) */
+        /*
+         * Linear address = (base + rSI or rDI at adsize) & lin_mask:
+         * src_base is src_seg's, dst_base ES's (0 in 64-bit mode but for
+         * an FS/GS source), lin_mask 4 GiB - 1 outside 64-bit mode.
+         */
+        u64 src_base, dst_base, lin_mask;
     } str;
     bool src_is_imm;            /* stores and ALU ops: immediate source */
     u64 imm;                    /* sign- or zero-extended as the CPU does */
@@ -86,6 +99,14 @@ struct emul_ops
     u64 (*read_gpr)(void *ctx, enum x86_gpr r);
     /* Segment base for an override prefix (FS/GS in 64-bit mode). */
     u64 (*seg_base)(void *ctx, unsigned int seg);   /* 0 ES .. 5 GS */
+    /*
+     * String instructions (x86_string_step() only): read or write one
+     * element of 'size' bytes at guest-linear 'lin', RAM or MMIO.  False
+     * if the guest's page tables do not allow it, with *fault the linear
+     * address that failed.
+     */
+    bool (*access)(void *ctx, u64 lin, unsigned int size, bool write,
+                   u64 *val, u64 *fault);
 };
 
 /* Results of decoding. */
@@ -114,5 +135,41 @@ int x86_decode_mmio(const struct emul_ops *ops, void *ctx, enum x86_mode mode,
 void x86_mmio_complete(const struct mmio_insn *insn, u64 reg_value, u64 mem,
                        u64 *store, u64 *reg_out, u64 *reg_mask,
                        u64 *rflags);
+
+/* The registers a string instruction uses, before and after a step. */
+struct x86_str_regs
+{
+    u64 rax, rcx, rsi, rdi;
+    u64 rflags;                 /* DF in; the arithmetic flags out */
+};
+
+/* What x86_string_step() did. */
+enum x86_str_result
+{
+    X86_STR_DONE,       /* finished: RIP moves past the instruction */
+    X86_STR_AGAIN,      /* one element done; RIP stays for the next */
+    X86_STR_FAULT,      /* #PF at *fault (*fault_write: a write); regs kept */
+    /*
+     * A non-canonical address in 64-bit mode, found before any access:
+     * #GP(0), or #SS(0) when it is the source and SS its segment (SDM
+     * vol. 2, CMPS and the others: 64-Bit Mode Exceptions).  Regs kept.
+     */
+    X86_STR_GP,
+    X86_STR_SS,
+};
+
+/*
+ * One element of a decoded string instruction (MMIO_MOVS and after):
+ * its accesses through ops->access, then rSI/rDI stepped by the element
+ * size (down with DF), and with REP rCX counted down, all at the address
+ * size.  With REP and rCX 0 nothing is done at all.  A REP instruction
+ * is done when rCX reaches 0, CMPS and SCAS also when ZF ends a REPE or
+ * REPNE; otherwise the caller re-executes it, so every element is an
+ * instruction boundary where interrupts are taken, as on the CPU.
+ */
+enum x86_str_result x86_string_step(const struct mmio_insn *insn,
+                                    const struct emul_ops *ops, void *ctx,
+                                    struct x86_str_regs *r, u64 *fault,
+                                    bool *fault_write);
 
 #endif /* ASM_X86_HVM_EMULATE_H */
