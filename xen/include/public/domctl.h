@@ -100,7 +100,8 @@ struct xen_domctl_scheduler_op
  * sends.  NMI is the machine's NMI line (the NMI button), which reaches
  * the vCPU through its local APIC's LINT1 input: the guest's LVT LINT1
  * entry decides what it becomes (NMI, a vector, or nothing when masked).
- * Other triggers: -ENOSYS; a vCPU the domain does not have: -EINVAL.
+ * A vCPU index beyond the domain's: -EINVAL (checked first); other
+ * triggers: -ENOSYS.
  */
 #define XEN_DOMCTL_SENDTRIGGER_NMI  1
 
