@@ -688,6 +688,87 @@ TEST(domctl_getvcpuinfo)
     fx_finish();
 }
 
+TEST(domctl_sendtrigger)
+{
+    struct xen_domctl op, valid;
+    struct domain *d;
+    struct vcpu *v1;
+    unsigned int calls;
+
+    fx_setup();
+    d = victim(5, 2);
+    env_nmi_trigger_calls = 0;
+    env_nmi_trigger_last = NULL;
+    valid = mk_domctl(XEN_DOMCTL_sendtrigger, 5);
+    valid.u.sendtrigger.trigger = XEN_DOMCTL_SENDTRIGGER_NMI;
+    valid.u.sendtrigger.vcpu = 1;
+
+    /* The NMI goes to the named vCPU's LINT1, once per call. */
+    op = valid;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_nmi_trigger_calls, 1);
+    CHECK(env_nmi_trigger_last == d->vcpu[1]);
+    CHECK_EQ(memcmp(&op, &valid, sizeof(op)), 0);
+    op = valid;
+    op.u.sendtrigger.vcpu = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_nmi_trigger_calls, 2);
+    CHECK(env_nmi_trigger_last == d->vcpu[0]);
+    /* The caller's own domain too (an NMI to dom0's second vCPU). */
+    op = valid;
+    op.domain = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_nmi_trigger_calls, 3);
+    CHECK(env_nmi_trigger_last == f.d0->vcpu[1]);
+
+    calls = env_nmi_trigger_calls;
+    /* A vCPU the domain does not have. */
+    static const u32 bad_vcpus[] = { 2, 3, 255, 256, 0x80000000u, ~0u };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(bad_vcpus); i++ )
+    {
+        op = valid;
+        op.u.sendtrigger.vcpu = bad_vcpus[i];
+        DOMCTL_REFUSED(&op, -EINVAL);
+    }
+    /* du has one vCPU: index 1 is beyond it. */
+    op = valid;
+    op.domain = 1;
+    DOMCTL_REFUSED(&op, -EINVAL);
+    /* An index below max_vcpus with no vCPU behind it. */
+    v1 = d->vcpu[1];
+    d->vcpu[1] = NULL;
+    op = valid;
+    CHECK_EQ(domctl_at(&f.c0, &f.g0, f.arg0, &op, true), -ESRCH);
+    d->vcpu[1] = v1;
+    /*
+     * Triggers this platform does not have (Xen's RESET, INIT, POWER and
+     * SLEEP are 2-5), and nonsense.
+     */
+    static const u32 bad_triggers[] = { 0, 2, 3, 4, 5, 6, 0x100, ~0u };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(bad_triggers); i++ )
+    {
+        op = valid;
+        op.u.sendtrigger.trigger = bad_triggers[i];
+        DOMCTL_REFUSED(&op, -ENOSYS);
+    }
+    /* The vCPU is checked before the trigger, as Xen does. */
+    op = valid;
+    op.u.sendtrigger.trigger = 2;
+    op.u.sendtrigger.vcpu = 2;
+    DOMCTL_REFUSED(&op, -EINVAL);
+
+    check_domctl_refusals(&valid, sizeof(valid.u.sendtrigger));
+    check_domctl_bad_domains(&valid);
+    CHECK_EQ(env_nmi_trigger_calls, calls);
+
+    /* Nothing is copied back: a read-only argument is fine. */
+    op = valid;
+    guest_write(&f.g0, f.arg_ro, &op, sizeof(op));
+    CHECK_EQ(hcall(&f.c0, __HYPERVISOR_domctl, f.arg_ro, 0, 0), 0);
+    CHECK_EQ(env_nmi_trigger_calls, calls + 1);
+    fx_finish();
+}
+
 TEST(domctl_scheduler_op)
 {
     struct xen_domctl op, get, put;
@@ -763,7 +844,7 @@ TEST(domctl_scheduler_op)
 
 TEST(domctl_unknown_commands)
 {
-    static const u32 cmds[] = { 0, 9, 100, ~0u };
+    static const u32 cmds[] = { 0, 10, 100, ~0u };
 
     fx_setup();
     for ( unsigned int i = 0; i < ARRAY_SIZE(cmds); i++ )

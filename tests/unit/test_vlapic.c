@@ -1928,3 +1928,170 @@ TEST(pv_eoi_offered_only_for_a_lone_edge_vector)
     CHECK_EQ(regp(0, APIC_REG_ISR + 0x10 * 2)[0], 0);
     env_teardown();
 }
+
+/* --- the LINT1 input --- */
+
+#define LVT_FIXED       (0u << 8)
+#define LVT_SMI         (2u << 8)
+#define LVT_NMI         (4u << 8)
+#define LVT_INIT        (5u << 8)
+#define LVT_EXTINT      (7u << 8)
+#define LVT_REMOTE_IRR  (1u << 14)
+#define LVT_LEVEL       (1u << 15)
+
+/* Nothing reached any of the first n vCPUs: no NMI, INIT or vector. */
+static void check_lint1_nothing(unsigned int n)
+{
+    for ( unsigned int i = 0; i < n; i++ )
+    {
+        CHECK_EQ(rec.nmi[i], 0);
+        CHECK_EQ(rec.init[i], 0);
+        for ( unsigned int w = 0; w < 8; w++ )
+            CHECK_EQ(PI(i)->pir[w], 0);
+        pi_sync_pir_to_irr(VC(i));
+        CHECK_EQ(vlapic_pending_irq(VL(i)), -1);
+    }
+}
+
+TEST(lint1_masked_at_power_on_and_by_software_disable)
+{
+    env_setup(4);
+    /* Power-on: every LVT masked; the APIC software-disabled too. */
+    for ( unsigned int i = 0; i < 4; i++ )
+        vlapic_lint1_edge(VL(i));
+    check_lint1_nothing(4);
+    sw_enable(1);
+    vlapic_lint1_edge(VL(1));
+    check_lint1_nothing(4);
+    /* Masked NMI and masked fixed entries: nothing, and nothing later. */
+    CHECK_EQ(wr(1, APIC_REG_LVT1, LVT_MASKED | LVT_NMI), VLAPIC_OK);
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(wr(1, APIC_REG_LVT1, LVT_MASKED | LVT_FIXED | 0x61),
+             VLAPIC_OK);
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(wr(1, APIC_REG_LVT1, LVT_FIXED | 0x61), VLAPIC_OK);
+    check_lint1_nothing(4);
+    /* Software disable masks the entry (SDM 11.4.7.2) ... */
+    CHECK_EQ(wr(1, APIC_REG_LVT1, LVT_NMI), VLAPIC_OK);
+    CHECK_EQ(wr(1, APIC_REG_SVR, 0xff), VLAPIC_OK);
+    CHECK(rd(1, APIC_REG_LVT1) & LVT_MASKED);
+    vlapic_lint1_edge(VL(1));
+    check_lint1_nothing(4);
+    /* ... and re-enabling leaves it masked. */
+    sw_enable(1);
+    vlapic_lint1_edge(VL(1));
+    check_lint1_nothing(4);
+    /* Disabled while the entry still reads unmasked (mid svr_write). */
+    CHECK_EQ(wr(1, APIC_REG_LVT1, LVT_NMI), VLAPIC_OK);
+    *regp(1, APIC_REG_SVR) = 0xff;
+    vlapic_lint1_edge(VL(1));
+    check_lint1_nothing(4);
+    env_teardown();
+}
+
+TEST(lint1_nmi_init_and_ignored_modes)
+{
+    env_setup(4);
+    for ( unsigned int i = 0; i < 4; i++ )
+    {
+        sw_enable(i);
+        CHECK_EQ(wr(i, APIC_REG_LVT1, LVT_NMI), VLAPIC_OK);
+    }
+    /* Only the vCPU whose pin is driven gets it, once per edge. */
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(rec.nmi[1], 1);
+    CHECK_EQ(rec.nmi[0] + rec.nmi[2] + rec.nmi[3], 0);
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(rec.nmi[1], 2);
+    /* NMI mode ignores the vector and the trigger bit. */
+    CHECK_EQ(wr(2, APIC_REG_LVT1, LVT_NMI | LVT_LEVEL | 0x33), VLAPIC_OK);
+    vlapic_lint1_edge(VL(2));
+    CHECK_EQ(rec.nmi[2], 1);
+    CHECK_EQ(got(4, 0x33), 0);
+    /* x2APIC mode: the same entry through the MSR. */
+    to_x2apic(3);
+    CHECK_EQ(mwr(3, MSR_X2(APIC_REG_LVT1), LVT_NMI), VLAPIC_OK);
+    vlapic_lint1_edge(VL(3));
+    CHECK_EQ(rec.nmi[3], 1);
+    CHECK_EQ(rec.nmi[0], 0);
+    /* INIT mode: an INIT, as the ICR's. */
+    CHECK_EQ(wr(0, APIC_REG_LVT1, LVT_INIT), VLAPIC_OK);
+    vlapic_lint1_edge(VL(0));
+    CHECK_EQ(rec.init[0], 1);
+    CHECK_EQ(rec.nmi[0], 0);
+    /* SMI, ExtINT (no 8259 on LINT1) and the reserved modes: nothing. */
+    static const u32 none[] = {
+        LVT_SMI, LVT_EXTINT, 1u << 8, 3u << 8, 6u << 8,
+    };
+    for ( unsigned int k = 0; k < ARRAY_SIZE(none); k++ )
+    {
+        CHECK_EQ(wr(0, APIC_REG_LVT1, none[k] | 0x44), VLAPIC_OK);
+        vlapic_lint1_edge(VL(0));
+    }
+    CHECK_EQ(rec.nmi[0], 0);
+    CHECK_EQ(rec.init[0], 1);
+    CHECK_EQ(got(4, 0x44), 0);
+    CHECK_EQ(esr(0), 0);
+    env_teardown();
+}
+
+TEST(lint1_fixed_is_an_edge_vector)
+{
+    unsigned int counts[256] = { 0 };
+
+    env_setup(4);
+    for ( unsigned int i = 0; i < 4; i++ )
+        sw_enable(i);
+    CHECK_EQ(wr(2, APIC_REG_LVT1, LVT_FIXED | 0x61), VLAPIC_OK);
+    /* Posted like any interrupt from another pCPU, to vCPU 2 only. */
+    vlapic_lint1_edge(VL(2));
+    CHECK(pir_has(2, 0x61));
+    CHECK_EQ(got(4, 0x61), 1u << 2);
+    CHECK_EQ(rec.nmi[2], 0);
+    /* Taken once, edge (TMR clear, the EOI stays local). */
+    vlapic_lint1_edge(VL(2));
+    CHECK_EQ(drain(2, counts), 1);
+    CHECK_EQ(counts[0x61], 1);
+    CHECK(!vec_in(2, APIC_REG_TMR, 0x61));
+    CHECK_EQ(rec.nr_eoi, 0);
+    /*
+     * The level bit: LINT1 takes no level-sensitive interrupts (SDM
+     * 11.5.1), so still an edge: TMR clear, no Remote IRR, and a second
+     * edge before the EOI is accepted (it waits in IRR).
+     */
+    CHECK_EQ(wr(2, APIC_REG_LVT1, LVT_FIXED | LVT_LEVEL | 0x62), VLAPIC_OK);
+    vlapic_lint1_edge(VL(2));
+    CHECK_EQ(take(2), 0x62);
+    CHECK(!(rd(2, APIC_REG_LVT1) & LVT_REMOTE_IRR));
+    CHECK(!vec_in(2, APIC_REG_TMR, 0x62));
+    vlapic_lint1_edge(VL(2));
+    CHECK(irr_has(2, 0x62));
+    eoi(2);
+    CHECK_EQ(take(2), 0x62);
+    eoi(2);
+    CHECK_EQ(take(2), -1);
+    CHECK_EQ(rec.nr_eoi, 0);
+    /* An illegal vector: the receive error, no interrupt. */
+    CHECK_EQ(esr(2), 0);
+    CHECK_EQ(wr(2, APIC_REG_LVT1, LVT_FIXED | 0x05), VLAPIC_OK);
+    vlapic_lint1_edge(VL(2));
+    CHECK_EQ(esr(2), ESR_RECV_ILL);
+    CHECK_EQ(got(4, 0x05), 0);
+    check_lint1_nothing(4);
+    env_teardown();
+}
+
+TEST(lint1_is_the_nmi_pin_of_a_hardware_disabled_apic)
+{
+    env_setup(2);
+    /* Globally disabled: a processor without an APIC (SDM 11.4.3). */
+    CHECK_EQ(mwr(1, MSR_IA32_APICBASE, APIC_DEFAULT_BASE), VLAPIC_OK);
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(rec.nmi[1], 1);
+    CHECK_EQ(rec.nmi[0], 0);
+    /* Enabled again: power-on state, the entry masked. */
+    CHECK_EQ(mwr(1, MSR_IA32_APICBASE, BASE_XAPIC), VLAPIC_OK);
+    vlapic_lint1_edge(VL(1));
+    CHECK_EQ(rec.nmi[1], 1);
+    env_teardown();
+}

@@ -1,7 +1,7 @@
 /*
  * domctl: the control domain's operations on one domain (create,
  * destroy, pause, unpause, information, vCPU count and information,
- * scheduler parameters), and getdomaininfo(), the one function that
+ * scheduler parameters, triggers), and getdomaininfo(), the one function that
  * describes a domain for both domctl and sysctl.
  *
  * The argument is copied in whole from the caller's virtual address
@@ -18,6 +18,7 @@
  * hypervisor does not have).
  */
 #include <xen/lib.h>
+#include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/hypercall.h>
@@ -115,6 +116,9 @@ static int check_unused(const struct xen_domctl *op)
         used = sizeof(op->u.scheduler_op);
         pads_zero = !op->u.scheduler_op.credit.pad;
         break;
+    case XEN_DOMCTL_sendtrigger:
+        used = sizeof(op->u.sendtrigger);
+        break;
     default:
         return -ENOSYS;
     }
@@ -150,6 +154,31 @@ static void getvcpuinfo(struct vcpu *v, struct xen_domctl_getvcpuinfo *vi)
     vi->cpu_time = vcpu_cpu_time(v);
     vi->cpu = READ_ONCE(v->processor);
     vcpu_runstate_get(v, &vi->runstate);
+}
+
+/*
+ * As Xen's: the vCPU index first (-EINVAL beyond the domain's vCPUs,
+ * -ESRCH for one that does not exist), then the trigger (-ENOSYS for one
+ * this platform does not have).  Nothing is changed by a refusal.
+ */
+static long sendtrigger(struct domain *d,
+                        const struct xen_domctl_sendtrigger *st)
+{
+    struct vcpu *v;
+
+    if ( st->vcpu >= d->max_vcpus )
+        return -EINVAL;
+    v = d->vcpu[st->vcpu];
+    if ( !v )
+        return -ESRCH;
+    switch ( st->trigger )
+    {
+    case XEN_DOMCTL_SENDTRIGGER_NMI:
+        arch_vcpu_nmi_trigger(v);
+        return 0;
+    default:
+        return -ENOSYS;
+    }
 }
 
 long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
@@ -247,6 +276,10 @@ long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
         rc = sched_adjust(d, &op.u.scheduler_op);
         copyback = !rc &&
                    op.u.scheduler_op.cmd == XEN_DOMCTL_SCHEDOP_getinfo;
+        break;
+
+    case XEN_DOMCTL_sendtrigger:
+        rc = sendtrigger(d, &op.u.sendtrigger);
         break;
     }
 

@@ -346,3 +346,12 @@ void arch_domain_unpaused(struct domain *d)
 {
     (void)d;
 }
+
+unsigned int env_nmi_trigger_calls;
+struct vcpu *env_nmi_trigger_last;
+
+void arch_vcpu_nmi_trigger(struct vcpu *v)
+{
+    env_nmi_trigger_calls++;
+    env_nmi_trigger_last = v;
+}

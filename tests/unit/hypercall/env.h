@@ -66,5 +66,8 @@ extern bool env_arch_fail_next;
 extern unsigned int env_irq_stats_calls;
 /* console_dom0_stopped() calls (domain_shutdown of domain 0). */
 extern unsigned int env_dom0_stopped_calls;
+/* arch_vcpu_nmi_trigger(): calls, and the vCPU of the last one. */
+extern unsigned int env_nmi_trigger_calls;
+extern struct vcpu *env_nmi_trigger_last;
 
 #endif /* UNIT_HYPERCALL_ENV_H */

@@ -16,6 +16,7 @@
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/io.h>
 #include <asm/hvm/pi_blocked.h>
+#include <asm/hvm/vlapic.h>
 #include <asm/hvm/kvmclock.h>
 #include <asm/hvm/progress.h>
 
@@ -53,6 +54,16 @@ void arch_domain_unpaused(struct domain *d)
 {
     (void)d;
     hvm_progress_unpaused();
+}
+
+/*
+ * On a PC the NMI button and the chipset's NMI sources drive LINT1 of
+ * every processor (the MADT's local APIC NMI entry, acpi_build.c): the
+ * guest's LVT LINT1 entry decides, as on the machine.
+ */
+void arch_vcpu_nmi_trigger(struct vcpu *v)
+{
+    vlapic_lint1_edge(vcpu_vlapic(v));
 }
 
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)

@@ -20,6 +20,7 @@
 #define XEN_DOMCTL_max_vcpus        6
 #define XEN_DOMCTL_getvcpuinfo      7
 #define XEN_DOMCTL_scheduler_op     8
+#define XEN_DOMCTL_sendtrigger      9
 
 /* createdomain: 'domain' is the wanted id, or 0 to let Xen choose. */
 struct xen_domctl_createdomain
@@ -94,6 +95,22 @@ struct xen_domctl_scheduler_op
     struct xen_domctl_sched_credit credit;
 };
 
+/*
+ * sendtrigger: an event from the platform to one vCPU, as `xl trigger`
+ * sends.  NMI is the machine's NMI line (the NMI button), which reaches
+ * the vCPU through its local APIC's LINT1 input: the guest's LVT LINT1
+ * entry decides what it becomes (NMI, a vector, or nothing when masked).
+ * A vCPU index beyond the domain's: -EINVAL (checked first); other
+ * triggers: -ENOSYS.
+ */
+#define XEN_DOMCTL_SENDTRIGGER_NMI  1
+
+struct xen_domctl_sendtrigger
+{
+    uint32_t trigger;               /* XEN_DOMCTL_SENDTRIGGER_* */
+    uint32_t vcpu;                  /* index of the target vCPU */
+};
+
 struct xen_domctl
 {
     uint32_t cmd;
@@ -107,6 +124,7 @@ struct xen_domctl
         struct xen_domctl_max_vcpus max_vcpus;
         struct xen_domctl_getvcpuinfo getvcpuinfo;
         struct xen_domctl_scheduler_op scheduler_op;
+        struct xen_domctl_sendtrigger sendtrigger;
         uint8_t pad[128];
     } u;
 };

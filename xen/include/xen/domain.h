@@ -37,4 +37,10 @@ unsigned int arch_physinfo_caps(void);
 unsigned int arch_domain_console_input(struct domain *d, const char *buf,
                                        unsigned int len);
 
+/*
+ * The platform's NMI line pulsed for v (XEN_DOMCTL_SENDTRIGGER_NMI): it
+ * reaches v through its local APIC's LINT1 input.  Any pCPU.
+ */
+void arch_vcpu_nmi_trigger(struct vcpu *v);
+
 #endif /* XEN_DOMAIN_H */

@@ -15,7 +15,8 @@
  *    interrupt into the target's posted-interrupt descriptor
  *    (vlapic_set_irq -> pi_post);
  *  - read single registers of the target to resolve destinations and
- *    lowest priority (ID, LDR, DFR, PPR, LVTERR and apic_base), with one
+ *    lowest priority and to follow its local inputs (ID, LDR, DFR, PPR,
+ *    SVR, LVTERR, LVT LINT1 and apic_base), with one
  *    READ_ONCE each: a register written concurrently is seen either old or
  *    new, as a message racing a register write is on hardware;
  *  - OR receive errors into the target's pending-error word (below) with
@@ -68,7 +69,8 @@
 
 /* LVT entries */
 #define LVT_VECTOR          0x000000ffu
-#define LVT_DM_MASK         0x00000700u
+#define LVT_DM_SHIFT        8
+#define LVT_DM_MASK         (7u << LVT_DM_SHIFT)
 #define LVT_DELIV_STATUS    (1u << 12)      /* read-only, always idle */
 #define LVT_POLARITY        (1u << 13)
 #define LVT_REMOTE_IRR      (1u << 14)      /* read-only, never set */
@@ -1013,6 +1015,62 @@ void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
 
         __atomic_store_n(&lowest_prio_last, vcpu_id_of(t), __ATOMIC_RELAXED);
         deliver(src, t, dm, vector, level);
+    }
+}
+
+/* --- local interrupt inputs --- */
+
+/*
+ * LINT1 (SDM Vol. 3A 11.5.1 "Local Vector Table", 10.5.1 in older
+ * editions).  The input is an edge: the NMI button and the chipset's
+ * NMI sources pulse the line, and the MADT describes it as edge
+ * triggered, active high.  Any pCPU may call this (a domctl runs on the
+ * caller's pCPU): the entry is read once and the event goes through the
+ * paths other senders use, never into the register page.
+ *  - A hardware-disabled APIC (IA32_APIC_BASE.EN = 0) makes the processor
+ *    one without an APIC (SDM 11.4.3), whose LINT1 pin is its NMI pin:
+ *    an NMI.
+ *  - Masked, which a software-disabled APIC forces (SDM 11.4.7.2; the SVR
+ *    is checked as well, for the window in which svr_write() has cleared
+ *    the enable bit but not yet masked the entries): nothing.  An edge
+ *    while masked is lost, as for the IOAPIC's edge pins.
+ *  - NMI: an NMI; INIT: an INIT, as the same delivery modes of the ICR.
+ *  - Fixed: the entry's vector, edge triggered whatever the trigger bit
+ *    says: "level-sensitive interrupts are not supported for LINT1"
+ *    (11.5.1), so TMR stays clear and the Remote IRR bit is never set.
+ *    A vector below 16 is a receive-illegal-vector error, as for every
+ *    locally generated interrupt (11.5.3).
+ *  - SMI is not modelled (the ICR ignores it too); ExtINT would make the
+ *    processor fetch the vector from an 8259, and no 8259 is wired to
+ *    LINT1: nothing.  The reserved encodings do nothing.
+ */
+void vlapic_lint1_edge(struct vlapic *vl)
+{
+    u32 lvt;
+
+    if ( !vl->regs )
+        return;
+    if ( !hw_enabled(vl) )
+    {
+        hvm_vcpu_send_nmi(vl->vcpu);
+        return;
+    }
+    lvt = reg_get(vl, APIC_REG_LVT1);
+    if ( (lvt & LVT_MASKED) || !sw_enabled(vl) )
+        return;
+    switch ( (lvt & LVT_DM_MASK) >> LVT_DM_SHIFT )
+    {
+    case DM_FIXED:
+        vlapic_set_irq(vl, lvt & LVT_VECTOR, false);
+        break;
+    case DM_NMI:
+        hvm_vcpu_send_nmi(vl->vcpu);
+        break;
+    case DM_INIT:
+        hvm_vcpu_send_init(vl->vcpu);
+        break;
+    default:
+        break;
     }
 }
 

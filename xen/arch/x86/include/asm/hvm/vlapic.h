@@ -124,6 +124,13 @@ int vlapic_msr_write(struct vlapic *vlapic, u32 msr, u64 val);
 void vlapic_set_irq(struct vlapic *target, u8 vector, bool level);
 
 /*
+ * A rising edge on the LINT1 pin (on a PC the chipset's NMI line, wired
+ * to LINT1 of every processor as the MADT says), from any pCPU: what
+ * happens is what the guest's LVT LINT1 entry says.
+ */
+void vlapic_lint1_edge(struct vlapic *vlapic);
+
+/*
  * Deliver an IPI as the ICR (low, high) describes it, from 'src'.  Used
  * by ICR writes and by the IOAPIC/MSI paths (src NULL: no shorthand).
  */
