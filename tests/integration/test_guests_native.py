@@ -169,6 +169,7 @@ QEMU_CASES = [
     ("pae_pdpte_load", 1, None, "SKIP", r"^AMD"),
     ("hlt_irqoff_nmi", 2, None, "PASS", r"^3 rounds: .*left by the NMI"),
     ("nmi_blocking", 2, None, "PASS", r"none nested"),
+    ("nmi_task_gate", 2, None, "PASS", r"the second held until the IRET"),
     ("singlestep_emulated", 1, None, "PASS", r"mmio read and write"),
     # QEMU 7.2 sets CR0.CD and NW on INIT (the SDM keeps them).  No BSP
     # round: natively an INIT sends the BSP into the firmware.
@@ -312,6 +313,7 @@ BOCHS_CASES = [
     ("msr_value_gp", 1, {"sfmask_high": 0}, r"^9 cases"),
     ("eip_wrap", 1, None, r"execution continued at EIP 0"),
     ("nmi_blocking", 2, None, r"none nested"),
+    ("nmi_task_gate", 2, None, r"the second held until the IRET"),
     ("singlestep_emulated", 1, None, r"mmio read and write"),
     ("uart_irq", 2, {"loop_quiet": 0, "rda_only": 0},
      r"gated by OUT2.*taken on the routed CPU 1"),
