@@ -9,7 +9,11 @@
  *     task's EIP saved after the CALL; its IRET returns after the CALL
  *     with the called task no longer busy and NT clear.
  *  2. A CALL to a not-present TSS raises #NP and one to a busy TSS #GP,
- *     both with the TSS selector as error code, at the CALL.
+ *     both with the TSS selector as error code, at the CALL.  With
+ *     vector 11 a task gate, the #NP switches to a fault task that finds
+ *     the error code pushed on its own stack and the main task's EIP
+ *     saved at the CALL; its IRET returns (to after the CALL, which it
+ *     wrote into the main TSS) with its stack balanced.
  *  3. An NMI switches to the NMI task: back link the main TSS, NT=1,
  *     CR0.TS=1, IF=0 (the new task's EFLAGS), both tasks busy; the main
  *     task's EIP (inside its spin loop), EFLAGS, GPRs, ESP and segment
@@ -38,7 +42,8 @@ const char test_name[] = "nmi_task_gate";
 #define T_NMI           ((GDT_LIB + 1) * 8)
 #define T_CALL          ((GDT_LIB + 2) * 8)
 #define T_NP            ((GDT_LIB + 3) * 8)
-#define GDT_ALL         (GDT_LIB + 4)
+#define T_FAULT         ((GDT_LIB + 4) * 8)
+#define GDT_ALL         (GDT_LIB + 5)
 
 #define STR_(x)         #x
 #define STR(x)          STR_(x)
@@ -62,9 +67,10 @@ _Static_assert(sizeof(struct tss32) == 104, "32-bit TSS is 104 bytes");
 
 static uint64_t gdt[GDT_ALL] __attribute__((aligned(16)));
 static uint64_t idt[256] __attribute__((aligned(16)));
-static struct tss32 tss_main, tss_nmi, tss_call, tss_np;
+static struct tss32 tss_main, tss_nmi, tss_call, tss_np, tss_fault;
 static uint8_t nmi_stack[4096] __attribute__((aligned(16)));
 static uint8_t call_stack[4096] __attribute__((aligned(16)));
+static uint8_t fault_stack[4096] __attribute__((aligned(16)));
 
 /* What a task saw when it started, for test_main to check. */
 struct seen
@@ -78,7 +84,8 @@ struct seen
 static struct
 {
     volatile uint32_t nmis, calls;
-    struct seen nmi[2], call;
+    struct seen nmi[2], call, fault;
+    volatile uint32_t fault_tasks, fault_task_err, fault_task_esp;
     volatile uint32_t nmis_inside;      /* count after the wait in #1 */
     volatile uint32_t asked, sent, stop, timed_out;
     uint32_t wait_ms;
@@ -93,6 +100,10 @@ volatile uint32_t s_go, s_main_stop, s_main_esp, s_main_eflags;
 /* Referenced from the assembly below. */
 extern char main_loop[], main_loop_end[], after_lcall[], nmi_after_iret[];
 extern char np_call[], np_after[], busy_call[], busy_after[];
+extern char np_gate_call[], np_gate_after[];
+void fault_task_entry(void);
+void fault_task_body(void);
+volatile uint32_t s_fault_err;
 void nmi_task_entry(void);
 void call_task_entry(void);
 void main_spin(void);
@@ -118,6 +129,13 @@ asm (
     "   call call_task_body\n"
     "   iretl\n"
     "   jmp call_task_entry\n"
+    /* #NP through a task gate: its error code is on this task's stack. */
+    "   .globl fault_task_entry\n"
+    "fault_task_entry:\n"
+    "   popl s_fault_err\n"
+    "   call fault_task_body\n"
+    "   iretl\n"
+    "   jmp fault_task_entry\n"
     "   .globl main_spin, main_loop, main_loop_end\n"
     "main_spin:\n"
     "   pushl %ebp\n"
@@ -221,6 +239,16 @@ void nmi_task_body(void)
         s_main_stop = 1;
 }
 
+void fault_task_body(void)
+{
+    note(&s.fault, &tss_fault, T_FAULT);
+    s.fault_task_err = s_fault_err;
+    s.fault_task_esp = tss_fault.esp;
+    s.fault_tasks++;
+    /* The fault left EIP at the CALL: resume after it. */
+    tss_main.eip = (uint32_t)np_gate_after;
+}
+
 void call_task_body(void)
 {
     note(&s.call, &tss_call, T_CALL);
@@ -296,6 +324,8 @@ static void setup_cpu0(void)
     gdt[T_NMI / 8] = tss_desc(&tss_nmi, true);
     gdt[T_CALL / 8] = tss_desc(&tss_call, true);
     gdt[T_NP / 8] = tss_desc(&tss_np, false);
+    init_task(&tss_fault, fault_task_entry, fault_stack, sizeof(fault_stack));
+    gdt[T_FAULT / 8] = tss_desc(&tss_fault, true);
     d.limit = sizeof(gdt) - 1;
     d.base = (uint32_t)gdt;
     asm volatile ( "lgdt %0" :: "m" (d) : "memory" );
@@ -400,6 +430,37 @@ static void fault_part(void)
     idt_set_handler(13, NULL);
 }
 
+/*
+ * #NP through a task gate (vector 11): the fault task gets the error
+ * code (the TSS selector) pushed on its own stack and the main task's
+ * EIP saved at the faulting CALL.
+ */
+static void fault_gate_part(void)
+{
+    const uint32_t stack_top = (uint32_t)(fault_stack + sizeof(fault_stack));
+    uint64_t gate = idt[11];
+
+    idt[11] = ((uint64_t)T_FAULT << 16) | (0x85ull << 40);
+    asm volatile ( ".globl np_gate_call, np_gate_after\n"
+                   "np_gate_call: lcall $" STR(T_NP) ", $0\n"
+                   "np_gate_after:" ::: "memory", "cc" );
+    CHECK(s.fault_tasks == 1, "#NP through a task gate: fault task ran %u "
+          "times", s.fault_tasks);
+    check_entered(&s.fault, "#NP task gate", T_FAULT);
+    CHECK(s.fault_task_err == T_NP, "#NP task gate: error code %#x on the "
+          "new stack, expected %#x", s.fault_task_err, T_NP);
+    CHECK(s.fault.self.esp == stack_top, "#NP task gate: its TSS ESP %#x",
+          s.fault.self.esp);
+    CHECK(s.fault.main.eip == (uint32_t)np_gate_call, "#NP task gate: "
+          "main TSS EIP %#x, expected the CALL at %#x", s.fault.main.eip,
+          (uint32_t)np_gate_call);
+    check_returned("#NP task gate", T_FAULT);
+    /* The IRET saved ESP after the pop: the stack is balanced. */
+    CHECK(tss_fault.esp == stack_top, "#NP task gate: ESP %#x after its "
+          "IRET, expected %#x", tss_fault.esp, stack_top);
+    idt[11] = gate;
+}
+
 static void nmi_part(void)
 {
     const struct tss32 *m = &s.nmi[0].main;
@@ -448,11 +509,12 @@ void test_main(void)
 
     call_part();
     fault_part();
+    fault_gate_part();
     nmi_part();
 
     s.stop = 1;
     CHECK(smp_call_wait(1, TIMEOUT_US), "CPU 1 did not stop");
-    test_pass("CALL/IRET through a TSS, #NP and #GP for bad TSSes, %u NMIs "
-              "through a task gate, the second held until the IRET",
-              s.nmis);
+    test_pass("CALL/IRET through a TSS, #NP and #GP for bad TSSes, #NP "
+              "through a task gate with its error code, %u NMIs through a "
+              "task gate, the second held until the IRET", s.nmis);
 }
