@@ -518,7 +518,7 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
     /*
      * IRET ends whatever NMI blocking there is (SDM Vol. 3A 6.7.1), also
      * when the task return then faults, as the CPU clears it before a
-     * VM exit for a fault in IRET (SDM Vol. 3C 28.2.3).  Before the
+     * VM exit for a fault in IRET (SDM Vol. 3C 28.1).  Before the
      * switch: an NMI held until now is taken in the task returned to,
      * at the next entry.
      */
@@ -527,7 +527,7 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
 
     if ( !(t.pg.cr0 & X86_CR0_PE) || (t.pg.efer & EFER_LMA) )
     {
-        /* No tasks in real mode; IA-32e mode: #GP(0) (SDM 7.7). */
+        /* No tasks in real mode; IA-32e mode: #GP(0) (SDM Vol. 3A 8.7). */
         fault(&t, TSW_GP, 0);
         goto out;
     }
@@ -676,7 +676,7 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
     /*
      * Delivering an NMI through the gate blocks NMIs until the IRET that
      * ends the NMI task (SDM Vol. 3A 6.7.1; with virtual NMIs the CPU
-     * has set that blocking before the exit, SDM Vol. 3C 28.2.3).
+     * has set that blocking before the exit, SDM Vol. 3C 28.1).
      */
     if ( req->source == TSW_GATE && req->ev_type == HVM_EVENT_NMI &&
          hvm_funcs->set_nmi_blocking )
