@@ -204,6 +204,7 @@ static void setup(void)
     f.reg[HVM_REG_RAX] = 0x1111;
     f.reg[HVM_REG_RSP] = 0x7ff0;
     f.reg[HVM_REG_RIP] = 0x4000;
+    f.reg[HVM_REG_DR7] = 0x4ff;             /* L0-L3 and G0-G3 */
     hv.gprs.rcx = 0x2222;
     hv.gprs.rdx = 0x3333;
     hv.gprs.rbx = 0x4444;
@@ -334,6 +335,8 @@ TEST(call_saves_the_old_task_links_and_loads_the_new)
     CHECK_EQ(rd16(TSS_NEW), S_MAIN);
     CHECK_EQ(f.reg[HVM_REG_RFLAGS], 0x2u | EFLAGS_NT);
     CHECK(f.reg[HVM_REG_CR0] & X86_CR0_TS);
+    /* Local breakpoints cleared, global ones kept. */
+    CHECK_EQ(f.reg[HVM_REG_DR7], 0x4aau);
     /* The new task's state and TR. */
     CHECK_EQ(f.reg[HVM_REG_RIP], 0x5000u);
     CHECK_EQ(f.reg[HVM_REG_RAX], 0xa0u);

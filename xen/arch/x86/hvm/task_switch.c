@@ -45,6 +45,7 @@
 /* The bits EFLAGS can hold (SDM Vol. 1 3.4.3); bit 1 is always set. */
 #define EFLAGS_DEFINED      0x003f7fd5u
 #define DR6_BT              (1u << 15)
+#define DR7_LOCAL           0x55u           /* L0-L3 */
 #define PF_WRITE            (1u << 1)
 
 /* Descriptor fields (SDM Vol. 3A 3.4.5). */
@@ -659,6 +660,9 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
     tr.attr = desc_attr(d);
     hvm_funcs->set_seg(v, x86_seg_tr, &tr);
     hvm_funcs->set_reg(v, HVM_REG_CR0, t.pg.cr0 | X86_CR0_TS);
+    /* Local breakpoints end with their task (SDM Vol. 3B 18.2.4). */
+    hvm_funcs->set_reg(v, HVM_REG_DR7,
+                       hvm_funcs->get_reg(v, HVM_REG_DR7) & ~DR7_LOCAL);
     if ( n.lay == &tss32 && (t.pg.cr0 & X86_CR0_PG) )
     {
         hvm_funcs->set_reg(v, HVM_REG_CR3, n.cr3);

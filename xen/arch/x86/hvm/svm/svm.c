@@ -774,6 +774,7 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_CPL:       return c->cpl;
     case HVM_REG_INTR_SHADOW: return c->int_state & 1;
     case HVM_REG_DR6:       return c->dr6;
+    case HVM_REG_DR7:       return c->dr7;
     default:                return 0;
     }
 }
@@ -837,6 +838,7 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_CPL:       c->cpl = val; break;
     case HVM_REG_INTR_SHADOW: c->int_state = val & 1; break;
     case HVM_REG_DR6:       c->dr6 = val; break;
+    case HVM_REG_DR7:       c->dr7 = val; break;
     default:                break;
     }
 }

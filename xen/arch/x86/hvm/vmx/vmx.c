@@ -511,6 +511,7 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_DR6:
         /* Not in the VMCS: the register itself, switched as FPU state. */
         return hvm_xstate_get_dr6(v);
+    case HVM_REG_DR7:       need(x, VC_DR7); return x->dr7;
     default:
         return 0;
     }
@@ -599,6 +600,7 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_DR6:
         hvm_xstate_set_dr6(v, val);
         break;
+    case HVM_REG_DR7:       x->dr7 = val; set_dirty(x, VC_DR7); break;
     default:
         break;
     }
