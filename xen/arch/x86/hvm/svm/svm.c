@@ -185,9 +185,10 @@ static int svm_vcpu_init(struct vcpu *v)
      * Task switches are intercepted and emulated (task_switch.c), as on
      * VMX, where they always exit: one implementation for both, and the
      * NMI blocking of a task gate and of its IRET kept where the
-     * hypervisor tracks it.  QEMU 7.2 ignores this intercept and
-     * switches by itself; a task-returning IRET under NMI blocking still
-     * comes here through the IRET intercept (svm_task_return()).
+     * hypervisor tracks it.  Bochs 3.0's SVM (model ryzen) raises it
+     * for CALL, IRET and task gates; QEMU 7.2 ignores it and switches by
+     * itself, so there a task-returning IRET under NMI blocking comes
+     * here only through the IRET intercept (svm_task_return()).
      */
     c->general1_intercepts = GENERAL1_INTR | GENERAL1_NMI | GENERAL1_SMI |
                              GENERAL1_INIT | GENERAL1_CPUID |
