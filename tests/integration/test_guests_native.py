@@ -173,6 +173,7 @@ QEMU_CASES = [
     # QEMU takes NMIs inside STI shadows; the LINT1 part needs xen-lite.
     ("nmi_sources", 2, None, "PASS",
      r"in xAPIC \(x2APIC absent\).*LINT1 not checked \(no xen-lite\)$"),
+    ("nmi_task_gate", 2, None, "PASS", r"the second held until the IRET"),
     ("singlestep_emulated", 1, None, "PASS", r"mmio read and write"),
     # QEMU 7.2 sets CR0.CD and NW on INIT (the SDM keeps them).  No BSP
     # round: natively an INIT sends the BSP into the firmware.
@@ -322,6 +323,7 @@ BOCHS_CASES = [
     # Bochs 2.7 holds NMIs in STI shadows; the LINT1 part needs xen-lite.
     ("nmi_sources", 2, None,
      r"in xAPIC and x2APIC; .*LINT1 not checked \(no xen-lite\)$"),
+    ("nmi_task_gate", 2, None, r"the second held until the IRET"),
     ("singlestep_emulated", 1, None, r"mmio read and write"),
     ("uart_irq", 2, {"loop_quiet": 0, "rda_only": 0},
      r"gated by OUT2.*taken on the routed CPU 1"),

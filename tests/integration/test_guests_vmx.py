@@ -61,6 +61,7 @@ CASES = [
     ("hlt_irqoff_nmi", 2, None),
     ("nmi_blocking", 2, None),
     ("nmi_sources", 2, None),
+    ("nmi_task_gate", 2, None),
     ("singlestep_emulated", 1, None),
     ("init_state", 2, None),
     ("kvmclock", 2, None),

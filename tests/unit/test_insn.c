@@ -211,3 +211,48 @@ TEST(lmsw_operands)
     CHECK_EQ(i.len, 8);
     CHECK_EQ(x86_insn_offset(&i, regs, 0), 0x12345678);
 }
+
+/* What can switch tasks, for its length (hvm/task_switch.c via SVM). */
+TEST(task_switching_instructions)
+{
+    struct x86_insn i;
+
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xcf);
+    CHECK_EQ(i.op, X86_INSN_IRET);
+    CHECK_EQ(i.len, 1);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0x66, 0xcf);
+    CHECK_EQ(i.op, X86_INSN_IRET);
+    CHECK_EQ(i.len, 2);
+    /* lcall $0x28, $0x1000: ptr16:32, or ptr16:16 with 66. */
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0x9a, 0x00, 0x10, 0, 0, 0x28, 0);
+    CHECK_EQ(i.op, X86_INSN_CALLF);
+    CHECK_EQ(i.len, 7);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0x66, 0x9a, 0x00, 0x10, 0x28, 0);
+    CHECK_EQ(i.op, X86_INSN_CALLF);
+    CHECK_EQ(i.len, 6);
+    i = DEC(X86_MODE_PROT16, X86_INSN_OK, 0xea, 0x00, 0x10, 0x28, 0);
+    CHECK_EQ(i.op, X86_INSN_JMPF);
+    CHECK_EQ(i.len, 5);
+    i = DEC(X86_MODE_PROT32, X86_INSN_TRUNCATED, 0xea, 0x00, 0x10, 0x28);
+    /* ljmp *0x10(%ebx), lcall *(%eax,%ecx,4): ff /5 and ff /3. */
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xff, 0x6b, 0x10);
+    CHECK_EQ(i.op, X86_INSN_JMPF);
+    CHECK_EQ(i.len, 3);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xff, 0x1c, 0x88);
+    CHECK_EQ(i.op, X86_INSN_CALLF);
+    CHECK_EQ(i.len, 3);
+    /* ff /2 (near call) and a register operand are something else. */
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xff, 0x10);
+    CHECK_EQ(i.op, X86_INSN_OTHER);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xff, 0xd8);
+    CHECK_EQ(i.op, X86_INSN_OTHER);
+    /* INT n, INT3, INTO, INT1. */
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xcd, 0x40);
+    CHECK_EQ(i.op, X86_INSN_INT);
+    CHECK_EQ(i.len, 2);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xcc);
+    CHECK_EQ(i.op, X86_INSN_INT);
+    CHECK_EQ(i.len, 1);
+    i = DEC(X86_MODE_PROT32, X86_INSN_OK, 0xf1);
+    CHECK_EQ(i.len, 1);
+}

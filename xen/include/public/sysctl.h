@@ -160,7 +160,8 @@ struct xen_irq_stats_pcpu
 #define XEN_EXIT_failed_entry       13
 #define XEN_EXIT_unhandled          14
 #define XEN_EXIT_xsetbv             15
-#define XEN_EXIT_NR                 16
+#define XEN_EXIT_task_switch        16
+#define XEN_EXIT_NR                 17
 #define XEN_IRQ_STATS_MAX_EXITS     32
 
 struct xen_irq_stats_vcpu

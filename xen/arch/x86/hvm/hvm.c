@@ -214,6 +214,7 @@ static const char *const exit_names[HVM_EXIT_NR] = {
     [HVM_EXIT_MSR_WRITE] = "wrmsr", [HVM_EXIT_HYPERCALL] = "hypercall",
     [HVM_EXIT_NPF] = "npf", [HVM_EXIT_SHUTDOWN] = "shutdown",
     [HVM_EXIT_INIT] = "init", [HVM_EXIT_XSETBV] = "xsetbv",
+    [HVM_EXIT_TASK_SWITCH] = "task-switch",
     [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
     [HVM_EXIT_UNHANDLED] = "unhandled",
 };
@@ -1182,6 +1183,9 @@ static void handle_exit(struct vcpu *v, const struct hvm_exit *e)
         break;
     case HVM_EXIT_NPF:
         handle_npf(v, e);
+        break;
+    case HVM_EXIT_TASK_SWITCH:
+        hvm_task_switch(v, &e->ts);
         break;
     case HVM_EXIT_SHUTDOWN:
     {

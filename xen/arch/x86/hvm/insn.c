@@ -107,7 +107,7 @@ int x86_insn_decode(const u8 *buf, unsigned int n, enum x86_mode mode,
                     struct x86_insn *insn)
 {
     struct cursor c = { buf, n, 0 };
-    bool asize = false, mode64 = mode == X86_MODE_LONG64;
+    bool asize = false, opsize = false, mode64 = mode == X86_MODE_LONG64;
     u8 b, rex = 0, modrm;
     int rc;
 
@@ -133,8 +133,9 @@ int x86_insn_decode(const u8 *buf, unsigned int n, enum x86_mode mode,
         case 0x64: insn->seg = 4; break;
         case 0x65: insn->seg = 5; break;
         case 0x67: asize = true; break;
+        case 0x66: opsize = true; break;
         case 0xf0: insn->lock = true; break;
-        case 0x66: case 0xf2: case 0xf3: break;
+        case 0xf2: case 0xf3: break;
         default:
             goto opcode;
         }
@@ -160,6 +161,55 @@ int x86_insn_decode(const u8 *buf, unsigned int n, enum x86_mode mode,
         insn->op = X86_INSN_HLT;
         insn->len = c.i;
         return X86_INSN_OK;
+    }
+    /* What can switch tasks (task_switch.c), for its length. */
+    switch ( b )
+    {
+    case 0xcf:
+        insn->op = X86_INSN_IRET;
+        insn->len = c.i;
+        return X86_INSN_OK;
+    case 0xcc: case 0xce: case 0xf1:
+        insn->op = X86_INSN_INT;
+        insn->len = c.i;
+        return X86_INSN_OK;
+    case 0xcd:
+        if ( (rc = next(&c, &modrm)) != X86_INSN_OK )
+            return rc;
+        insn->op = X86_INSN_INT;
+        insn->len = c.i;
+        return X86_INSN_OK;
+    case 0x9a: case 0xea:
+    {
+        /* ptr16:32, or ptr16:16 with the other operand size. */
+        bool o16 = (mode == X86_MODE_PROT32) == opsize;
+        s64 ignored;
+
+        if ( mode64 )
+            return X86_INSN_OK;         /* #UD in 64-bit mode */
+        if ( (rc = disp(&c, o16 ? 4 : 6, &ignored)) != X86_INSN_OK )
+            return rc;
+        insn->op = b == 0x9a ? X86_INSN_CALLF : X86_INSN_JMPF;
+        insn->len = c.i;
+        return X86_INSN_OK;
+    }
+    case 0xff:
+        if ( (rc = next(&c, &modrm)) != X86_INSN_OK )
+            return rc;
+        insn->has_modrm = true;
+        insn->mod = modrm >> 6;
+        insn->reg = (modrm >> 3) & 7;
+        insn->rm = (modrm & 7) | (rex & REX_B ? 8 : 0);
+        if ( (insn->reg != 3 && insn->reg != 5) || insn->mod == 3 )
+            return X86_INSN_OK;
+        if ( (rc = modrm_operand(&c, insn,
+                                 rex | (mode64 ? 0x80 : 0))) != 0 )
+            return rc;
+        insn->op = insn->reg == 3 ? X86_INSN_CALLF : X86_INSN_JMPF;
+        insn->len = c.i;
+        return X86_INSN_OK;
+    default:
+        break;
     }
     if ( b != 0x0f )
         return X86_INSN_OK;

@@ -24,6 +24,7 @@ BUILD_BUG_ON(XEN_EXIT_hlt != HVM_EXIT_HLT);
 BUILD_BUG_ON(XEN_EXIT_msr_write != HVM_EXIT_MSR_WRITE);
 BUILD_BUG_ON(XEN_EXIT_unhandled != HVM_EXIT_UNHANDLED);
 BUILD_BUG_ON(XEN_EXIT_xsetbv != HVM_EXIT_XSETBV);
+BUILD_BUG_ON(XEN_EXIT_task_switch != HVM_EXIT_TASK_SWITCH);
 BUILD_BUG_ON(XEN_IRQ_STATS_MAX_VECTORS < PI_WAKEUP_VECTORS_MAX);
 
 int arch_irq_stats_pcpu(unsigned int cpu, struct xen_irq_stats_pcpu *out)

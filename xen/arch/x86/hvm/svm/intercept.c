@@ -117,14 +117,20 @@ static void undecodable(struct vcpu *v, struct hvm_exit *e, const char *what)
 void svm_insn_exit(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op)
 {
     struct vmcb *c = vmcb(v);
-    struct x86_insn insn;
-    int rc;
 
     if ( svm_has_nrips && c->nrip )
     {
         e->next_rip = c->nrip;
         return;
     }
+    svm_insn_decode(v, e, op);
+}
+
+void svm_insn_decode(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op)
+{
+    struct x86_insn insn;
+    int rc;
+
     rc = decode_at_rip(v, &insn);
     if ( rc == X86_INSN_TOO_LONG )
         raise(v, e, X86_EXC_GP);

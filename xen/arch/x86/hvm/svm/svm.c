@@ -181,11 +181,20 @@ static int svm_vcpu_init(struct vcpu *v)
     s->asid = alloc_asid(&s->asid_shared);
     v->hvm->backend = s;
 
+    /*
+     * Task switches are intercepted and emulated (task_switch.c), as on
+     * VMX, where they always exit: one implementation for both, and the
+     * NMI blocking of a task gate and of its IRET kept where the
+     * hypervisor tracks it.  Bochs 3.0's SVM (model ryzen) raises it
+     * for CALL, IRET and task gates; QEMU 7.2 ignores it and switches by
+     * itself, so there a task-returning IRET under NMI blocking comes
+     * here only through the IRET intercept (svm_task_return()).
+     */
     c->general1_intercepts = GENERAL1_INTR | GENERAL1_NMI | GENERAL1_SMI |
                              GENERAL1_INIT | GENERAL1_CPUID |
                              GENERAL1_INVD | GENERAL1_HLT | GENERAL1_IOIO |
                              GENERAL1_MSR | GENERAL1_SHUTDOWN |
-                             GENERAL1_INVLPGA;
+                             GENERAL1_INVLPGA | GENERAL1_TASK_SWITCH;
     c->general2_intercepts = GENERAL2_VMRUN | GENERAL2_VMMCALL |
                              GENERAL2_VMLOAD | GENERAL2_VMSAVE |
                              GENERAL2_STGI | GENERAL2_CLGI |
@@ -242,6 +251,90 @@ static void raise_ud(struct hvm_exit *e)
 }
 
 static void svm_singlestep_done(struct vcpu *v, struct hvm_exit *e);
+
+/*
+ * IRET with EFLAGS.NT = 1 in protected mode outside v8086 and long mode
+ * returns to the task in the link field (SDM Vol. 2 IRET, "TASK-RETURN").
+ */
+static bool iret_is_task_return(struct vcpu *v)
+{
+    const struct vmcb *c = vmcb(v);
+
+    return (c->cr0 & X86_CR0_PE) && !(svm(v)->guest_efer & EFER_LMA) &&
+           (c->rflags & (1u << 14)) && !(c->rflags & (1u << 17));
+}
+
+/*
+ * A task-returning IRET met at the IRET intercept, which is on while an
+ * NMI blocks the next: emulated at once (task_switch.c), not left to run
+ * under the NMI-window single step.  That step's TF would go into the
+ * old task's saved EFLAGS, and the switch leaves no instruction to trap
+ * after.  The IRET ends the NMI blocking (set_nmi_blocking).  This is
+ * also the path under QEMU 7.2, whose SVM never raises the task-switch
+ * intercept but performs the switch itself.
+ */
+static void svm_task_return(struct vcpu *v, struct hvm_exit *e)
+{
+    svm_insn_exit(v, e, X86_INSN_IRET);
+    if ( e->raise_exc || e->reason != HVM_EXIT_NONE )
+        return;
+    e->reason = HVM_EXIT_TASK_SWITCH;
+    e->ts.source = TSW_IRET;
+    e->ts.old_eip = (u32)e->next_rip;
+}
+
+/*
+ * The task-switch intercept (APM Vol. 2 15.14.1; "fault" semantics: RIP
+ * is that of the instruction, or of the interrupted code for an event).
+ * EXITINFO1 bits 15:0: the new TSS selector; EXITINFO2: bit 36 IRET,
+ * bit 38 JMP, bit 44 an error code in bits 31:0 to push.  An event
+ * being delivered through a task gate is in EXITINTINFO (which
+ * svm_event_delivered() then does not inject again); otherwise it was a
+ * CALL.  Instructions are decoded for their length: the old task
+ * resumes after them.
+ */
+static void svm_task_switch_exit(struct vcpu *v, struct hvm_exit *e)
+{
+    struct vmcb *c = vmcb(v);
+    struct tsw_request *ts = &e->ts;
+    u64 info2 = c->exitinfo2;
+    u32 ev = c->exitintinfo;
+    enum x86_insn_op op = X86_INSN_CALLF;
+
+    ts->sel = c->exitinfo1 & 0xffff;
+    ts->old_eip = (u32)c->rip;
+    if ( info2 & (1ull << 36) )
+    {
+        ts->source = TSW_IRET;
+        op = X86_INSN_IRET;
+    }
+    else if ( info2 & (1ull << 38) )
+    {
+        ts->source = TSW_JMP;
+        op = X86_INSN_JMPF;
+    }
+    else if ( ev & EVENT_VALID )
+    {
+        ts->source = TSW_GATE;
+        ts->ev_vector = ev & 0xff;
+        ts->ev_type = (ev >> EVENT_TYPE_SHIFT) & 7;
+        ts->has_error = info2 & (1ull << 44);
+        ts->error = (u32)info2;
+        op = X86_INSN_INT;
+        if ( ts->ev_type != HVM_EVENT_SOFTWARE )
+        {
+            e->reason = HVM_EXIT_TASK_SWITCH;
+            return;
+        }
+    }
+    else
+        ts->source = TSW_CALL;
+    svm_insn_decode(v, e, op);
+    if ( e->raise_exc || e->reason != HVM_EXIT_NONE )
+        return;
+    e->reason = HVM_EXIT_TASK_SWITCH;
+    ts->old_eip = (u32)e->next_rip;
+}
 
 static void decode_exit(struct vcpu *v, struct hvm_exit *e)
 {
@@ -325,13 +418,22 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case VMEXIT_IRET:
         /*
          * The guest's IRET, about to run: NMIs stay blocked until it has
-         * (svm_nmi_allowed), then no longer.
+         * (svm_nmi_allowed), then no longer.  A task return is emulated
+         * here and now (svm_task_return()).
          */
         e->reason = HVM_EXIT_NONE;
         c->general1_intercepts &= ~GENERAL1_IRET;
         svm(v)->nmi_blocked = false;
+        if ( iret_is_task_return(v) )
+        {
+            svm_task_return(v, e);
+            break;
+        }
         svm(v)->iret_pending = true;
         svm(v)->iret_rip = c->rip;
+        break;
+    case VMEXIT_TASK_SWITCH:
+        svm_task_switch_exit(v, e);
         break;
     case VMEXIT_EXCEPTION_DB:
         svm_singlestep_done(v, e);
@@ -465,7 +567,10 @@ static bool svm_event_delivered(struct vcpu *v)
     {
         unsigned int type = (info >> EVENT_TYPE_SHIFT) & 7;
 
-        if ( type == HVM_EVENT_EXTINT && s->injected == (int)(info & 0xff) )
+        if ( c->exitcode == VMEXIT_TASK_SWITCH )
+            ;   /* the switch task_switch.c emulates delivers it */
+        else if ( type == HVM_EVENT_EXTINT &&
+                  s->injected == (int)(info & 0xff) )
             delivered = false;      /* the vlapic takes it back */
         else
         {
@@ -533,6 +638,34 @@ static bool svm_nmi_allowed(struct vcpu *v)
 
     return !(c->int_state & 1) && !(c->eventinj & EVENT_VALID) &&
            !s->nmi_blocked && !iret_still_pending(s);
+}
+
+/*
+ * The NMI blocking task_switch.c sets (an NMI through a task gate: as at
+ * its injection) or ends (a task-returning IRET: the IRET intercept has
+ * nothing left to wait for, and a single step over that IRET, if one
+ * was set up, is called off with the guest's TF and RF back).
+ */
+static void svm_set_nmi_blocking(struct vcpu *v, bool blocked)
+{
+    struct svm_vcpu *s = svm(v);
+    struct vmcb *c = s->vmcb;
+
+    s->nmi_blocked = blocked;
+    s->iret_pending = false;
+    if ( blocked )
+    {
+        c->general1_intercepts |= GENERAL1_IRET;
+        return;
+    }
+    c->general1_intercepts &= ~GENERAL1_IRET;
+    if ( s->nmi_singlestep )
+    {
+        s->nmi_singlestep = false;
+        c->exception_intercepts &= ~(1u << 1);
+        c->rflags = (c->rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) |
+                    s->singlestep_flags;
+    }
 }
 
 /*
@@ -642,6 +775,7 @@ static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_CPL:       return c->cpl;
     case HVM_REG_INTR_SHADOW: return c->int_state & 1;
     case HVM_REG_DR6:       return c->dr6;
+    case HVM_REG_DR7:       return c->dr7;
     default:                return 0;
     }
 }
@@ -705,6 +839,7 @@ static void svm_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_CPL:       c->cpl = val; break;
     case HVM_REG_INTR_SHADOW: c->int_state = val & 1; break;
     case HVM_REG_DR6:       c->dr6 = val; break;
+    case HVM_REG_DR7:       c->dr7 = val; break;
     default:                break;
     }
 }
@@ -821,6 +956,7 @@ const struct hvm_funcs svm_funcs = {
     .inject_event = svm_inject_event,
     .interrupts_enabled = svm_interrupts_enabled,
     .nmi_allowed = svm_nmi_allowed,
+    .set_nmi_blocking = svm_set_nmi_blocking,
     .enable_nmi_window = svm_enable_nmi_window,
     .enable_intr_window = svm_enable_intr_window,
     .disable_intr_window = svm_close_intr_window,

@@ -511,6 +511,7 @@ static u64 vmx_get_reg(struct vcpu *v, enum hvm_reg r)
     case HVM_REG_DR6:
         /* Not in the VMCS: the register itself, switched as FPU state. */
         return hvm_xstate_get_dr6(v);
+    case HVM_REG_DR7:       need(x, VC_DR7); return x->dr7;
     default:
         return 0;
     }
@@ -599,6 +600,7 @@ static void vmx_set_reg(struct vcpu *v, enum hvm_reg r, u64 val)
     case HVM_REG_DR6:
         hvm_xstate_set_dr6(v, val);
         break;
+    case HVM_REG_DR7:       x->dr7 = val; set_dirty(x, VC_DR7); break;
     default:
         break;
     }
@@ -683,6 +685,27 @@ static bool vmx_nmi_allowed(struct vcpu *v)
 }
 
 /*
+ * With virtual NMIs the blocking is interruptibility bit 3, which
+ * task_switch.c sets and clears as the CPU would have: VMX leaves the
+ * task switch to the hypervisor, IRET's included.  Without them the
+ * blocking is the CPU's own and cannot be changed.
+ */
+static void vmx_set_nmi_blocking(struct vcpu *v, bool blocked)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( !vmx_caps.virtual_nmis )
+        return;
+    need(x, VC_INTR);
+    if ( blocked )
+        x->intr_state |= INTR_BLOCK_NMI;
+    else
+        x->intr_state &= ~INTR_BLOCK_NMI;
+    x->nmi_in_progress = blocked;
+    set_dirty(x, VC_INTR);
+}
+
+/*
  * An NMI waits: NMI-window exiting exits as soon as neither a shadow nor
  * virtual-NMI blocking holds it (SDM Vol. 3C 26.7.6).  Without virtual
  * NMIs only the shadows can hold it, and they end when interrupts could
@@ -706,6 +729,13 @@ static void vmx_enable_intr_window(struct vcpu *v)
 static void vmx_disable_intr_window(struct vcpu *v)
 {
     vmx(v)->cpu_ctls &= ~CPU_INTR_WINDOW_EXITING;
+}
+
+/* A task-switch exit whose source is a task gate in the IDT (3). */
+static bool task_switch_by_gate(const struct vmx_vcpu *x)
+{
+    return (x->exit_reason & 0xffff) == EXIT_REASON_TASK_SWITCH &&
+           ((x->exit_qual >> 30) & 3) == 3;
 }
 
 /*
@@ -742,8 +772,10 @@ static bool vmx_event_delivered(struct vcpu *v)
         unsigned int type = (x->idt_info & INTR_INFO_TYPE_MASK) >>
                             INTR_INFO_TYPE_SHIFT;
 
-        if ( type == INTR_TYPE_EXT_INTR &&
-             x->injected == (int)(x->idt_info & INTR_INFO_VECTOR_MASK) )
+        if ( task_switch_by_gate(x) )
+            ;   /* the switch task_switch.c emulates delivers it */
+        else if ( type == INTR_TYPE_EXT_INTR &&
+                  x->injected == (int)(x->idt_info & INTR_INFO_VECTOR_MASK) )
             delivered = false;
         else
         {
@@ -1481,6 +1513,47 @@ static void host_vector(unsigned int vector)
     vmx_do_host_vector((unsigned long)entry_stubs + 16 * vector);
 }
 
+/*
+ * Every task switch exits (SDM Vol. 3C 26.4.2) with the new TSS selector
+ * in bits 15:0 of the qualification and its source in bits 31:30: 0
+ * CALL, 1 IRET, 2 JMP, 3 a task gate in the IDT (SDM Vol. 3C Table
+ * 28-2), the enum tsw_source order.  Through a gate, the IDT-vectoring
+ * information is the event being delivered, which the switch delivers
+ * (vmx_event_delivered() does not queue it again).  The instruction
+ * length is that of CALL, IRET and JMP, and of INT n, INT3, INTO and
+ * INT1 through a gate (SDM Vol. 3C 28.2.5): the old task resumes after
+ * them; an exception, NMI or interrupt saves the current EIP.
+ */
+static void task_switch_exit(struct vmx_vcpu *x, struct hvm_exit *e)
+{
+    struct tsw_request *ts = &e->ts;
+    unsigned int type;
+
+    e->reason = HVM_EXIT_TASK_SWITCH;
+    ts->sel = x->exit_qual & 0xffff;
+    ts->source = (enum tsw_source)((x->exit_qual >> 30) & 3);
+    need(x, VC_RIP);
+    ts->old_eip = (u32)x->rip;
+    if ( ts->source != TSW_GATE )
+    {
+        ts->old_eip = (u32)next_rip(x);
+        return;
+    }
+    if ( !(x->idt_info & INTR_INFO_VALID) )
+    {
+        /* A gate with no event: no CPU reports that. */
+        e->reason = HVM_EXIT_UNHANDLED;
+        return;
+    }
+    type = (x->idt_info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+    ts->ev_vector = x->idt_info & INTR_INFO_VECTOR_MASK;
+    ts->ev_type = type <= INTR_TYPE_HW_EXCEPTION ? type : HVM_EVENT_SOFTWARE;
+    ts->has_error = x->idt_info & INTR_INFO_ERR_VALID;
+    ts->error = x->idt_err;
+    if ( type >= INTR_TYPE_SW_INTR )
+        ts->old_eip = (u32)next_rip(x);
+}
+
 static void decode_exit(struct vcpu *v, struct hvm_exit *e)
 {
     struct vmx_vcpu *x = vmx(v);
@@ -1543,6 +1616,9 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
     case EXIT_REASON_VMCALL:
         e->reason = HVM_EXIT_HYPERCALL;
         e->next_rip = next_rip(x);
+        break;
+    case EXIT_REASON_TASK_SWITCH:
+        task_switch_exit(x, e);
         break;
     case EXIT_REASON_EPT_VIOLATION:
         e->reason = HVM_EXIT_NPF;
@@ -1882,6 +1958,7 @@ struct hvm_funcs vmx_funcs = {
     .inject_event = vmx_inject_event,
     .interrupts_enabled = vmx_interrupts_enabled,
     .nmi_allowed = vmx_nmi_allowed,
+    .set_nmi_blocking = vmx_set_nmi_blocking,
     .enable_nmi_window = vmx_enable_nmi_window,
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,

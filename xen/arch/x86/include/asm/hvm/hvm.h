@@ -12,6 +12,7 @@
 #include <asm/hvm/pi.h>
 #include <asm/hvm/xstate.h>
 #include <asm/hvm/kvmclock.h>
+#include <asm/hvm/task_switch.h>
 
 struct vcpu;
 struct domain;
@@ -42,6 +43,7 @@ enum hvm_exit_reason
     HVM_EXIT_FAILED_ENTRY,
     HVM_EXIT_UNHANDLED,         /* anything else: the domain is crashed */
     HVM_EXIT_XSETBV,
+    HVM_EXIT_TASK_SWITCH,       /* emulated by task_switch.c */
     HVM_EXIT_NR
 };
 
@@ -57,6 +59,8 @@ struct hvm_exit
     /* NPF */
     u64 gpa;
     bool npf_write, npf_present;
+    /* TASK_SWITCH: what the backend found (task_switch.h). */
+    struct tsw_request ts;
     /*
      * Any reason: the backend found, decoding the exit, that the
      * instruction raises exception exc_vector (error code exc_error)
@@ -145,6 +149,7 @@ enum hvm_reg
     HVM_REG_SFMASK, HVM_REG_KERNEL_GS_BASE, HVM_REG_SYSENTER_CS,
     HVM_REG_SYSENTER_ESP, HVM_REG_SYSENTER_EIP, HVM_REG_FS_BASE,
     HVM_REG_GS_BASE, HVM_REG_CPL, HVM_REG_INTR_SHADOW, HVM_REG_DR6,
+    HVM_REG_DR7,
     HVM_REG_NR
 };
 
@@ -190,6 +195,13 @@ struct hvm_funcs
      * does not matter.
      */
     bool (*nmi_allowed)(struct vcpu *v);
+    /*
+     * Optional (NULL: the backend has no NMI blocking to set).  Set or
+     * end the guest's NMI blocking as the CPU would: an NMI delivered
+     * through a task gate blocks, the IRET that returns from that task
+     * ends it (task_switch.c emulates both).
+     */
+    void (*set_nmi_blocking)(struct vcpu *v, bool blocked);
     /* An NMI is pending but not allowed: exit as soon as it would be. */
     void (*enable_nmi_window)(struct vcpu *v);
     /* Ask for an exit as soon as it can (interrupt window), or stop. */

@@ -23,6 +23,10 @@ enum x86_insn_op
     X86_INSN_MOV_TO_CR,         /* 0f 22 /r */
     X86_INSN_LMSW,              /* 0f 01 /6 */
     X86_INSN_CLTS,              /* 0f 06 */
+    X86_INSN_IRET,              /* cf */
+    X86_INSN_CALLF,             /* 9a ptr16:16/32, ff /3 */
+    X86_INSN_JMPF,              /* ea ptr16:16/32, ff /5 */
+    X86_INSN_INT,               /* cd ib, cc, ce, f1 */
 };
 
 struct x86_insn

@@ -59,6 +59,12 @@ struct hvm_exit;
 enum x86_insn_op;
 extern bool svm_has_nrips;
 void svm_insn_exit(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op);
+/*
+ * The same from the bytes at RIP only, for exits whose NRIP the APM
+ * does not define (it is saved for instruction intercepts; a task
+ * switch is not one, and the VMCB field may still hold an older exit's).
+ */
+void svm_insn_decode(struct vcpu *v, struct hvm_exit *e, enum x86_insn_op op);
 void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e);
 
 #endif /* ASM_X86_HVM_SVM_SVM_H */

@@ -105,6 +105,7 @@ struct vmcb
 #define GENERAL1_INVLPGA    (1u << 26)
 #define GENERAL1_IOIO       (1u << 27)
 #define GENERAL1_MSR        (1u << 28)
+#define GENERAL1_TASK_SWITCH (1u << 29)
 #define GENERAL1_SHUTDOWN   (1u << 31)
 /* general2_intercepts */
 #define GENERAL2_VMRUN      (1u << 0)
@@ -155,6 +156,7 @@ struct vmcb
 #define VMEXIT_INVLPGA      0x07a
 #define VMEXIT_IOIO         0x07b
 #define VMEXIT_MSR          0x07c
+#define VMEXIT_TASK_SWITCH  0x07d
 #define VMEXIT_SHUTDOWN     0x07f
 #define VMEXIT_VMRUN        0x080
 #define VMEXIT_VMMCALL      0x081
