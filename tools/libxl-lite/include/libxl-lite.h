@@ -1,11 +1,14 @@
 /*
  * libxl-lite: the toolstack library's one public header.  For now: a
- * domain's configuration, read from an xl.cfg file.
+ * domain's configuration, read from an xl.cfg file or from libvirt's
+ * domain XML.
  *
  * Names start with xll_ (libxl-lite).  Every function that can fail
  * returns NULL or -1 and, when 'err' is not NULL, sets *err to one
  * malloc'd line without a newline, which the caller frees:
  *   "FILE:LINE:COLUMN: MESSAGE"  xl.cfg (columns count bytes from 1)
+ *   "FILE:LINE: MESSAGE"         domain XML (libxml2 has no columns for
+ *                                elements; its syntax errors have one)
  *   "FILE: MESSAGE"              a file that cannot be read
  */
 #ifndef LIBXL_LITE_H
@@ -91,6 +94,9 @@ struct xll_config *xll_config_from_xlcfg(const char *path,
                                          const char *const *extra,
                                          unsigned int nr_extra,
                                          char **err);
+
+/* Read a libvirt domain XML file (<domain type='xen'>). */
+struct xll_config *xll_config_from_xml(const char *path, char **err);
 
 void xll_config_free(struct xll_config *cfg);
 
