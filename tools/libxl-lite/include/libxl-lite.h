@@ -1,7 +1,7 @@
 /*
  * libxl-lite: the toolstack library's one public header.  For now: a
  * domain's configuration, read from an xl.cfg file or from libvirt's
- * domain XML.
+ * domain XML, and written as JSON in the shape of `xl list -l`.
  *
  * Names start with xll_ (libxl-lite).  Every function that can fail
  * returns NULL or -1 and, when 'err' is not NULL, sets *err to one
@@ -103,6 +103,15 @@ void xll_config_free(struct xll_config *cfg);
 /* True when both describe the same domain (every field above). */
 bool xll_config_equal(const struct xll_config *a,
                       const struct xll_config *b);
+
+/*
+ * The JSON `xl list -l` prints for these domains: an array of
+ * {"domid": N, "config": {...}}, indented by four spaces as xl does,
+ * ending in a newline.  malloc'd; NULL (with *err) on failure.
+ */
+char *xll_domains_to_json(const struct xll_config *const *cfgs,
+                          const uint32_t *domids, unsigned int nr,
+                          char **err);
 
 /* xl.cfg's name of an action ("rename-restart") and back (-1: none). */
 const char *xll_action_name(enum xll_action action);
