@@ -83,7 +83,7 @@ run-demo: deps xen guests
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen guests linux
+test: deps xen tools guests linux
 	@scripts/run-tests.sh
 
 # The guest suite with the kernels' full counts (100 000 IPIs) and every
