@@ -10,13 +10,22 @@ XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
 
-.PHONY: all xen guests linux iso run run-demo test test-long unit integration bench \
-        deps clean
+.PHONY: all xen tools guests linux iso run run-demo test test-long unit \
+        integration bench deps clean
 
-all: xen
+all: xen tools
 
 xen:
 	@$(MAKE) --no-print-directory -C xen
+
+# The toolstack for the host (for now the library, build/tools/
+# libxl-lite.a).  It needs libxml2 and yajl, and so do its unit tests:
+# only those packages are checked for, so that `make unit` needs none of
+# the emulators.
+TOOLS_DEPS := gcc make libxml2-dev libyajl-dev pkg-config
+tools:
+	@scripts/install-deps.sh $(TOOLS_DEPS)
+	@$(MAKE) --no-print-directory -C tools
 
 # The guest test kernels (Multiboot v1), also the demo domain of make run.
 guests:
@@ -74,7 +83,7 @@ run-demo: deps xen guests
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen guests linux
+test: deps xen tools guests linux
 	@scripts/run-tests.sh
 
 # The guest suite with the kernels' full counts (100 000 IPIs) and every
@@ -92,6 +101,7 @@ bench: deps xen guests linux
 	@$(PYTHON) tests/bench/linux_boot.py
 
 unit:
+	@scripts/install-deps.sh $(TOOLS_DEPS)
 	@$(MAKE) --no-print-directory -C tests/unit run
 
 integration: deps xen guests linux

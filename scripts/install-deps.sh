@@ -18,6 +18,7 @@ packages=(
     python3-pytest                           # integration test driver
     xz-utils cpio libc6-dev                  # Linux guest: vmlinux, initramfs
                                              # (static /init needs libc.a)
+    libxml2-dev libyajl-dev pkg-config       # libxl-lite: domain XML, JSON
 )
 [ $# -eq 0 ] || packages=("$@")
 
