@@ -1,7 +1,9 @@
 /*
  * The CPUID a guest sees: the host's, filtered bit by bit (a feature the
  * host has reaches a guest only when it is listed here, so that no MSR
- * or EFER bit is announced that msr.c and cr.c do not emulate).
+ * or EFER bit is announced that msr.c and cr.c do not emulate;
+ * tests/unit/test_cpuid_msr.c holds each offered bit to its MSRs, so a
+ * bit added here needs its row there).
  * Virtualisation, debug store, thermal/power, machine checks and the PMU
  * are hidden; XSAVE with the x87, SSE and AVX components is offered
  * where the host has it (xstate.c switches that state per vCPU);
