@@ -1,8 +1,12 @@
 /*
- * The CPUID a guest sees: the host's, filtered.  Virtualisation, debug
- * store, thermal/power and the PMU are hidden; XSAVE with the x87, SSE
- * and AVX components is offered where the host has it (xstate.c switches
- * that state per vCPU);
+ * The CPUID a guest sees: the host's, filtered bit by bit (a feature the
+ * host has reaches a guest only when it is listed here, so that no MSR
+ * or EFER bit is announced that msr.c and cr.c do not emulate;
+ * tests/unit/test_cpuid_msr.c holds each offered bit to its MSRs, so a
+ * bit added here needs its row there).
+ * Virtualisation, debug store, thermal/power, machine checks and the PMU
+ * are hidden; XSAVE with the x87, SSE and AVX components is offered
+ * where the host has it (xstate.c switches that state per vCPU);
  * invariant TSC only on request (`invtsc`), so that Linux keeps kvmclock;
  * x2APIC, TSC-deadline and the hypervisor bit are offered because the
  * vlapic provides them; APIC IDs and the topology follow the vCPU ids;
@@ -39,16 +43,46 @@
 #define L1_ECX_F16C     (1u << 29)
 #define X86_CR4_OSXSAVE (1UL << 18)
 /*
- * Leaf 1 EDX: drop MCE and MCA (no machine-check MSRs are emulated, and a
- * guest that sees them reads MCG_CAP and its banks), DS, ACPI thermal, TM,
- * PBE, HTT.
+ * Leaf 1 EDX offered (if the host has them): FPU, VME, DE, PSE, TSC, MSR,
+ * PAE, CX8, APIC, SEP, MTRR, PGE, CMOV, PAT, PSE36, CLFSH, MMX, FXSR,
+ * SSE, SSE2, SS.  Not MCE and MCA (no machine-check MSRs are emulated,
+ * and a guest that sees them reads MCG_CAP and its banks), PSN (leaf 3
+ * is not offered), DS, ACPI thermal, TM, PBE; HTT follows the vCPU count.
  */
-#define L1_EDX_DROP     ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | \
-                         (1u << 28) | (1u << 29) | (1u << 31))
-/* Leaf 0x80000001 ECX: drop SVM, SKINIT, WDT, topology and perf bits. */
+#define L1_EDX_KEEP     (0x7fu | (1u << 8) | (1u << 9) | (1u << 11) |     \
+                         (1u << 12) | (1u << 13) | (1u << 15) |           \
+                         (1u << 16) | (1u << 17) | (1u << 19) |           \
+                         (0x1fu << 23))
+/*
+ * Leaf 0x80000001 ECX offered: LahfSahf, CmpLegacy, AltMovCr8, ABM,
+ * SSE4A, MisAlignSse, 3DNowPrefetch, XOP, FMA4, TBM, MONITORX.  Not SVM,
+ * SKINIT, WDT, LWP, IBS, OSVW, NodeId, the extended APIC space, the
+ * breakpoint address masks, TCE (an EFER bit cr.c does not allow), the
+ * topology leaves or the perf counter extensions: they all come with
+ * MSRs (or APIC registers) nobody emulates.
+ */
+#define X1_ECX_KEEP     ((1u << 0) | (1u << 1) | (0xfu << 4) | (1u << 8) | \
+                         (1u << 11) | (1u << 16) | (1u << 21) | (1u << 29))
+/*
+ * Leaf 0x80000001 EDX offered: AMD's copies of leaf 1's bits, SYSCALL,
+ * NX, MmxExt, Page1GB, RDTSCP, LM, 3DNowExt, 3DNow.  Not MCE and MCA (as
+ * in leaf 1) nor FFXSR (an EFER bit cr.c does not allow).
+ */
+#define X1_EDX_KEEP     (0x7fu | (1u << 8) | (1u << 9) | (1u << 11) |     \
+                         (1u << 12) | (1u << 13) | (1u << 15) |           \
+                         (1u << 16) | (1u << 17) | (1u << 20) |           \
+                         (0x7u << 22) | (0x3u << 26) | (0x7u << 29))
+/*
+ * Leaf 0x80000008 EBX offered: CLZERO, RstrFpErrPtrs, WBNOINVD, and the
+ * host's word that EFER.LMSLE, SSBD or BTC do not apply.  Not IBPB,
+ * IBRS, STIBP, SSBD, VIRT_SSBD, PSFD (SPEC_CTRL, PRED_CMD and
+ * VIRT_SPEC_CTRL are not emulated), IRPerf, PPIN, CPPC (their MSRs
+ * neither), MCOMMIT and INT_WBINVD (EFER bits), nor INVLPGB and RDPRU,
+ * which the backends do not enable.
+ */
+#define X8_EBX_KEEP     ((1u << 0) | (1u << 2) | (1u << 9) | (1u << 20) | \
+                         (1u << 26) | (1u << 29))
 #define X1_EDX_NX       (1u << 20)
-#define X1_ECX_DROP     ((1u << 2) | (1u << 12) | (1u << 13) | (1u << 22) | \
-                         (1u << 23) | (1u << 24) | (1u << 28))
 
 /*
  * Invariant TSC (leaf 0x80000007 EDX bit 8) is hidden by default, as
@@ -107,7 +141,7 @@ void hvm_cpuid_setup_walk(void)
         cpuid_count(0x80000008u, 0, &r);
         guest_maxphyaddr = max(32u, min(52u, r.eax & 0xff));
     }
-    /* Guests see leaf 0x80000001 EDX unfiltered. */
+    /* Guests see the host's Page1GB (X1_EDX_KEEP). */
     cpuid_count(0x80000001u, 0, &r);
     c.gbpages = r.edx & (1u << 26);
     c.maxphyaddr = guest_maxphyaddr;
@@ -197,7 +231,8 @@ void hvm_cpuid_base(struct vcpu *v, u32 leaf, u32 sub,
             break;
         case 0x80000001u:
             r->eax = guest_signature(r->eax);
-            r->ecx &= ~X1_ECX_DROP;
+            r->ecx &= X1_ECX_KEEP;
+            r->edx &= X1_EDX_KEEP;
             break;
         case 0x80000007u:
             r->eax = r->ebx = r->ecx = 0;
@@ -206,6 +241,7 @@ void hvm_cpuid_base(struct vcpu *v, u32 leaf, u32 sub,
         case 0x80000008u:
             /* The width the walks take as the guests' MAXPHYADDR. */
             r->eax = (r->eax & ~0xffu) | guest_maxphyaddr;
+            r->ebx &= X8_EBX_KEEP;
             r->ecx = 0;                     /* no core count */
             break;
         case 0x80000005u: case 0x80000006u:
@@ -245,7 +281,7 @@ void hvm_cpuid_base(struct vcpu *v, u32 leaf, u32 sub,
                     r->ecx |= host_ecx & (L1_ECX_AVX | L1_ECX_F16C);
             }
         }
-        r->edx &= ~L1_EDX_DROP;
+        r->edx &= L1_EDX_KEEP;
         /* The APIC flag follows IA32_APIC_BASE.EN (SDM Vol. 3A, 11.4.3). */
         if ( !(READ_ONCE(v->hvm->vlapic.apic_base) & APICBASE_ENABLE) )
             r->edx &= ~CPUID1_EDX_APIC;
