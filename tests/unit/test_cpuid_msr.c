@@ -1079,3 +1079,87 @@ TEST(checks_can_fail)
     quiet = false;
     domain_teardown();
 }
+
+/*
+ * IA32_MISC_ENABLE (SDM Vol. 4, Table 2-2) against the same host with
+ * every feature: on Intel its read-only bits follow the guest's CPUID
+ * (no DS: BTS and PEBS unavailable; no leaf 0xa PMU; MONITOR hidden, so
+ * MONITOR FSM clear and fixed), reserved bits #GP, and "limit CPUID
+ * maxval" and "XD bit disable" change CPUID (and with it EFER.NXE) until
+ * cleared.  AMD has no such MSR.
+ */
+#define MSR_MISC_ENABLE     0x1a0
+#define MISC_PMU_AVAIL      (1ULL << 7)
+#define MISC_BTS_UNAVAIL    (1ULL << 11)
+#define MISC_PEBS_UNAVAIL   (1ULL << 12)
+#define MISC_MONITOR_FSM    (1ULL << 18)
+
+TEST(misc_enable_follows_cpuid_on_intel)
+{
+    struct vcpu *v;
+    struct cpuid_regs r;
+    u64 misc;
+
+    domain_setup("GenuineIntel", 1);
+    cur_vendor = "GenuineIntel";
+    v = &vcpus[0];
+    REQUIRE_EQ(hvm_msr_read(v, MSR_MISC_ENABLE, &misc), MSR_OK);
+    hvm_cpuid(v, 1, 0, &r);
+    CHECK(!(r.edx & (1u << 21)));               /* DS hidden... */
+    CHECK((misc & (MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL)) ==
+          (MISC_BTS_UNAVAIL | MISC_PEBS_UNAVAIL));
+    CHECK(!(r.ecx & (1u << 3)));                /* MONITOR hidden... */
+    CHECK(!(misc & MISC_MONITOR_FSM));
+    hvm_cpuid(v, 0xa, 0, &r);
+    CHECK(!(r.eax & 0xff));                     /* no PMU... */
+    CHECK(!(misc & MISC_PMU_AVAIL));
+
+    /* Reserved bits and the fixed MONITOR FSM bit. */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc | 2), MSR_GP);
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc | (1ULL << 16)),
+             MSR_GP);                           /* EIST: hidden */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc | MISC_MONITOR_FSM),
+             MSR_GP);
+    /* Read-only bits: a write leaves them. */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc & ~MISC_BTS_UNAVAIL),
+             MSR_OK);
+    CHECK_EQ(hvm_msr_read(v, MSR_MISC_ENABLE, &misc), MSR_OK);
+    CHECK(misc & MISC_BTS_UNAVAIL);
+
+    /* Limit CPUID maxval. */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE,
+                           misc | MISC_ENABLE_LIMIT_CPUID), MSR_OK);
+    hvm_cpuid(v, 0, 0, &r);
+    CHECK_EQ(r.eax, 2);
+    hvm_cpuid(v, 0xd, 0, &r);
+    CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+    hvm_cpuid(v, 0x80000000u, 0, &r);
+    CHECK_EQ(r.eax, 0x80000008u);               /* extended: unlimited */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc), MSR_OK);
+    hvm_cpuid(v, 0, 0, &r);
+    CHECK_EQ(r.eax, 0xd);
+
+    /* XD bit disable: NX gone, EFER.NXE reserved; back when cleared. */
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE,
+                           misc | MISC_ENABLE_XD_DISABLE), MSR_OK);
+    hvm_cpuid(v, 0x80000001u, 0, &r);
+    CHECK(!(r.edx & (1u << 20)));
+    quiet = true;                   /* a refusal is what is expected */
+    CHECK_EQ(check_efer(v, "XD disabled", EFER_NXE), 1);
+    quiet = false;
+    CHECK_EQ(hvm_msr_write(v, MSR_MISC_ENABLE, misc), MSR_OK);
+    hvm_cpuid(v, 0x80000001u, 0, &r);
+    CHECK(r.edx & (1u << 20));
+    CHECK_EQ(check_efer(v, "XD enabled", EFER_NXE), 0);
+    domain_teardown();
+}
+
+TEST(misc_enable_absent_on_amd)
+{
+    u64 val;
+
+    domain_setup("AuthenticAMD", 1);
+    CHECK_EQ(hvm_msr_read(&vcpus[0], MSR_MISC_ENABLE, &val), MSR_GP);
+    CHECK_EQ(hvm_msr_write(&vcpus[0], MSR_MISC_ENABLE, 1), MSR_GP);
+    domain_teardown();
+}
