@@ -31,6 +31,7 @@
 #include <asm/traps.h>
 #include <asm/irq_vectors.h>
 #include <asm/hvm/hvm.h>
+#include <asm/hvm/gpr.h>
 #include <asm/hvm/builder.h>
 #include <asm/hvm/cpuid.h>
 #include <asm/hvm/cr.h>
@@ -671,56 +672,6 @@ static void advance_rip(struct vcpu *v, u64 next)
     }
 }
 
-static u64 get_gpr(struct vcpu *v, enum x86_gpr r)
-{
-    struct hvm_gprs *g = &v->hvm->gprs;
-
-    switch ( r )
-    {
-    case GPR_RAX: return hvm_funcs->get_reg(v, HVM_REG_RAX);
-    case GPR_RCX: return g->rcx;
-    case GPR_RDX: return g->rdx;
-    case GPR_RBX: return g->rbx;
-    case GPR_RSP: return hvm_funcs->get_reg(v, HVM_REG_RSP);
-    case GPR_RBP: return g->rbp;
-    case GPR_RSI: return g->rsi;
-    case GPR_RDI: return g->rdi;
-    case GPR_R8:  return g->r8;
-    case GPR_R9:  return g->r9;
-    case GPR_R10: return g->r10;
-    case GPR_R11: return g->r11;
-    case GPR_R12: return g->r12;
-    case GPR_R13: return g->r13;
-    case GPR_R14: return g->r14;
-    default:      return g->r15;
-    }
-}
-
-static void set_gpr(struct vcpu *v, enum x86_gpr r, u64 val)
-{
-    struct hvm_gprs *g = &v->hvm->gprs;
-
-    switch ( r )
-    {
-    case GPR_RAX: hvm_funcs->set_reg(v, HVM_REG_RAX, val); break;
-    case GPR_RCX: g->rcx = val; break;
-    case GPR_RDX: g->rdx = val; break;
-    case GPR_RBX: g->rbx = val; break;
-    case GPR_RSP: hvm_funcs->set_reg(v, HVM_REG_RSP, val); break;
-    case GPR_RBP: g->rbp = val; break;
-    case GPR_RSI: g->rsi = val; break;
-    case GPR_RDI: g->rdi = val; break;
-    case GPR_R8:  g->r8 = val; break;
-    case GPR_R9:  g->r9 = val; break;
-    case GPR_R10: g->r10 = val; break;
-    case GPR_R11: g->r11 = val; break;
-    case GPR_R12: g->r12 = val; break;
-    case GPR_R13: g->r13 = val; break;
-    case GPR_R14: g->r14 = val; break;
-    default:      g->r15 = val; break;
-    }
-}
-
 static void handle_cpuid(struct vcpu *v, const struct hvm_exit *e)
 {
     struct cpuid_regs r;
@@ -927,7 +878,7 @@ static unsigned int mmio_fetch(void *c, u64 rip, u8 *buf, unsigned int len)
 
 static u64 mmio_read_gpr(void *c, enum x86_gpr r)
 {
-    return get_gpr(((struct mmio_ctx *)c)->v, r);
+    return hvm_get_gpr(((struct mmio_ctx *)c)->v, r);
 }
 
 static u64 mmio_seg_base(void *c, unsigned int s)
@@ -1039,10 +990,10 @@ static void handle_mmio_string(struct vcpu *v, struct mmio_ctx *m,
                                const struct mmio_insn *insn, u64 rip)
 {
     struct x86_str_regs r = {
-        .rax = get_gpr(v, GPR_RAX),
-        .rcx = get_gpr(v, GPR_RCX),
-        .rsi = get_gpr(v, GPR_RSI),
-        .rdi = get_gpr(v, GPR_RDI),
+        .rax = hvm_get_gpr(v, GPR_RAX),
+        .rcx = hvm_get_gpr(v, GPR_RCX),
+        .rsi = hvm_get_gpr(v, GPR_RSI),
+        .rdi = hvm_get_gpr(v, GPR_RDI),
         .rflags = hvm_funcs->get_reg(v, HVM_REG_RFLAGS),
     };
     enum x86_str_result res;
@@ -1064,10 +1015,10 @@ static void handle_mmio_string(struct vcpu *v, struct mmio_ctx *m,
     default:
         break;
     }
-    set_gpr(v, GPR_RAX, r.rax);
-    set_gpr(v, GPR_RCX, r.rcx);
-    set_gpr(v, GPR_RSI, r.rsi);
-    set_gpr(v, GPR_RDI, r.rdi);
+    hvm_set_gpr(v, GPR_RAX, r.rax);
+    hvm_set_gpr(v, GPR_RCX, r.rcx);
+    hvm_set_gpr(v, GPR_RSI, r.rsi);
+    hvm_set_gpr(v, GPR_RDI, r.rdi);
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, r.rflags);
     if ( res == X86_STR_DONE )
         advance_rip(v, rip + insn->len);
@@ -1119,13 +1070,13 @@ static void handle_mmio(struct vcpu *v, u64 gpa)
      */
     if ( insn.op != MMIO_MOV || !insn.write )
         mmio_access(v, false, gpa, insn.size, &mem);
-    x86_mmio_complete(&insn, get_gpr(v, insn.reg), mem, &store, &reg_out,
+    x86_mmio_complete(&insn, hvm_get_gpr(v, insn.reg), mem, &store, &reg_out,
                       &mask, &rflags);
     if ( insn.write )
         mmio_access(v, true, gpa, insn.size, &store);
     /* XCHG, XADD and CMPXCHG write memory and a register. */
     if ( mask )
-        set_gpr(v, insn.wreg, (get_gpr(v, insn.wreg) & ~mask) |
+        hvm_set_gpr(v, insn.wreg, (hvm_get_gpr(v, insn.wreg) & ~mask) |
                               (reg_out & mask));
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, rflags);
     advance_rip(v, hvm_funcs->get_reg(v, HVM_REG_RIP) + insn.len);

@@ -34,6 +34,7 @@
 #include <asm/hvm/cr.h>
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/exception.h>
+#include <asm/hvm/gpr.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/task_switch.h>
 
@@ -281,40 +282,6 @@ static const enum x86_gpr gpr_order[8] = {
 static const enum x86_segment seg_order[6] = {
     x86_seg_es, x86_seg_cs, x86_seg_ss, x86_seg_ds, x86_seg_fs, x86_seg_gs,
 };
-
-static u64 read_gpr(struct vcpu *v, enum x86_gpr r)
-{
-    const struct hvm_gprs *g = &v->hvm->gprs;
-
-    switch ( r )
-    {
-    case GPR_RAX: return hvm_funcs->get_reg(v, HVM_REG_RAX);
-    case GPR_RCX: return g->rcx;
-    case GPR_RDX: return g->rdx;
-    case GPR_RBX: return g->rbx;
-    case GPR_RSP: return hvm_funcs->get_reg(v, HVM_REG_RSP);
-    case GPR_RBP: return g->rbp;
-    case GPR_RSI: return g->rsi;
-    default:      return g->rdi;
-    }
-}
-
-static void write_gpr(struct vcpu *v, enum x86_gpr r, u64 val)
-{
-    struct hvm_gprs *g = &v->hvm->gprs;
-
-    switch ( r )
-    {
-    case GPR_RAX: hvm_funcs->set_reg(v, HVM_REG_RAX, val); break;
-    case GPR_RCX: g->rcx = val; break;
-    case GPR_RDX: g->rdx = val; break;
-    case GPR_RBX: g->rbx = val; break;
-    case GPR_RSP: hvm_funcs->set_reg(v, HVM_REG_RSP, val); break;
-    case GPR_RBP: g->rbp = val; break;
-    case GPR_RSI: g->rsi = val; break;
-    default:      g->rdi = val; break;
-    }
-}
 
 /*
  * The descriptor 'sel' names, from the GDT or from the LDT 'ldt'
@@ -625,7 +592,7 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
     put_field(old, old_lay->eflags, old_lay->width, old_eflags);
     for ( i = 0; i < 8; i++ )
         put_field(old, old_lay->gprs + i * old_lay->width, old_lay->width,
-                  read_gpr(v, gpr_order[i]));
+                  hvm_get_gpr(v, gpr_order[i]));
     for ( i = 0; i < old_lay->nr_segs; i++ )
         put_field(old, old_lay->segs + i * old_lay->seg_stride, 2,
                   cur[i].sel);
@@ -672,7 +639,7 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
     for ( i = 0; i < 6; i++ )
         hvm_funcs->set_seg(v, seg_order[i], &n.seg[i]);
     for ( i = 0; i < 8; i++ )
-        write_gpr(v, gpr_order[i], n.gprs[i]);
+        hvm_set_gpr(v, gpr_order[i], n.gprs[i]);
     hvm_funcs->set_reg(v, HVM_REG_RIP, n.eip);
     hvm_funcs->set_reg(v, HVM_REG_RFLAGS, n.eflags);
     hvm_funcs->set_reg(v, HVM_REG_INTR_SHADOW, 0);
