@@ -24,13 +24,15 @@ guests:
 
 $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
 
-# Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry) and the
-# test initramfs (busybox and tests/linux/init.c), under build/linux/.
-# The first run downloads with apt-get download; after that it is cached.
-# fetch-linux.sh returns at once when its cache is complete.
+# Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry), its
+# linux-headers (for the dom0 driver) and the test initramfs (busybox and
+# tests/linux/init.c), under build/.  The first run downloads with apt-get
+# download; after that it is cached: the fetch scripts return at once
+# when their caches are complete.
 LINUX := build/linux
 linux: deps
 	@scripts/fetch-linux.sh
+	@scripts/fetch-linux-headers.sh >/dev/null
 	@$(MAKE) -s --no-print-directory $(LINUX)/initramfs.cpio
 
 $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \

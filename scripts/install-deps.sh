@@ -18,6 +18,8 @@ packages=(
     python3-pytest                           # integration test driver
     xz-utils cpio libc6-dev                  # Linux guest: vmlinux, initramfs
                                              # (static /init needs libc.a)
+    gcc-12 libelf1                           # dom0 driver: the kernel's own
+                                             # compiler; Kbuild's objtool
 )
 [ $# -eq 0 ] || packages=("$@")
 
