@@ -30,6 +30,7 @@ $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
 # download; after that it is cached: the fetch scripts return at once
 # when their caches are complete.
 LINUX := build/linux
+PRIVCMD := build/dom0/privcmd
 linux: deps
 	@scripts/fetch-linux.sh
 	@scripts/fetch-linux-headers.sh >/dev/null
@@ -38,6 +39,13 @@ linux: deps
 $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
                          scripts/mkinitramfs.sh
 	scripts/mkinitramfs.sh $(LINUX)/busybox $@
+
+# The dom0 driver, built out of tree against those headers.
+$(PRIVCMD)/privcmd.ko: $(LINUX)/version tools/dom0/privcmd/privcmd.c \
+                       tools/dom0/privcmd/Kbuild tools/dom0/privcmd/Makefile \
+                       tools/include/xen-lite/privcmd.h
+	@$(MAKE) -s --no-print-directory -C tools/dom0/privcmd \
+	    KDIR=$$(scripts/fetch-linux-headers.sh) OUT=$(abspath $(PRIVCMD))
 
 # A GRUB ISO for Bochs and real machines: make iso XEN_ARGS=... MODULES=...
 iso: xen
