@@ -59,9 +59,10 @@ deps:
 	@scripts/install-deps.sh
 
 # Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs) to a
-# busybox shell on this terminal: type commands; three Ctrl-A switch the
-# input to the hypervisor's debug keys and back; `poweroff -f` ends dom0
-# and with it the run; Ctrl-C quits QEMU.
+# busybox shell on this terminal, the privcmd driver loaded (try
+# `privcmd-test dom0`): type commands; three Ctrl-A switch the input to
+# the hypervisor's debug keys and back; `poweroff -f` ends dom0 and with
+# it the run; Ctrl-C quits QEMU.
 RUN_XEN_ARGS ?= console=com1 loglvl=all shutdown=exit
 run: deps xen linux
 	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 1024 \
