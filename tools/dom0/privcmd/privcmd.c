@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * privcmd: /dev/xen-lite/privcmd for dom0's toolstack, an out-of-tree
- * module for Debian's Linux 6.1 built against its linux-headers.
+ * module for Debian's Linux 6.1 built against its linux-headers.  Linux
+ * code, written in the project's (Xen's) style.
  *
  * One ioctl issues one hypercall (number and five arguments) from the
  * calling process's context and hands back the hypervisor's result; the
@@ -39,8 +40,8 @@ static bool use_vmmcall __ro_after_init;
 
 static long xen_lite_hypercall(u64 op, const u64 arg[5])
 {
-    register u64 r10 asm("r10") = arg[3];
-    register u64 r8 asm("r8") = arg[4];
+    register u64 r10 asm ( "r10" ) = arg[3];
+    register u64 r8 asm ( "r8" ) = arg[4];
     u64 rax = op, rdi = arg[0], rsi = arg[1], rdx = arg[2];
 
     /*
@@ -48,16 +49,16 @@ static long xen_lite_hypercall(u64 op, const u64 arg[5])
      * pointers in the arguments: "memory".  The argument registers are
      * listed as outputs so that nothing assumes they survive.
      */
-    if (use_vmmcall)
-        asm volatile("vmmcall"
-                     : "+a" (rax), "+D" (rdi), "+S" (rsi), "+d" (rdx),
-                       "+r" (r10), "+r" (r8)
-                     : : "memory");
+    if ( use_vmmcall )
+        asm volatile ( "vmmcall"
+                       : "+a" (rax), "+D" (rdi), "+S" (rsi), "+d" (rdx),
+                         "+r" (r10), "+r" (r8)
+                       : : "memory" );
     else
-        asm volatile("vmcall"
-                     : "+a" (rax), "+D" (rdi), "+S" (rsi), "+d" (rdx),
-                       "+r" (r10), "+r" (r8)
-                     : : "memory");
+        asm volatile ( "vmcall"
+                       : "+a" (rax), "+D" (rdi), "+S" (rsi), "+d" (rdx),
+                         "+r" (r10), "+r" (r8)
+                       : : "memory" );
     return (long)rax;
 }
 
@@ -67,16 +68,16 @@ static long privcmd_ioctl(struct file *file, unsigned int cmd,
     struct xen_lite_privcmd_hypercall __user *uhc = (void __user *)data;
     struct xen_lite_privcmd_hypercall hc;
 
-    if (cmd != XEN_LITE_PRIVCMD_HYPERCALL)
+    if ( cmd != XEN_LITE_PRIVCMD_HYPERCALL )
         return -ENOTTY;
-    if (!capable(CAP_SYS_ADMIN))
+    if ( !capable(CAP_SYS_ADMIN) )
         return -EPERM;
-    if (copy_from_user(&hc, uhc, sizeof(hc)))
+    if ( copy_from_user(&hc, uhc, sizeof(hc)) )
         return -EFAULT;
 
     hc.result = xen_lite_hypercall(hc.op, hc.arg);
 
-    if (put_user(hc.result, &uhc->result))
+    if ( put_user(hc.result, &uhc->result) )
         return -EFAULT;
     return 0;
 }
@@ -101,7 +102,7 @@ static bool on_xen_lite(void)
 {
     u32 eax, sig[3];
 
-    if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+    if ( !boot_cpu_has(X86_FEATURE_HYPERVISOR) )
         return false;
     cpuid(XEN_LITE_CPUID_BASE, &eax, &sig[0], &sig[1], &sig[2]);
     return !memcmp(sig, "xen-lite\0\0\0\0", sizeof(sig));
@@ -111,14 +112,15 @@ static int __init privcmd_init(void)
 {
     int rc;
 
-    if (!on_xen_lite()) {
+    if ( !on_xen_lite() )
+    {
         pr_info("xen-lite privcmd: not running on xen-lite\n");
         return -ENODEV;
     }
     use_vmmcall = boot_cpu_has(X86_FEATURE_VMMCALL);
 
     rc = misc_register(&privcmd_dev);
-    if (rc)
+    if ( rc )
         return rc;
     pr_info("xen-lite privcmd: /dev/%s, hypercalls by %s\n",
             privcmd_dev.nodename, use_vmmcall ? "VMMCALL" : "VMCALL");
