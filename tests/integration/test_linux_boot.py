@@ -217,15 +217,19 @@ def test_two_linux_domains(run_qemu, dist, linux):
 @pytest.mark.bochs
 def test_two_linux_domains_on_vmx(build_iso, run_bochs, linux):
     # Bochs 3.0 (VMX with posted interrupts); GRUB loads the kernel twice,
-    # hence 1 GiB.
+    # hence 1 GiB.  d1 also runs privcmd-test: the dom0 driver in a domU,
+    # by VMCALL, gets -EPERM for every sysctl and domctl.
+    from test_privcmd import check_privcmd_d1
     vmlinux, initramfs = linux
     args = TWO_DOMAINS_ARGS.replace(" --", " mitigations=off --")
     iso = build_iso(f"{ARGS} boot_domains=2",
                     [(vmlinux, args), (initramfs, "initrd"),
-                     (vmlinux, args), (initramfs, "initrd")])
+                     (vmlinux, f"{args} privcmd-domu"),
+                     (initramfs, "initrd")])
     r = run_bochs(iso, cpus=2, version="3.0", megs=1024, timeout=400)
     assert r.find(r"^HVM: VMX APICv on.*posted interrupts on"), r.describe()
     check_two_domains(r)
+    check_privcmd_d1(r, "VMCALL")
 
 
 @pytest.mark.bochs
