@@ -33,18 +33,31 @@ guests:
 
 $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
 
-# Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry) and the
-# test initramfs (busybox and tests/linux/init.c), under build/linux/.
-# The first run downloads with apt-get download; after that it is cached.
-# fetch-linux.sh returns at once when its cache is complete.
+# Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry), its
+# linux-headers, and the test initramfs (busybox, tests/linux/init.c, the
+# dom0 driver tools/dom0/privcmd built against those headers and its test
+# tool), under build/.  The first run downloads with apt-get download;
+# after that it is cached: the fetch scripts return at once when their
+# caches are complete.
 LINUX := build/linux
+PRIVCMD := build/dom0/privcmd
 linux: deps
 	@scripts/fetch-linux.sh
+	@scripts/fetch-linux-headers.sh >/dev/null
 	@$(MAKE) -s --no-print-directory $(LINUX)/initramfs.cpio
 
 $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
-                         scripts/mkinitramfs.sh
-	scripts/mkinitramfs.sh $(LINUX)/busybox $@
+                         tests/linux/privcmd_test.c \
+                         tools/include/xen-lite/privcmd.h \
+                         $(PRIVCMD)/privcmd.ko scripts/mkinitramfs.sh
+	scripts/mkinitramfs.sh $(LINUX)/busybox $(PRIVCMD)/privcmd.ko $@
+
+# The dom0 driver, built out of tree against those headers.
+$(PRIVCMD)/privcmd.ko: $(LINUX)/version tools/dom0/privcmd/privcmd.c \
+                       tools/dom0/privcmd/Kbuild tools/dom0/privcmd/Makefile \
+                       tools/include/xen-lite/privcmd.h
+	@$(MAKE) -s --no-print-directory -C tools/dom0/privcmd \
+	    KDIR=$$(scripts/fetch-linux-headers.sh) OUT=$(abspath $(PRIVCMD))
 
 # A GRUB ISO for Bochs and real machines: make iso XEN_ARGS=... MODULES=...
 iso: xen
@@ -55,9 +68,10 @@ deps:
 	@scripts/install-deps.sh
 
 # Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs) to a
-# busybox shell on this terminal: type commands; three Ctrl-A switch the
-# input to the hypervisor's debug keys and back; `poweroff -f` ends dom0
-# and with it the run; Ctrl-C quits QEMU.
+# busybox shell on this terminal, the privcmd driver loaded (try
+# `privcmd-test dom0`): type commands; three Ctrl-A switch the input to
+# the hypervisor's debug keys and back; `poweroff -f` ends dom0 and with
+# it the run; Ctrl-C quits QEMU.
 RUN_XEN_ARGS ?= console=com1 loglvl=all shutdown=exit
 run: deps xen linux
 	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 1024 \

@@ -19,6 +19,8 @@ packages=(
     xz-utils cpio libc6-dev                  # Linux guest: vmlinux, initramfs
                                              # (static /init needs libc.a)
     libxml2-dev libyajl-dev pkg-config       # libxl-lite: domain XML, JSON
+    gcc-12 libelf1                           # dom0 driver: the kernel's own
+                                             # compiler; Kbuild's objtool
 )
 [ $# -eq 0 ] || packages=("$@")
 

@@ -1,30 +1,40 @@
 #!/bin/bash
 # mkinitramfs.sh: the test initramfs for Linux domains, a newc cpio of the
-# static busybox (with its applet links) and the project's /init
-# (tests/linux/init.c, linked statically).
+# static busybox (with its applet links), the project's /init
+# (tests/linux/init.c, linked statically), the dom0 driver PRIVCMD_KO
+# (tools/dom0/privcmd, built by the Makefile) as /lib/modules/privcmd.ko,
+# which /init loads, and its test tool /bin/privcmd-test
+# (tests/linux/privcmd_test.c, static).
 #
-#   scripts/mkinitramfs.sh BUSYBOX OUTPUT
+#   scripts/mkinitramfs.sh BUSYBOX PRIVCMD_KO OUTPUT
 set -euo pipefail
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
-[ $# -eq 2 ] || die "usage: mkinitramfs.sh BUSYBOX OUTPUT"
+[ $# -eq 3 ] || die "usage: mkinitramfs.sh BUSYBOX PRIVCMD_KO OUTPUT"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 busybox=$1
-out=$2
+privcmd_ko=$2
+out=$3
 [ -x "$busybox" ] || die "$busybox: not an executable"
+[ -f "$privcmd_ko" ] || die "$privcmd_ko: no such module"
 command -v cpio >/dev/null || die "cpio missing"
 cc=${CC:-gcc}
 
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-mkdir -p "$tree"/{bin,sbin,dev,proc,sys,tmp,etc}
+mkdir -p "$tree"/{bin,sbin,dev,proc,sys,tmp,etc,lib/modules}
 cp "$busybox" "$tree/bin/busybox"
 for applet in $("$busybox" --list); do
     [ -e "$tree/bin/$applet" ] || ln -s busybox "$tree/bin/$applet"
 done
 "$cc" -static -O2 -Wall -Wextra -Werror -o "$tree/init" \
     "$repo/tests/linux/init.c"
+# Without its debug sections, as Debian ships its modules.
+strip --strip-debug -o "$tree/lib/modules/privcmd.ko" "$privcmd_ko"
+"$cc" -std=gnu11 -static -O2 -Wall -Wextra -Werror \
+    -I"$repo/xen/include" -I"$repo/tools/include" \
+    -o "$tree/bin/privcmd-test" "$repo/tests/linux/privcmd_test.c"
 
 # Sorted, owned by root, no timestamps from the build: the same inputs
 # give the same archive.

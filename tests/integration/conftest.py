@@ -135,3 +135,17 @@ def guests(repo_root):
     subprocess.run(["make", "-s", "-C", str(repo_root / "tests" / "guests")],
                    check=True)
     return repo_root / "build" / "guests"
+
+
+@pytest.fixture(scope="session")
+def linux(repo_root):
+    """`make linux` (cached after the first fetch): vmlinux and the test
+    initramfs (with the dom0 driver privcmd.ko and privcmd-test)."""
+    import subprocess
+    proc = subprocess.run(["make", "-s", "linux"], cwd=repo_root,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        pytest.fail(f"make linux failed:\n{proc.stdout}{proc.stderr}",
+                    pytrace=False)
+    top = repo_root / "build" / "linux"
+    return top / "vmlinux", top / "initramfs.cpio"

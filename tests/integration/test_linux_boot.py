@@ -10,7 +10,8 @@ vCPU online, kvm-clock the clocksource, the serial line's IRQ 4 counting
 and the 8250 driver's tx count (the console's output after boot goes
 through its interrupts), no kernel warning, and the domain's own end
 through the exit port with status 0; the same with 2 vCPUs on Bochs 2.7
-(VMX with APICv) and 3.0 (with posted interrupts).  On QEMU with 2 vCPUs:
+(VMX with APICv) and 3.0 (with posted interrupts), which also run the
+dom0 driver's checks (test_privcmd.py) by VMCALL.  On QEMU with 2 vCPUs:
 a pipe ping-pong, sleep 2 against the host's clock, a typed line read
 by the shell and poweroff -f; and two Linux domains at once.
 """
@@ -27,18 +28,6 @@ from emulators import QemuSession, guest_output, qemu_exit_code
 ARGS = "console=com1 loglvl=all shutdown=exit"
 LINUX_ARGS = "console=ttyS0 earlyprintk=ttyS0,keep"
 BOOT_TIMEOUT = 90
-
-
-@pytest.fixture(scope="session")
-def linux(repo_root):
-    """`make linux` (cached after the first fetch): vmlinux and initramfs."""
-    proc = subprocess.run(["make", "-s", "linux"], cwd=repo_root,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.fail(f"make linux failed:\n{proc.stdout}{proc.stderr}",
-                    pytrace=False)
-    top = repo_root / "build" / "linux"
-    return top / "vmlinux", top / "initramfs.cpio"
 
 
 def kernel_end(vmlinux):
@@ -108,6 +97,8 @@ def check_init(r, vcpus, clocksources):
                     None)
 
     assert line(r"^XENLITE-INIT OK$"), r.describe()
+    # The dom0 driver (tools/dom0/privcmd) loads in every Linux domain.
+    assert line(r"^XENLITE-INIT privcmd loaded$"), r.describe()
     online = "0" if vcpus == 1 else f"0-{vcpus - 1}"
     assert line(rf"^XENLITE-INIT cpus {online}$"), r.describe()
     m = line(r"^XENLITE-INIT clocksource (\S+)$")
@@ -128,8 +119,12 @@ def check_init(r, vcpus, clocksources):
     scan = [x for x in out if re.search(r"AGP: (Checking aperture|No AGP "
                                         r"bridge found)", x)]
     assert not scan, f"{scan}\n{r.describe()}"
-    # Not one (d0) line: dom0's output went out as it is.
-    assert not r.find(r"^\(d0\) "), r.describe()
+    # Not one (d0) line: dom0's output went out as it is.  Only what
+    # privcmd-test wrote with console_io is dom0's text on the
+    # hypervisor's console.
+    prefixed = [m.group(0) for m in r.find_all(r"^\(d0\) (.*)$")
+                if not m.group(1).startswith("privcmd-test: ")]
+    assert not prefixed, f"{prefixed}\n{r.describe()}"
     assert r.find(r"^xen-lite exiting: all domains have exited "
                   r"\(status 0\)$"), r.describe()
 
@@ -222,15 +217,19 @@ def test_two_linux_domains(run_qemu, dist, linux):
 @pytest.mark.bochs
 def test_two_linux_domains_on_vmx(build_iso, run_bochs, linux):
     # Bochs 3.0 (VMX with posted interrupts); GRUB loads the kernel twice,
-    # hence 1 GiB.
+    # hence 1 GiB.  d1 also runs privcmd-test: the dom0 driver in a domU,
+    # by VMCALL, gets -EPERM for every sysctl and domctl.
+    from test_privcmd import check_privcmd_d1
     vmlinux, initramfs = linux
     args = TWO_DOMAINS_ARGS.replace(" --", " mitigations=off --")
     iso = build_iso(f"{ARGS} boot_domains=2",
                     [(vmlinux, args), (initramfs, "initrd"),
-                     (vmlinux, args), (initramfs, "initrd")])
+                     (vmlinux, f"{args} privcmd-domu"),
+                     (initramfs, "initrd")])
     r = run_bochs(iso, cpus=2, version="3.0", megs=1024, timeout=400)
     assert r.find(r"^HVM: VMX APICv on.*posted interrupts on"), r.describe()
     check_two_domains(r)
+    check_privcmd_d1(r, "VMCALL")
 
 
 @pytest.mark.bochs
@@ -243,15 +242,20 @@ def test_linux_boots_to_init_on_vmx(build_iso, run_bochs, linux, version,
     # vCPUs.  The CPU model has an invariant TSC, which xen-lite hides by
     # default (with it, Linux's kvmclock.c rates itself below the TSC);
     # mitigations=off keeps the model's speculation advisories out of the
-    # log.
+    # log.  /init also runs privcmd-test: the dom0 driver's hypercalls by
+    # VMCALL (test_privcmd.py has them by VMMCALL on QEMU).
+    from test_privcmd import CAPS_HVM, CAPS_VMX, check_privcmd_dom0
     vmlinux, initramfs = linux
     iso = build_iso(ARGS, [(vmlinux, "mem=256M vcpus=2 console=ttyS0 "
-                                     "tsc=reliable mitigations=off"),
+                                     "tsc=reliable mitigations=off -- "
+                                     "privcmd"),
                            (initramfs, "initrd")])
     r = run_bochs(iso, cpus=2, version=version, timeout=300)
     assert r.find(r"^HVM: VMX APICv on.*posted interrupts " + posted), \
         r.describe()
     check_init(r, 2, ("kvm-clock",))
+    check_privcmd_dom0(r, smp=2, vcpus=2, mem_mb=256, insn="VMCALL",
+                       caps=CAPS_HVM | CAPS_VMX)
 
 
 @pytest.mark.qemu
@@ -288,4 +292,7 @@ def test_initramfs_init_on_bare_qemu(linux, test_dir):
                           timeout=BOOT_TIMEOUT)
     text = serial.read_text(errors="replace")
     assert "XENLITE-INIT OK" in text.splitlines(), text[-3000:]
+    # Not on xen-lite: the dom0 driver declines to load.
+    assert "XENLITE-INIT privcmd not loaded: No such device" in \
+        text.splitlines(), text[-3000:]
     assert proc.returncode == qemu_exit_code(0), text[-3000:]

@@ -7,7 +7,11 @@
  * command line after "--"): "checks" also runs a pipe ping-pong between
  * two CPUs, a timed sleep 2 and reads a typed line; "poweroff" ends the
  * domain with `poweroff -f` (ACPI power-off) instead; "shell" starts a
- * busybox shell.
+ * busybox shell; "privcmd" (in dom0) or "privcmd-domu" (in another
+ * domain) runs /bin/privcmd-test (tests/linux/privcmd_test.c) before the
+ * end.  Before anything else, once /dev, /proc and /sys are mounted, it
+ * loads the dom0 driver /lib/modules/privcmd.ko (tools/dom0/privcmd),
+ * which refuses to load (ENODEV) when not running on xen-lite.
  * Static, so the initramfs needs no libraries.
  */
 #define _GNU_SOURCE
@@ -21,11 +25,13 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #define EXIT_PORT   0xf4
+#define PRIVCMD_KO  "/lib/modules/privcmd.ko"
 
 static int mount_one(const char *src, const char *dir, const char *type)
 {
@@ -194,6 +200,47 @@ static int read_typed_line(void)
                   "echo \"XENLITE-INIT read $line\"'") != 0;
 }
 
+/*
+ * The dom0 driver, with finit_module(2) as insmod would.  Not being on
+ * xen-lite (ENODEV: the initramfs booted by QEMU alone) is no failure.
+ */
+static int load_privcmd(void)
+{
+    int fd = open(PRIVCMD_KO, O_RDONLY | O_CLOEXEC), err;
+
+    if ( fd < 0 )
+    {
+        printf("XENLITE-INIT privcmd %s: %s\n", PRIVCMD_KO, strerror(errno));
+        return 1;
+    }
+    err = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
+    close(fd);
+    if ( err )
+    {
+        printf("XENLITE-INIT privcmd not loaded: %s\n", strerror(err));
+        return err != ENODEV;
+    }
+    printf("XENLITE-INIT privcmd loaded\n");
+    return 0;
+}
+
+/* Runs /bin/privcmd-test 'mode'; nonzero unless it exits with 0. */
+static int privcmd_test(const char *mode)
+{
+    int status;
+    pid_t pid = fork();
+
+    if ( pid == 0 )
+    {
+        execl("/bin/privcmd-test", "privcmd-test", mode, (char *)NULL);
+        printf("XENLITE-INIT exec privcmd-test: %s\n", strerror(errno));
+        _exit(127);
+    }
+    if ( pid < 0 || waitpid(pid, &status, 0) != pid )
+        return 1;
+    return !WIFEXITED(status) || WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
     int bad = 0;
@@ -203,6 +250,7 @@ int main(int argc, char **argv)
     bad |= mount_one("proc", "/proc", "proc");
     bad |= mount_one("sysfs", "/sys", "sysfs");
     setvbuf(stdout, NULL, _IONBF, 0);
+    bad |= load_privcmd();
     report_file("cpus", "/sys/devices/system/cpu/online");
     report_file("clocksource",
                 "/sys/devices/system/clocksource/clocksource0/"
@@ -220,6 +268,10 @@ int main(int argc, char **argv)
         timed_sleep();
         bad |= read_typed_line();
     }
+    if ( has_arg(argc, argv, "privcmd") )
+        bad |= privcmd_test("dom0");
+    if ( has_arg(argc, argv, "privcmd-domu") )
+        bad |= privcmd_test("domu");
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
     if ( has_arg(argc, argv, "shell") )
     {
