@@ -1,0 +1,887 @@
+/*
+ * odd_state: segment and descriptor-table state that is unusual but
+ * valid, with VM exits taken in it.  A hypervisor that writes back, or
+ * checks, the guest's segment caches, TR, LDTR, GDTR, IDTR or RFLAGS
+ * after an exit must hand the CPU exactly what the guest had: the VM
+ * entry fails otherwise (SDM Vol. 3C 26.3.1.2-26.3.1.5; APM Vol. 2
+ * 15.5.1) or the guest runs on with changed state.
+ *
+ * Every case takes a CPUID (vendor checked), a write and read of the
+ * UART scratch register, and where the CPL allows an RDMSR of
+ * IA32_APIC_BASE; where its state can take interrupts also a self-IPI
+ * through the xAPIC ICR and a LAPIC timer interrupt (in HLT where the
+ * CPL allows), each delivered exactly once.  Then it checks that its
+ * state is intact and prints one line:
+ *   - idt_limit0: IDTR limit 0 with IF = 0 and a self-IPI pending: no
+ *     event may come in; with the IDT back, the IPI is taken once;
+ *   - gdt_limit7: GDTR limit 7 (only the null descriptor): the segment
+ *     registers keep their cached descriptors through the exits;
+ *   - null_data: DS, ES, FS and GS hold the null selector (VMX:
+ *     unusable) while the exits and interrupts happen; they are still
+ *     null after, and a load through DS still raises #GP(0);
+ *   - expand_down: SS, DS and ES expand-down (limit 0xfff, B = 1): the
+ *     C code runs on them; an offset below the limit still faults
+ *     (#SS(0) for SS, #GP(0) for DS), one above does not;
+ *   - ldt: LLDT, then FS from the LDT (TI = 1) with a base that is not
+ *     page (nor 4-byte) aligned and a byte-granular limit of 0x12345:
+ *     reads through FS at 0x10 and at the limit see the right bytes,
+ *     the limit + 1 faults; the CPU set the descriptor's accessed bit;
+ *   - code16: a 16-bit code segment (D = 0) at an odd base runs the
+ *     exits with operand and address prefixes (the ICR write is a
+ *     prefixed MMIO store), CS is the 16-bit selector throughout;
+ *   - conforming: ring 3 (IOPL 3) jumps into a conforming DPL-0 code
+ *     segment: CPL stays 3 (CS.RPL 3 while CS.DPL is 0) through the
+ *     exits and the interrupts taken from there to ring 0;
+ *   - v86: virtual-8086 mode entered by IRET (IOPL 3, an I/O bitmap
+ *     that opens the scratch port): CPUID, port I/O and a timer
+ *     interrupt taken to ring 0 and back; INT 0x44 leaves;
+ *   - tss16: TR loaded from a 16-bit TSS (busy type 3 after LTR);
+ *   - real: real mode (CR0.PE clear; VMX: unrestricted guest) with DS
+ *     and ES still holding 4 GiB limits ("unreal" mode): the exits, a
+ *     self-IPI and a timer interrupt in HLT through a real-mode IVT at
+ *     0x6400, the ICR written with an address-size prefix.
+ *
+ * seg_checks=0 skips the checks that an access beyond a segment limit,
+ * or through a null DS, faults and that a far jump sets the accessed
+ * bit of the code segment: QEMU's TCG does none of these (natively and
+ * under its SVM alike).
+ *
+ * Low memory used: 0x6000 counters and results, 0x6400 the real-mode
+ * IVT, 0x6800-0x6fff the real-mode and V86 stack, 0x7000 the V86 or
+ * real-mode code.
+ */
+#include "cr.h"
+#include "test.h"
+
+const char test_name[] = "odd_state";
+
+#define STR_(x)         #x
+#define STR(x)          STR_(x)
+
+#define VEC_SS          12
+#define VEC_IPI         0x41
+#define VEC_TMR         0x42
+#define VEC_V86_BACK    0x44
+#define VEC_R3_BACK     0x45
+
+#define LOW_CNT         0x6000      /* IPIs, timer ticks, bad vectors */
+#define LOW_OUT         0x6010      /* what the asm cases saw */
+#define LOW_IVT         0x6400
+#define LOW_STACK       0x6ff0
+#define LOW_CODE        0x7000
+#define SCRATCH_PORT    0x3ff       /* COM1 scratch register */
+
+/* GDT slots of this test (the last per-CPU slots: it runs on 1 CPU). */
+#define I_CODE16        140
+#define I_DATA16        141
+#define I_CODE16R       142
+#define I_EXPDOWN       143
+#define I_CONF          144
+#define I_LDT           145
+#define I_TSS16         146
+#define I_TSS32         147
+#define I_UCODE         148
+#define I_UDATA         149
+#define SEL(i)          ((i) * 8)
+#define SEL_LDT_DATA    0x0c        /* LDT index 1, TI = 1, RPL 0 */
+
+extern uint64_t gdt[];
+
+static volatile uint32_t *const cnt = (volatile uint32_t *)LOW_CNT;
+#define N_IPI           (cnt[0])
+#define N_TMR           (cnt[1])
+#define N_BAD           (cnt[2])
+static volatile uint32_t *const out = (volatile uint32_t *)LOW_OUT;
+
+static uint32_t vendor, apic_base_lo;
+static bool limits;                 /* seg_checks */
+static unsigned int n_cases;
+static char names[200];
+
+/* --- descriptors --- */
+
+/* access: P, DPL, S, type; flags: G, D/B, L, AVL (bits 55:52). */
+static uint64_t desc(uint32_t base, uint32_t limit, unsigned int access,
+                     unsigned int flags)
+{
+    return (limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
+           ((uint64_t)access << 40) | ((uint64_t)(limit >> 16 & 0xf) << 48) |
+           ((uint64_t)flags << 52) | ((uint64_t)(base >> 24) << 56);
+}
+
+static bool accessed(unsigned int i)
+{
+    return gdt[i] & (1ull << 40);
+}
+
+struct dtr
+{
+    uint16_t pad;
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed, aligned(4)));
+
+static struct dtr idtr0, gdtr0;
+
+static uint16_t sel_of(int which)
+{
+    uint16_t s = 0;
+
+    switch ( which )
+    {
+    case 0: asm volatile ( "mov %%ds, %0" : "=r" (s) ); break;
+    case 1: asm volatile ( "mov %%es, %0" : "=r" (s) ); break;
+    case 2: asm volatile ( "mov %%fs, %0" : "=r" (s) ); break;
+    case 3: asm volatile ( "mov %%gs, %0" : "=r" (s) ); break;
+    case 4: asm volatile ( "mov %%ss, %0" : "=r" (s) ); break;
+    default: asm volatile ( "mov %%cs, %0" : "=r" (s) ); break;
+    }
+    return s;
+}
+
+/* --- interrupt and fault stubs that need no data segment --- */
+
+/*
+ * The self-IPI and the timer: count at a fixed low address (the V86 and
+ * real-mode code poll it too) and EOI, with DS loaded for the purpose:
+ * the interrupted code's DS may be null, expand-down, or nulled by the
+ * CPU on the way out of virtual-8086 mode.
+ *
+ * #GP and #SS: a fault the test provokes resumes at fault_resume (set
+ * just before the instruction, with SS, which every case keeps flat or
+ * covering these addresses); any other goes to the library's stub,
+ * which fails the test.
+ */
+uint32_t fault_resume, fault_count, fault_vec, fault_err;
+extern const char int_stubs[];
+
+#define IRQ_STUB(name, counter)                                         \
+    "   .globl " #name "\n"                                             \
+    #name ":\n"                                                         \
+    "   pushl %ds\n"                                                    \
+    "   pushl %eax\n"                                                   \
+    "   movl $" STR(SEL_DATA) ", %eax\n"                                \
+    "   movl %eax, %ds\n"                                               \
+    "   incl " STR(counter) "\n"                                            \
+    "   movl $0, 0xfee000b0\n"                                          \
+    "   popl %eax\n"                                                    \
+    "   popl %ds\n"                                                     \
+    "   iret\n"
+
+#define FAULT_STUB(name, vec)                                           \
+    "   .globl " #name "\n"                                             \
+    #name ":\n"                                                         \
+    "   cmpl $0, %ss:fault_resume\n"                                    \
+    "   jne 1f\n"                                                       \
+    "   jmp int_stubs + 16 * " #vec "\n"                                \
+    "1: pushl %eax\n"                                                   \
+    "   movl $" #vec ", %ss:fault_vec\n"                                \
+    "   movl 4(%esp), %eax\n"                                           \
+    "   movl %eax, %ss:fault_err\n"                                     \
+    "   movl %ss:fault_resume, %eax\n"                                  \
+    "   movl %eax, 8(%esp)\n"                                           \
+    "   movl $0, %ss:fault_resume\n"                                    \
+    "   incl %ss:fault_count\n"                                         \
+    "   popl %eax\n"                                                    \
+    "   addl $4, %esp\n"                                                \
+    "   iret\n"
+
+asm (
+    "   .text\n"
+    IRQ_STUB(irq_ipi_stub, LOW_CNT)
+    IRQ_STUB(irq_tmr_stub, LOW_CNT + 4)
+    FAULT_STUB(fault_ss_stub, 12)
+    FAULT_STUB(fault_gp_stub, 13)
+);
+extern const char irq_ipi_stub[], irq_tmr_stub[], fault_ss_stub[],
+                  fault_gp_stub[];
+
+/*
+ * One access that may fault: the vector it raised (with the error code
+ * in fault_err), or -1.
+ */
+#define PROBE(insn, ...)                                                \
+    ({                                                                  \
+        uint32_t c_ = fault_count;                                      \
+        asm volatile ( "movl $1f, %%ss:fault_resume\n\t"                \
+                       insn "\n"                                        \
+                       "1:\tmovl $0, %%ss:fault_resume"                 \
+                       __VA_ARGS__ );                                   \
+        fault_count != c_ ? (int)fault_vec : -1;                        \
+    })
+
+static void set_gate(unsigned int vec, const void *fn, unsigned int type)
+{
+    uint32_t *g = (uint32_t *)(idtr0.base + vec * 8);
+    uint32_t a = (uint32_t)fn;
+
+    g[0] = (SEL_CODE << 16) | (a & 0xffff);
+    g[1] = (a & 0xffff0000) | (type << 8);
+}
+
+/* --- the exits, from C --- */
+
+static void arm_timer(uint32_t us)
+{
+    apic_write(APIC_LVTT, VEC_TMR);
+    apic_write(APIC_TMICT, us_to_lapic(us));
+}
+
+static void check_basic(const char *c, uint32_t ebx, uint8_t scr,
+                        uint8_t want_scr)
+{
+    CHECK(ebx == vendor, "%s: CPUID.0:EBX %#x, expected %#x", c, ebx,
+          vendor);
+    CHECK(scr == want_scr, "%s: scratch register read %#x, wrote %#x", c,
+          scr, want_scr);
+}
+
+/* Wait for the timer in HLT (or spinning), with a bound. */
+static void wait_tick(const char *c, uint32_t t0, bool halt)
+{
+    uint64_t end = deadline_us(2000000);
+
+    while ( N_TMR == t0 )
+    {
+        if ( halt )
+            sti_hlt();
+        else
+        {
+            sti();
+            cpu_relax();
+        }
+        cli();
+        CHECK(rdtsc() < end, "%s: no timer interrupt in 2 s", c);
+    }
+}
+
+static void exits(const char *c, bool irqs)
+{
+    uint32_t a, b, cx, d, i0 = N_IPI, t0 = N_TMR;
+    uint8_t pat = 0x5a ^ (uint8_t)n_cases;
+
+    cpuid(0, 0, &a, &b, &cx, &d);
+    outb(SCRATCH_PORT, pat);
+    check_basic(c, b, inb(SCRATCH_PORT), pat);
+    CHECK((uint32_t)rdmsr(MSR_APIC_BASE) == apic_base_lo, "%s: "
+          "IA32_APIC_BASE reads %#x, was %#x", c,
+          (uint32_t)rdmsr(MSR_APIC_BASE), apic_base_lo);
+    if ( !irqs )
+        return;
+    arm_timer(1000);
+    apic_icr(0, APIC_SH_SELF | VEC_IPI);
+    wait_tick(c, t0, true);
+    CHECK(N_IPI == i0 + 1 && N_TMR == t0 + 1, "%s: %u self-IPIs and %u "
+          "timer interrupts, expected 1 each", c, N_IPI - i0, N_TMR - t0);
+}
+
+static void done(const char *c, const char *what)
+{
+    CHECK(N_BAD == 0, "%s: a real-mode vector other than the test's",
+          c);
+    printf("odd_state: %s: %s\n", c, what);
+    size_t n = strlen(names);
+
+    if ( n_cases && n < sizeof(names) - 1 )
+        names[n++] = ' ';
+    for ( ; *c && n < sizeof(names) - 1; c++ )
+        names[n++] = *c;
+    names[n] = '\0';
+    n_cases++;
+}
+
+static void lidt(const struct dtr *d)
+{
+    asm volatile ( "lidt %0" :: "m" (d->limit) : "memory" );
+}
+
+static void lgdt(const struct dtr *d)
+{
+    asm volatile ( "lgdt %0" :: "m" (d->limit) : "memory" );
+}
+
+/* --- idt_limit0, gdt_limit7 --- */
+
+static void case_idt_limit0(void)
+{
+    struct dtr z = { 0, 0, idtr0.base };
+    uint32_t i0 = N_IPI;
+
+    cli();
+    apic_icr(0, APIC_SH_SELF | VEC_IPI);
+    lidt(&z);
+    exits("idt_limit0", false);
+    lidt(&idtr0);
+    CHECK(N_IPI == i0, "idt_limit0: IPI taken with IF = 0");
+    sti();
+    udelay(1000);
+    cli();
+    CHECK(N_IPI == i0 + 1, "idt_limit0: pending self-IPI taken %u times "
+          "after the IDT came back", N_IPI - i0);
+    done("idt_limit0", "exits with IDTR limit 0, IPI taken once after");
+}
+
+static void case_gdt_limit7(void)
+{
+    struct dtr g7 = { 0, 7, gdtr0.base };
+    uint16_t before[6], after[6];
+    struct dtr now;
+
+    cli();
+    for ( int i = 0; i < 6; i++ )
+        before[i] = sel_of(i);
+    lgdt(&g7);
+    exits("gdt_limit7", false);
+    asm volatile ( "sgdt %0" : "=m" (now.limit) );
+    /* percpu through GS, the stack through SS: the cached descriptors. */
+    CHECK(this_cpu()->index == 0, "gdt_limit7: GS no longer reaches the "
+          "per-CPU block");
+    for ( int i = 0; i < 6; i++ )
+        after[i] = sel_of(i);
+    lgdt(&gdtr0);
+    CHECK(now.limit == 7 && now.base == gdtr0.base, "gdt_limit7: SGDT "
+          "%#x/%#x", now.base, now.limit);
+    CHECK(!memcmp(before, after, sizeof(before)), "gdt_limit7: selectors "
+          "changed");
+    done("gdt_limit7", "exits with GDTR limit 7, segments intact");
+}
+
+/* --- null_data --- */
+
+static void case_null_data(void)
+{
+    uint32_t i0 = N_IPI, t0 = N_TMR;
+    int gp;
+
+    cli();
+    arm_timer(1000);
+    out[3] = 0xffff;
+    asm volatile (
+        "pushl %%ds; pushl %%es; pushl %%fs; pushl %%gs\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "movl %%eax, %%ds; movl %%eax, %%es\n\t"
+        "movl %%eax, %%fs; movl %%eax, %%gs\n\t"
+        "xorl %%ecx, %%ecx\n\t"
+        "cpuid\n\t"
+        "movl %%ebx, %%ss:" STR(LOW_OUT) "\n\t"
+        "movb $0xc3, %%al\n\t"
+        "movw $" STR(SCRATCH_PORT) ", %%dx\n\t"
+        "outb %%al, %%dx\n\t"
+        "movb $0, %%al\n\t"
+        "inb %%dx, %%al\n\t"
+        "movb %%al, %%ss:" STR(LOW_OUT) "+4\n\t"
+        "movl $0x1b, %%ecx\n\t"
+        "rdmsr\n\t"
+        "movl %%eax, %%ss:" STR(LOW_OUT) "+8\n\t"
+        "movl %%ss:" STR(LOW_CNT) "+4, %%esi\n\t"
+        "movl $" STR(APIC_SH_SELF) "+" STR(VEC_IPI) ", %%ss:0xfee00300\n\t"
+        "1: sti; hlt; cli\n\t"
+        "cmpl %%ss:" STR(LOW_CNT) "+4, %%esi\n\t"
+        "je 1b\n\t"
+        "movl %%ds, %%eax; movl %%es, %%ecx\n\t"
+        "orl %%ecx, %%eax; movl %%fs, %%ecx; orl %%ecx, %%eax\n\t"
+        "movl %%gs, %%ecx; orl %%ecx, %%eax\n\t"
+        "movl %%eax, %%ss:" STR(LOW_OUT) "+12\n\t"
+        /* Still unusable: a load through DS faults. */
+        "movl $2f, %%ss:fault_resume\n\t"
+        "movl %%ds:" STR(LOW_CNT) ", %%eax\n\t"
+        "2: movl $0, %%ss:fault_resume\n\t"
+        "popl %%gs; popl %%fs; popl %%es; popl %%ds"
+        ::: "eax", "ebx", "ecx", "edx", "esi", "memory" );
+    check_basic("null_data", out[0], out[1], 0xc3);
+    CHECK(out[2] == apic_base_lo, "null_data: RDMSR gave %#x", out[2]);
+    CHECK(out[3] == 0, "null_data: selectors %#x after the exits, not 0",
+          out[3]);
+    gp = fault_count;
+    if ( limits )
+        CHECK(gp == 1 && fault_vec == VEC_GP && fault_err == 0, "null_data: "
+              "a load through the null DS raised %u faults (vector %u "
+              "error %#x), expected one #GP(0)", gp, fault_vec, fault_err);
+    fault_count = 0;
+    CHECK(N_IPI == i0 + 1 && N_TMR == t0 + 1, "null_data: %u IPIs, %u "
+          "ticks", N_IPI - i0, N_TMR - t0);
+    done("null_data", limits ? "exits, IPI and timer with DS/ES/FS/GS "
+         "null; DS still faults" : "exits, IPI and timer with DS/ES/FS/GS "
+         "null");
+}
+
+/* --- expand_down --- */
+
+static void case_expand_down(void)
+{
+    int x, y, z;
+
+    gdt[I_EXPDOWN] = desc(0, 0xfff, 0x96, 0x4);
+    cli();
+    asm volatile ( "movl %0, %%ds; movl %0, %%es; movl %0, %%ss"
+                   :: "r" (SEL(I_EXPDOWN)) : "memory" );
+    exits("expand_down", true);
+    x = PROBE("movl %%ds:0x800, %%eax", ::: "eax", "memory");
+    y = PROBE("movl %%ss:0x800, %%eax", ::: "eax", "memory");
+    z = PROBE("movl %%ds:0x1000, %%eax", ::: "eax", "memory");
+    asm volatile ( "movl %0, %%ds; movl %0, %%es; movl %0, %%ss"
+                   :: "r" (SEL_DATA) : "memory" );
+    CHECK(accessed(I_EXPDOWN), "expand_down: accessed bit not set");
+    CHECK(z < 0, "expand_down: DS:0x1000 raised vector %d", z);
+    if ( limits )
+    {
+        CHECK(x == VEC_GP, "expand_down: DS:0x800 raised vector %d, "
+              "expected #GP", x);
+        CHECK(y == VEC_SS, "expand_down: SS:0x800 raised vector %d, "
+              "expected #SS", y);
+    }
+    fault_count = 0;
+    done("expand_down", limits ? "SS/DS/ES expand-down through the exits, "
+         "limits still fault" : "SS/DS/ES expand-down through the exits "
+         "(limits not checked: seg_checks=0)");
+}
+
+/* --- ldt --- */
+
+static uint64_t ldt[2];
+static uint8_t ldt_area[0x12350];
+
+static void case_ldt(void)
+{
+    uint32_t base = (uint32_t)ldt_area + 3;
+    uint8_t b10 = 0, blim = 0;
+    uint16_t fs, ldtr;
+    int x;
+
+    ldt_area[3 + 0x10] = 0x11;
+    ldt_area[3 + 0x12345] = 0x45;
+    ldt[1] = desc(base, 0x12345, 0x92, 0x4);
+    gdt[I_LDT] = desc((uint32_t)ldt, sizeof(ldt) - 1, 0x82, 0);
+    cli();
+    asm volatile ( "lldt %w0; movl %1, %%fs"
+                   :: "r" (SEL(I_LDT)), "r" (SEL_LDT_DATA) : "memory" );
+    exits("ldt", true);
+    asm volatile ( "movb %%fs:0x10, %0; movb %%fs:0x12345, %1"
+                   : "=q" (b10), "=q" (blim) );
+    x = PROBE("movb %%fs:0x12346, %%al", ::: "eax", "memory");
+    fs = sel_of(2);
+    asm volatile ( "sldt %0" : "=r" (ldtr) );
+    asm volatile ( "movl %0, %%fs; lldt %w1"
+                   :: "r" (SEL_DATA), "r" (0) : "memory" );
+    CHECK(fs == SEL_LDT_DATA && ldtr == SEL(I_LDT), "ldt: FS %#x LDTR %#x",
+          fs, ldtr);
+    CHECK(b10 == 0x11 && blim == 0x45, "ldt: FS:0x10 %#x, FS:0x12345 %#x",
+          b10, blim);
+    CHECK(ldt[1] & (1ull << 40), "ldt: accessed bit not set");
+    if ( limits )
+        CHECK(x == VEC_GP && fault_err == 0, "ldt: FS:0x12346 raised "
+              "vector %d error %#x, expected #GP(0)", x, fault_err);
+    fault_count = 0;
+    done("ldt", "FS from the LDT, odd base, byte limit 0x12345");
+}
+
+/* --- code16 --- */
+
+asm (
+    "   .text\n"
+    "   .align 16\n"
+    "   .skip 5\n"
+    "   .globl c16_start\n"
+    "c16_start:\n"
+    "   .code16\n"
+    "   xorl %eax, %eax\n"
+    "   xorl %ecx, %ecx\n"
+    "   cpuid\n"
+    "   movl %ebx, %ss:" STR(LOW_OUT) "\n"
+    "   movb $0x69, %al\n"
+    "   movw $" STR(SCRATCH_PORT) ", %dx\n"
+    "   outb %al, %dx\n"
+    "   movb $0, %al\n"
+    "   inb %dx, %al\n"
+    "   movb %al, %ss:" STR(LOW_OUT) "+4\n"
+    "   movl $0x1b, %ecx\n"
+    "   rdmsr\n"
+    "   movl %eax, %ss:" STR(LOW_OUT) "+8\n"
+    "   movl %ss:" STR(LOW_CNT) "+4, %esi\n"
+    "   addr32 movl $" STR(APIC_SH_SELF) "+" STR(VEC_IPI) ", %ds:0xfee00300\n"
+    "1: sti\n"
+    "   hlt\n"
+    "   cli\n"
+    "   cmpl %ss:" STR(LOW_CNT) "+4, %esi\n"
+    "   je 1b\n"
+    "   movw %cs, %ss:" STR(LOW_OUT) "+12\n"
+    "   ljmpl $" STR(SEL_CODE) ", $c16_back\n"
+    "   .code32\n"
+    "c16_back:\n"
+    "   ret\n"
+    "   .globl c16_run\n"
+    "c16_run:\n"
+    "   pushal\n"
+    "   call 1f\n"
+    "   popal\n"
+    "   ret\n"
+    "1: ljmp $" STR(SEL(I_CODE16)) ", $0\n"
+);
+extern const char c16_start[];
+extern void c16_run(void);
+
+static void case_code16(void)
+{
+    uint32_t i0 = N_IPI, t0 = N_TMR;
+
+    gdt[I_CODE16] = desc((uint32_t)c16_start, 0xffff, 0x9a, 0);
+    cli();
+    arm_timer(1000);
+    out[3] = 0;
+    c16_run();
+    check_basic("code16", out[0], out[1], 0x69);
+    CHECK(out[2] == apic_base_lo, "code16: RDMSR gave %#x", out[2]);
+    CHECK((out[3] & 0xffff) == SEL(I_CODE16), "code16: CS %#x",
+          out[3] & 0xffff);
+    if ( limits )
+        CHECK(accessed(I_CODE16), "code16: accessed bit not set");
+    CHECK(N_IPI == i0 + 1 && N_TMR == t0 + 1, "code16: %u IPIs, %u ticks",
+          N_IPI - i0, N_TMR - t0);
+    done("code16", "exits, prefixed ICR write and HLT in a 16-bit code "
+         "segment at an odd base");
+}
+
+/* --- conforming (ring 3) and v86: a 32-bit TSS --- */
+
+static struct
+{
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+    uint32_t gpr[8], seg[6], ldt;
+    uint16_t trap, iomap;
+    uint8_t bitmap[0x81];
+} __attribute__((packed)) tss32;
+static uint8_t kstack[4096] __attribute__((aligned(16)));
+uint8_t ustack[4096] __attribute__((aligned(16)));
+uint32_t saved_esp;
+
+asm (
+    "   .text\n"
+    "   .globl r3_run, r3_back\n"
+    "r3_run:\n"
+    "   pushal\n"
+    "   movl %esp, saved_esp\n"
+    "   pushl $" STR(SEL(I_UDATA) + 3) "\n"
+    "   pushl $ustack + 4096\n"
+    "   pushl $0x3002\n"
+    "   pushl $" STR(SEL(I_UCODE) + 3) "\n"
+    "   pushl $1f\n"
+    "   iret\n"
+    "1: movl $" STR(SEL(I_UDATA) + 3) ", %eax\n"
+    "   movl %eax, %ds\n"
+    "   movl %eax, %es\n"
+    "   ljmp $" STR(SEL(I_CONF)) ", $2f\n"
+    "2: movw %cs, " STR(LOW_OUT) "+12\n"
+    "   xorl %eax, %eax\n"
+    "   xorl %ecx, %ecx\n"
+    "   cpuid\n"
+    "   movl %ebx, " STR(LOW_OUT) "\n"
+    "   movb $0x78, %al\n"
+    "   movw $" STR(SCRATCH_PORT) ", %dx\n"
+    "   outb %al, %dx\n"
+    "   movb $0, %al\n"
+    "   inb %dx, %al\n"
+    "   movb %al, " STR(LOW_OUT) "+4\n"
+    "   movl " STR(LOW_CNT) "+4, %esi\n"
+    "   movl $" STR(APIC_SH_SELF) "+" STR(VEC_IPI) ", 0xfee00300\n"
+    "   sti\n"
+    "3: pause\n"
+    "   cmpl " STR(LOW_CNT) "+4, %esi\n"
+    "   je 3b\n"
+    "   cli\n"
+    "   movw %cs, " STR(LOW_OUT) "+14\n"
+    "   int $" STR(VEC_R3_BACK) "\n"
+    "r3_back:\n"
+    "   pushl $2\n"                     /* IOPL back to 0 */
+    "   popfl\n"
+    "   movl $" STR(SEL_DATA) ", %eax\n"
+    "   movl %eax, %ds\n"
+    "   movl %eax, %es\n"
+    "   movl %eax, %ss\n"
+    "   movl saved_esp, %esp\n"
+    "   popal\n"
+    "   ret\n"
+);
+extern void r3_run(void);
+extern const char r3_back[];
+
+static void setup_tss32(void)
+{
+    memset(&tss32, 0, sizeof(tss32));
+    tss32.ss0 = SEL_DATA;
+    tss32.esp0 = (uint32_t)kstack + sizeof(kstack);
+    tss32.iomap = offsetof(typeof(tss32), bitmap);
+    memset(tss32.bitmap, 0xff, sizeof(tss32.bitmap));
+    tss32.bitmap[SCRATCH_PORT / 8] &= ~(1u << (SCRATCH_PORT % 8));
+    gdt[I_TSS32] = desc((uint32_t)&tss32, sizeof(tss32) - 1, 0x89, 0);
+    asm volatile ( "ltr %w0" :: "r" (SEL(I_TSS32)) : "memory" );
+}
+
+static void case_conforming(void)
+{
+    uint16_t fs = sel_of(2), gs = sel_of(3);
+    uint32_t i0 = N_IPI, t0 = N_TMR;
+
+    gdt[I_CONF] = desc(0, 0xfffff, 0x9e, 0xc);
+    gdt[I_UCODE] = desc(0, 0xfffff, 0xfa, 0xc);
+    gdt[I_UDATA] = desc(0, 0xfffff, 0xf2, 0xc);
+    cli();
+    arm_timer(1000);
+    out[3] = 0;
+    r3_run();
+    /* IRET to ring 3 nulled FS and GS (DPL 0). */
+    asm volatile ( "movl %0, %%fs; movl %1, %%gs" :: "r" ((uint32_t)fs),
+                   "r" ((uint32_t)gs) : "memory" );
+    check_basic("conforming", out[0], out[1], 0x78);
+    CHECK(out[3] == ((SEL(I_CONF) + 3) | (SEL(I_CONF) + 3) << 16),
+          "conforming: CS %#x before and %#x after the interrupts, "
+          "expected %#x (RPL 3)", out[3] & 0xffff, out[3] >> 16,
+          SEL(I_CONF) + 3);
+    if ( limits )
+        CHECK(accessed(I_CONF), "conforming: accessed bit not set");
+    CHECK(N_IPI == i0 + 1 && N_TMR == t0 + 1, "conforming: %u IPIs, %u "
+          "ticks", N_IPI - i0, N_TMR - t0);
+    done("conforming", "CPL 3 in a conforming DPL-0 code segment");
+}
+
+/*
+ * Virtual-8086 mode: code copied to 0x7000 (CS 0x0700), DS and SS 0.
+ * The timer interrupt goes to ring 0 (TSS esp0) and back; INT 0x44
+ * (a DPL-3 gate) leaves for good.
+ */
+asm (
+    "   .text\n"
+    "   .globl v86_code, v86_code_end, v86_run, v86_back\n"
+    "v86_code:\n"
+    "   .code16\n"
+    "   xorl %eax, %eax\n"
+    "   xorl %ecx, %ecx\n"
+    "   cpuid\n"
+    "   movl %ebx, " STR(LOW_OUT) "\n"
+    "   movb $0x96, %al\n"
+    "   movw $" STR(SCRATCH_PORT) ", %dx\n"
+    "   outb %al, %dx\n"
+    "   movb $0, %al\n"
+    "   inb %dx, %al\n"
+    "   movb %al, " STR(LOW_OUT) "+4\n"
+    "   movl " STR(LOW_CNT) "+4, %esi\n"
+    "   sti\n"
+    "1: cmpl " STR(LOW_CNT) "+4, %esi\n"
+    "   je 1b\n"
+    "   cli\n"
+    "   pushfl\n"
+    "   popl %eax\n"
+    "   movl %eax, " STR(LOW_OUT) "+8\n"
+    "   movw %cs, " STR(LOW_OUT) "+12\n"
+    "   int $" STR(VEC_V86_BACK) "\n"
+    "   .code32\n"
+    "v86_code_end:\n"
+    "v86_run:\n"
+    "   pushal\n"
+    "   movl %esp, saved_esp\n"
+    "   pushl $0\n"                     /* GS */
+    "   pushl $0\n"                     /* FS */
+    "   pushl $0\n"                     /* DS */
+    "   pushl $0\n"                     /* ES */
+    "   pushl $0\n"                     /* SS */
+    "   pushl $" STR(LOW_STACK) "\n"
+    "   pushl $0x23002\n"               /* VM, IOPL 3, IF 0 */
+    "   pushl $" STR(LOW_CODE >> 4) "\n"
+    "   pushl $0\n"
+    "   iret\n"
+    "v86_back:\n"
+    "   pushl $2\n"                     /* IOPL back to 0 */
+    "   popfl\n"
+    "   movl $" STR(SEL_DATA) ", %eax\n"
+    "   movl %eax, %ds\n"
+    "   movl %eax, %es\n"
+    "   movl saved_esp, %esp\n"
+    "   popal\n"
+    "   ret\n"
+);
+extern const char v86_code[], v86_code_end[], v86_back[];
+extern void v86_run(void);
+
+static void case_v86(void)
+{
+    uint16_t fs = sel_of(2), gs = sel_of(3);
+    uint32_t t0 = N_TMR;
+
+    memcpy(phys(LOW_CODE), v86_code, v86_code_end - v86_code);
+    cli();
+    arm_timer(1000);
+    out[2] = out[3] = 0;
+    v86_run();
+    asm volatile ( "movl %0, %%fs; movl %1, %%gs" :: "r" ((uint32_t)fs),
+                   "r" ((uint32_t)gs) : "memory" );
+    check_basic("v86", out[0], out[1], 0x96);
+    CHECK((out[2] & 0x3000) == 0x3000, "v86: EFLAGS %#x in V86, IOPL not "
+          "3", out[2]);
+    CHECK((out[3] & 0xffff) == LOW_CODE >> 4, "v86: CS %#x",
+          out[3] & 0xffff);
+    CHECK(N_TMR == t0 + 1, "v86: %u ticks", N_TMR - t0);
+    done("v86", "CPUID, port I/O and a timer interrupt in virtual-8086 "
+         "mode");
+}
+
+/* --- tss16 --- */
+
+static struct
+{
+    uint16_t link, sp0, ss0, sp1, ss1, sp2, ss2, ip, flags;
+    uint16_t gpr[8], seg[4], ldt;
+} __attribute__((packed)) tss16;
+
+static void case_tss16(void)
+{
+    uint16_t tr;
+
+    memset(&tss16, 0, sizeof(tss16));
+    gdt[I_TSS16] = desc((uint32_t)&tss16, sizeof(tss16) - 1, 0x81, 0);
+    cli();
+    asm volatile ( "ltr %w0" :: "r" (SEL(I_TSS16)) : "memory" );
+    CHECK(((gdt[I_TSS16] >> 40) & 0xf) == 3, "tss16: descriptor type %u "
+          "after LTR, expected 3 (busy)",
+          (unsigned int)(gdt[I_TSS16] >> 40) & 0xf);
+    exits("tss16", true);
+    asm volatile ( "str %0" : "=r" (tr) );
+    CHECK(tr == SEL(I_TSS16), "tss16: TR %#x", tr);
+    done("tss16", "TR a busy 16-bit TSS through the exits");
+}
+
+/* --- real --- */
+
+asm (
+    "   .text\n"
+    "   .globl rm_code, rm_code_end, rm_isr_ipi, rm_isr_tmr, rm_isr_bad\n"
+    "   .globl rm_run\n"
+    "rm_code:\n"
+    "   .code16\n"
+    "   movl %cr0, %eax\n"
+    "   andl $0xfffffffe, %eax\n"
+    "   movl %eax, %cr0\n"
+    "   ljmp $" STR(LOW_CODE >> 4) ", $(1f - rm_code)\n"
+    "1: xorw %ax, %ax\n"
+    "   movw %ax, %ss\n"
+    "   movw $" STR(LOW_STACK) ", %sp\n"
+    "   xorl %eax, %eax\n"
+    "   xorl %ecx, %ecx\n"
+    "   cpuid\n"
+    "   movl %ebx, " STR(LOW_OUT) "\n"
+    "   movb $0xa5, %al\n"
+    "   movw $" STR(SCRATCH_PORT) ", %dx\n"
+    "   outb %al, %dx\n"
+    "   movb $0, %al\n"
+    "   inb %dx, %al\n"
+    "   movb %al, " STR(LOW_OUT) "+4\n"
+    "   movl $0x1b, %ecx\n"
+    "   rdmsr\n"
+    "   movl %eax, " STR(LOW_OUT) "+8\n"
+    "   movl " STR(LOW_CNT) "+4, %esi\n"
+    "   addr32 movl $" STR(APIC_SH_SELF) "+" STR(VEC_IPI) ", %es:0xfee00300\n"
+    "2: sti\n"
+    "   hlt\n"
+    "   cli\n"
+    "   cmpl " STR(LOW_CNT) "+4, %esi\n"
+    "   je 2b\n"
+    "   movw %cs, " STR(LOW_OUT) "+12\n"
+    "   movl %cr0, %eax\n"
+    "   orl $1, %eax\n"
+    "   movl %eax, %cr0\n"
+    "   ljmpl $" STR(SEL_CODE) ", $rm_back\n"
+    "rm_isr_ipi:\n"
+    "   incl %es:" STR(LOW_CNT) "\n"
+    "   addr32 movl $0, %es:0xfee000b0\n"
+    "   iret\n"
+    "rm_isr_tmr:\n"
+    "   incl %es:" STR(LOW_CNT) "+4\n"
+    "   addr32 movl $0, %es:0xfee000b0\n"
+    "   iret\n"
+    "rm_isr_bad:\n"
+    "   incl %es:" STR(LOW_CNT) "+8\n"
+    "   iret\n"
+    "   .code32\n"
+    "rm_code_end:\n"
+    "rm_run:\n"
+    "   pushal\n"
+    "   movl %esp, saved_esp\n"
+    "   movl $" STR(SEL_DATA) ", %eax\n"
+    "   movl %eax, %ds\n"
+    "   movl %eax, %es\n"
+    "   movl $" STR(SEL(I_DATA16)) ", %eax\n"
+    "   movl %eax, %ss\n"
+    "   movl $" STR(LOW_STACK) ", %esp\n"
+    "   ljmp $" STR(SEL(I_CODE16R)) ", $" STR(LOW_CODE) "\n"
+    "rm_back:\n"
+    "   movl $" STR(SEL_DATA) ", %eax\n"
+    "   movl %eax, %ds\n"
+    "   movl %eax, %es\n"
+    "   movl %eax, %ss\n"
+    "   movl saved_esp, %esp\n"
+    "   popal\n"
+    "   ret\n"
+);
+extern const char rm_code[], rm_code_end[], rm_isr_ipi[], rm_isr_tmr[],
+                  rm_isr_bad[];
+extern void rm_run(void);
+
+static void case_real(void)
+{
+    volatile uint32_t *ivt = phys(LOW_IVT);
+    struct dtr rm_idt = { 0, 0x3ff, LOW_IVT };
+    uint32_t seg = (LOW_CODE >> 4) << 16, i0 = N_IPI, t0 = N_TMR;
+
+    for ( unsigned int v = 0; v < 256; v++ )
+        ivt[v] = seg | (uint32_t)(rm_isr_bad - rm_code);
+    ivt[VEC_IPI] = seg | (uint32_t)(rm_isr_ipi - rm_code);
+    ivt[VEC_TMR] = seg | (uint32_t)(rm_isr_tmr - rm_code);
+    memcpy(phys(LOW_CODE), rm_code, rm_code_end - rm_code);
+    gdt[I_DATA16] = desc(0, 0xffff, 0x93, 0);
+    gdt[I_CODE16R] = desc(0, 0xffff, 0x9b, 0);
+    cli();
+    arm_timer(1000);
+    out[3] = 0;
+    lidt(&rm_idt);
+    rm_run();
+    lidt(&idtr0);
+    check_basic("real", out[0], out[1], 0xa5);
+    CHECK(out[2] == apic_base_lo, "real: RDMSR gave %#x", out[2]);
+    CHECK((out[3] & 0xffff) == LOW_CODE >> 4, "real: CS %#x",
+          out[3] & 0xffff);
+    CHECK(N_IPI == i0 + 1 && N_TMR == t0 + 1, "real: %u IPIs, %u ticks",
+          N_IPI - i0, N_TMR - t0);
+    done("real", "exits, self-IPI and timer in HLT in (unreal) real mode");
+}
+
+void test_main(void)
+{
+    uint32_t a, c, d;
+
+    limits = env_u32("seg_checks", 1);
+    platform_init(APIC_MODE_XAPIC, false);
+    apic_write(APIC_TDCR, APIC_TDCR_DIV1);
+    cpuid(0, 0, &a, &vendor, &c, &d);
+    apic_base_lo = (uint32_t)rdmsr(MSR_APIC_BASE);
+    memset(phys(LOW_CNT), 0, 0x20);
+    asm volatile ( "sidt %0" : "=m" (idtr0.limit) );
+    asm volatile ( "sgdt %0" : "=m" (gdtr0.limit) );
+    set_gate(VEC_IPI, irq_ipi_stub, 0x8e);
+    set_gate(VEC_TMR, irq_tmr_stub, 0x8e);
+    set_gate(VEC_SS, fault_ss_stub, 0x8e);
+    set_gate(VEC_GP, fault_gp_stub, 0x8e);
+    set_gate(VEC_V86_BACK, v86_back, 0xee);
+    set_gate(VEC_R3_BACK, r3_back, 0xee);
+
+    case_idt_limit0();
+    case_gdt_limit7();
+    case_null_data();
+    case_expand_down();
+    case_ldt();
+    case_code16();
+    setup_tss32();
+    case_conforming();
+    case_v86();
+    case_tss16();
+    case_real();
+    sti();
+    test_pass("%u cases: %s", n_cases, names);
+}
