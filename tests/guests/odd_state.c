@@ -36,6 +36,14 @@
  *     that opens the scratch port): CPUID, port I/O and a timer
  *     interrupt taken to ring 0 and back; INT 0x44 leaves;
  *   - tss16: TR loaded from a 16-bit TSS (busy type 3 after LTR);
+ *   - tss16_lm: with that TR, MOV to CR0 turning on long mode (plain,
+ *     and with CR0.NE flipped) raises #GP(0) and leaves it off;
+ *   - movss_step: TF set, then MOV SS and an intercepted instruction in
+ *     its shadow (CPUID, IN, RDMSR): the delayed single-step trap comes
+ *     once, after that instruction, with DR6.BS;
+ *   - cs_l: a 32-bit code segment with L also set; then (lm_checks)
+ *     MOV to CR0 setting PG with EFER.LME and CR4.PAE from it #GP(0),
+ *     also with CR0.NE flipped, and leaves paging and long mode off;
  *   - real: real mode (CR0.PE clear; VMX: unrestricted guest) with DS
  *     and ES still holding 4 GiB limits ("unreal" mode): the exits, a
  *     self-IPI and a timer interrupt in HLT through a real-mode IVT at
@@ -44,7 +52,9 @@
  * seg_checks=0 skips the checks that an access beyond a segment limit,
  * or through a null DS, faults and that a far jump sets the accessed
  * bit of the code segment: QEMU's TCG does none of these (natively and
- * under its SVM alike).
+ * under its SVM alike).  lm_checks=0 skips turning long mode on with CS.L
+ * set or a 16-bit TSS in TR: QEMU's TCG allows both (and with CS.L
+ * jumps straight into 64-bit code).
  *
  * Low memory used: 0x6000 counters and results, 0x6400 the real-mode
  * IVT, 0x6800-0x6fff the real-mode and V86 stack, 0x7000 the V86 or
@@ -82,6 +92,7 @@ const char test_name[] = "odd_state";
 #define I_TSS32         147
 #define I_UCODE         148
 #define I_UDATA         149
+#define I_CODEL         150
 #define SEL(i)          ((i) * 8)
 #define SEL_LDT_DATA    0x0c        /* LDT index 1, TI = 1, RPL 0 */
 
@@ -748,6 +759,183 @@ static void case_tss16(void)
     done("tss16", "TR a busy 16-bit TSS through the exits");
 }
 
+/*
+ * With the 16-bit TSS still in TR, long mode cannot be turned on: MOV
+ * to CR0 setting PG with EFER.LME and CR4.PAE raises #GP(0) (SDM Vol.
+ * 2B MOV CR, protected-mode exceptions), so the CPU never runs IA-32e
+ * mode with a TR of type 3, which a VM entry refuses (SDM Vol. 3C
+ * 26.3.1.2).  Once by a plain MOV, once with CR0.NE flipped (a VMX
+ * hypervisor emulates that MOV; SVM's intercepts every CR0 write).
+ */
+static bool lm_checks;
+
+static int try_long_mode(bool flip_ne, uint32_t *cr0_after,
+                         uint64_t *efer_after)
+{
+    uint32_t cr0 = read_cr0(), cr4 = read_cr4();
+    uint64_t efer = rdmsr(MSR_EFER);
+    int x;
+
+    write_cr3(paging_identity_long());
+    write_cr4(cr4 | CR4_PAE);
+    wrmsr(MSR_EFER, efer | EFER_LME);
+    x = PROBE("movl %%eax, %%cr0", :: "a" ((cr0 | CR0_PG) ^
+                                           (flip_ne ? CR0_NE : 0))
+              : "memory");
+    *cr0_after = read_cr0();
+    *efer_after = rdmsr(MSR_EFER);
+    write_cr0(cr0);
+    wrmsr(MSR_EFER, efer);
+    write_cr4(cr4);
+    return x;
+}
+
+static void check_refused(const char *c, int x, int y, uint32_t cr0,
+                          uint64_t efer)
+{
+    CHECK(x == VEC_GP && y == VEC_GP, "%s: CR0.PG with EFER.LME raised "
+          "vector %d (%d with NE flipped), expected #GP", c, x, y);
+    CHECK(fault_err == 0, "%s: #GP error %#x", c, fault_err);
+    CHECK(!(cr0 & CR0_PG) && !(efer & EFER_LMA), "%s: CR0 %#x EFER "
+          "%#llx after the refused MOVs", c, cr0, (unsigned long long)efer);
+    fault_count = 0;
+}
+
+static void case_tss16_lm(void)
+{
+    uint32_t cr0;
+    uint64_t efer;
+    uint16_t tr;
+    int x, y;
+
+    if ( !lm_checks )
+    {
+        done("tss16_lm", "not tried (lm_checks=0)");
+        return;
+    }
+    cli();
+    x = try_long_mode(false, &cr0, &efer);
+    y = try_long_mode(true, &cr0, &efer);
+    asm volatile ( "str %0" : "=r" (tr) );
+    check_refused("tss16_lm", x, y, cr0, efer);
+    CHECK(tr == SEL(I_TSS16), "tss16_lm: TR %#x", tr);
+    done("tss16_lm", "long mode refused with a 16-bit TSS in TR");
+}
+
+/* --- movss_step --- */
+
+#define VEC_DB          1
+#define DR6_BS          (1u << 14)
+
+static volatile uint32_t n_db, db_eip, db_dr6;
+
+static void on_db(struct regs *r)
+{
+    uint32_t dr6;
+
+    asm volatile ( "mov %%dr6, %0" : "=r" (dr6) );
+    n_db++;
+    db_eip = r->eip;
+    db_dr6 = dr6;
+    r->eflags &= ~(1u << 8);
+}
+
+/*
+ * POPF sets TF: the single-step trap is due after the next instruction,
+ * a MOV to SS, which delays it past one more instruction (SDM Vol. 3A
+ * 6.8.3): an intercepted one here.  Exactly one #DB, after that
+ * instruction, with DR6.BS.  A VM exit in the MOV SS shadow saves the
+ * trap as a pending debug exception (SDM Vol. 3C 27.3.4) beside the
+ * blocking; the hypervisor that completes the instruction delivers it.
+ */
+#define MOVSS_STEP(insn, end, ...)                                      \
+    asm volatile ( "mov %%ss, %%ebp\n\t"                                 \
+                   "pushf\n\t"                                          \
+                   "orl $0x100, (%%esp)\n\t"                            \
+                   "popf\n\t"                                           \
+                   "mov %%ebp, %%ss\n\t"                                 \
+                   insn "\n"                                            \
+                   "1:\n\t"                                             \
+                   "movl $1b, %[e]"                                     \
+                   : [e] "=m" (end), ##__VA_ARGS__ )
+
+static void step_check(const char *what, uint32_t end)
+{
+    CHECK(n_db == 1, "movss_step: %s: %u #DBs, expected 1", what, n_db);
+    CHECK(db_eip == end, "movss_step: %s: #DB at %#x, expected %#x", what,
+          db_eip, end);
+    CHECK(db_dr6 & DR6_BS, "movss_step: %s: DR6 %#x without BS", what,
+          db_dr6);
+    n_db = 0;
+    asm volatile ( "mov %0, %%dr6" :: "r" (0xffff0ff0u) );
+}
+
+static void case_movss_step(void)
+{
+    uint32_t end, a, b, c, d;
+    uint8_t v;
+
+    idt_set_handler(VEC_DB, on_db);
+    cli();
+    asm volatile ( "mov %0, %%dr6" :: "r" (0xffff0ff0u) );
+    a = c = 0;
+    MOVSS_STEP("cpuid", end, "+a" (a), "=b" (b), "+c" (c), "=d" (d)
+               :: "ebp", "memory");
+    step_check("CPUID", end);
+    CHECK(b == vendor, "movss_step: CPUID.0:EBX %#x", b);
+    outb(SCRATCH_PORT, 0x3c);
+    MOVSS_STEP("inb %%dx, %%al", end, "=a" (v) : "d" (SCRATCH_PORT)
+               : "ebp", "memory");
+    step_check("IN", end);
+    CHECK(v == 0x3c, "movss_step: IN gave %#x", v);
+    MOVSS_STEP("rdmsr", end, "=a" (a), "=d" (d) : "c" (MSR_APIC_BASE)
+               : "ebp", "memory");
+    step_check("RDMSR", end);
+    CHECK(a == apic_base_lo, "movss_step: RDMSR gave %#x", a);
+    idt_set_handler(VEC_DB, NULL);
+    done("movss_step", "TF with an exit in the MOV SS shadow: one #DB "
+         "after CPUID, IN, RDMSR");
+}
+
+/* --- cs_l --- */
+
+/*
+ * A 32-bit code segment whose descriptor also has L set: outside IA-32e
+ * mode L means nothing, so the exits run as in any 32-bit segment.  But
+ * long mode cannot be activated from it: MOV to CR0 setting PG with
+ * EFER.LME raises #GP(0) while CS.L is 1 (Intel SDM Vol. 2B "MOV-Move
+ * to/from Control Registers"; Bochs and KVM check it too), so the CPU
+ * never runs with CS.L and CS.D both set in long mode, which a VM entry
+ * refuses (SDM Vol. 3C 26.3.1.2; APM Vol. 2 15.5.1 for VMRUN).  Both as
+ * a plain MOV and with CR0.NE flipped, which makes a VMX hypervisor
+ * emulate the MOV.
+ */
+static void case_cs_l(void)
+{
+    uint32_t cr0 = 0;
+    uint64_t efer = 0;
+    int x = -1, y = -1;
+
+    /* A 32-bit TSS in TR (not busy again first): only CS.L in the way. */
+    gdt[I_TSS32] &= ~(2ull << 40);
+    asm volatile ( "ltr %w0" :: "r" (SEL(I_TSS32)) : "memory" );
+    gdt[I_CODEL] = desc(0, 0xfffff, 0x9a, 0xe);
+    cli();
+    asm volatile ( "ljmp $" STR(SEL(I_CODEL)) ", $1f\n1:" ::: "memory" );
+    exits("cs_l", true);
+    if ( lm_checks )
+    {
+        x = try_long_mode(false, &cr0, &efer);
+        y = try_long_mode(true, &cr0, &efer);
+    }
+    asm volatile ( "ljmp $" STR(SEL_CODE) ", $1f\n1:" ::: "memory" );
+    if ( lm_checks )
+        check_refused("cs_l", x, y, cr0, efer);
+    done("cs_l", lm_checks ? "exits in a 32-bit segment with L set; "
+         "long mode refused from it" : "exits in a 32-bit segment with L "
+         "set (activation not tried: lm_checks=0)");
+}
+
 /* --- real --- */
 
 asm (
@@ -857,6 +1045,7 @@ void test_main(void)
     uint32_t a, c, d;
 
     limits = env_u32("seg_checks", 1);
+    lm_checks = env_u32("lm_checks", 1);
     platform_init(APIC_MODE_XAPIC, false);
     apic_write(APIC_TDCR, APIC_TDCR_DIV1);
     cpuid(0, 0, &a, &vendor, &c, &d);
@@ -881,6 +1070,9 @@ void test_main(void)
     case_conforming();
     case_v86();
     case_tss16();
+    case_tss16_lm();
+    case_movss_step();
+    case_cs_l();
     case_real();
     sti();
     test_pass("%u cases: %s", n_cases, names);
