@@ -14,6 +14,8 @@
  * state is intact and prints one line:
  *   - idt_limit0: IDTR limit 0 with IF = 0 and a self-IPI pending: no
  *     event may come in; with the IDT back, the IPI is taken once;
+ *   - idt_wrap: IDTR base 0xffffff00 limit 0xffff, the IPI's and the
+ *     timer's gates where 32-bit linear addresses wrap to (0x108);
  *   - gdt_limit7: GDTR limit 7 (only the null descriptor): the segment
  *     registers keep their cached descriptors through the exits;
  *   - null_data: DS, ES, FS and GS hold the null selector (VMX:
@@ -54,7 +56,11 @@
  * bit of the code segment: QEMU's TCG does none of these (natively and
  * under its SVM alike).  lm_checks=0 skips turning long mode on with CS.L
  * set or a 16-bit TSS in TR: QEMU's TCG allows both (and with CS.L
- * jumps straight into 64-bit code).
+ * jumps straight into 64-bit code).  idt_wrap=0 skips idt_wrap: under
+ * nested paging QEMU 7.2's TCG does not wrap a guest's 32-bit linear
+ * address at 4 GiB when the guest's paging is off (the gate read
+ * arrives as a nested page fault at guest-physical 0x100000110; it
+ * wraps natively), so it is for xen-lite's SVM on QEMU.
  *
  * Low memory used: 0x6000 counters and results, 0x6400 the real-mode
  * IVT, 0x6800-0x6fff the real-mode and V86 stack, 0x7000 the V86 or
@@ -330,6 +336,41 @@ static void case_idt_limit0(void)
     CHECK(N_IPI == i0 + 1, "idt_limit0: pending self-IPI taken %u times "
           "after the IDT came back", N_IPI - i0);
     done("idt_limit0", "exits with IDTR limit 0, IPI taken once after");
+}
+
+/*
+ * IDTR base 0xffffff00, limit 0xffff: outside 64-bit mode linear
+ * addresses are 32 bits, so the gates of vectors 0x20 and up wrap to
+ * 8 * vector - 0x100 (SDM Vol. 3A 3.3.1 and 6.10): the IPI's and the
+ * timer's gates are written at 0x108 and 0x110 (the real-mode IVT's
+ * place, put back after).  No exception may happen meanwhile: vectors
+ * 0-31 would read their gates from the top of the address space.
+ */
+static bool idt_wrap;
+
+static void case_idt_wrap(void)
+{
+    struct dtr w = { 0, 0xffff, 0xffffff00 };
+    volatile uint32_t *lo = phys(8 * VEC_IPI - 0x100);
+    uint32_t keep[4];
+
+    if ( !idt_wrap )
+    {
+        done("idt_wrap", "not tried (idt_wrap=0)");
+        return;
+    }
+
+    for ( int i = 0; i < 4; i++ )
+        keep[i] = lo[i];
+    memcpy((void *)lo, (const void *)(idtr0.base + 8 * VEC_IPI), 16);
+    cli();
+    lidt(&w);
+    exits("idt_wrap", true);
+    lidt(&idtr0);
+    for ( int i = 0; i < 4; i++ )
+        lo[i] = keep[i];
+    done("idt_wrap", "exits, IPI and timer through gates at IDTR base "
+         "0xffffff00 wrapping to 0x108");
 }
 
 static void case_gdt_limit7(void)
@@ -1046,6 +1087,7 @@ void test_main(void)
 
     limits = env_u32("seg_checks", 1);
     lm_checks = env_u32("lm_checks", 1);
+    idt_wrap = env_u32("idt_wrap", 1);
     platform_init(APIC_MODE_XAPIC, false);
     apic_write(APIC_TDCR, APIC_TDCR_DIV1);
     cpuid(0, 0, &a, &vendor, &c, &d);
@@ -1061,6 +1103,7 @@ void test_main(void)
     set_gate(VEC_R3_BACK, r3_back, 0xee);
 
     case_idt_limit0();
+    case_idt_wrap();
     case_gdt_limit7();
     case_null_data();
     case_expand_down();
