@@ -62,6 +62,9 @@
  * arrives as a nested page fault at guest-physical 0x100000110; it
  * wraps natively), so it is for xen-lite's SVM on QEMU.
  *
+ * With a second CPU, that CPU is a watchdog: a case that makes no
+ * progress for 5 s fails the test by name instead of hanging the run.
+ *
  * Low memory used: 0x6000 counters and results, 0x6400 the real-mode
  * IVT, 0x6800-0x6fff the real-mode and V86 stack, 0x7000 the V86 or
  * real-mode code.
@@ -292,8 +295,39 @@ static void exits(const char *c, bool irqs)
           "timer interrupts, expected 1 each", c, N_IPI - i0, N_TMR - t0);
 }
 
+/*
+ * With a second CPU, it watches the first: a case that makes no
+ * progress for 5 s (an interrupt lost, a hang in V86 or real mode)
+ * fails the test with its name instead of hanging the run.
+ */
+static volatile uint64_t wd_deadline;
+static const char *volatile wd_case;
+
+static void wd_main(void *arg)
+{
+    (void)arg;
+    cli();
+    for ( ;; )
+    {
+        uint64_t dl = wd_deadline;
+
+        if ( dl && rdtsc() > dl )
+            test_fail("%s: no progress in 5 s (watchdog on cpu %u)",
+                      wd_case, smp_cpu());
+        cpu_relax();
+    }
+}
+
+static void begin(const char *c)
+{
+    wd_case = c;
+    barrier();
+    wd_deadline = deadline_us(5000000);
+}
+
 static void done(const char *c, const char *what)
 {
+    wd_deadline = 0;
     CHECK(N_BAD == 0, "%s: a real-mode vector other than the test's",
           c);
     printf("odd_state: %s: %s\n", c, what);
@@ -324,6 +358,7 @@ static void case_idt_limit0(void)
     struct dtr z = { 0, 0, idtr0.base };
     uint32_t i0 = N_IPI;
 
+    begin("idt_limit0");
     cli();
     apic_icr(0, APIC_SH_SELF | VEC_IPI);
     lidt(&z);
@@ -354,6 +389,7 @@ static void case_idt_wrap(void)
     volatile uint32_t *lo = phys(8 * VEC_IPI - 0x100);
     uint32_t keep[4];
 
+    begin("idt_wrap");
     if ( !idt_wrap )
     {
         done("idt_wrap", "not tried (idt_wrap=0)");
@@ -379,6 +415,7 @@ static void case_gdt_limit7(void)
     uint16_t before[6], after[6];
     struct dtr now;
 
+    begin("gdt_limit7");
     cli();
     for ( int i = 0; i < 6; i++ )
         before[i] = sel_of(i);
@@ -405,6 +442,7 @@ static void case_null_data(void)
     uint32_t i0 = N_IPI, t0 = N_TMR;
     int gp;
 
+    begin("null_data");
     cli();
     arm_timer(1000);
     out[3] = 0xffff;
@@ -463,6 +501,7 @@ static void case_expand_down(void)
 {
     int x, y, z;
 
+    begin("expand_down");
     gdt[I_EXPDOWN] = desc(0, 0xfff, 0x96, 0x4);
     cli();
     asm volatile ( "movl %0, %%ds; movl %0, %%es; movl %0, %%ss"
@@ -500,6 +539,7 @@ static void case_ldt(void)
     uint16_t fs, ldtr;
     int x;
 
+    begin("ldt");
     ldt_area[3 + 0x10] = 0x11;
     ldt_area[3 + 0x12345] = 0x45;
     ldt[1] = desc(base, 0x12345, 0x92, 0x4);
@@ -576,6 +616,7 @@ static void case_code16(void)
 {
     uint32_t i0 = N_IPI, t0 = N_TMR;
 
+    begin("code16");
     gdt[I_CODE16] = desc((uint32_t)c16_start, 0xffff, 0x9a, 0);
     cli();
     arm_timer(1000);
@@ -673,6 +714,7 @@ static void case_conforming(void)
     uint16_t fs = sel_of(2), gs = sel_of(3);
     uint32_t i0 = N_IPI, t0 = N_TMR;
 
+    begin("conforming");
     gdt[I_CONF] = desc(0, 0xfffff, 0x9e, 0xc);
     gdt[I_UCODE] = desc(0, 0xfffff, 0xfa, 0xc);
     gdt[I_UDATA] = desc(0, 0xfffff, 0xf2, 0xc);
@@ -758,6 +800,7 @@ static void case_v86(void)
     uint16_t fs = sel_of(2), gs = sel_of(3);
     uint32_t t0 = N_TMR;
 
+    begin("v86");
     memcpy(phys(LOW_CODE), v86_code, v86_code_end - v86_code);
     cli();
     arm_timer(1000);
@@ -787,6 +830,7 @@ static void case_tss16(void)
 {
     uint16_t tr;
 
+    begin("tss16");
     memset(&tss16, 0, sizeof(tss16));
     gdt[I_TSS16] = desc((uint32_t)&tss16, sizeof(tss16) - 1, 0x81, 0);
     cli();
@@ -849,6 +893,7 @@ static void case_tss16_lm(void)
     uint16_t tr;
     int x, y;
 
+    begin("tss16_lm");
     if ( !lm_checks )
     {
         done("tss16_lm", "not tried (lm_checks=0)");
@@ -916,6 +961,7 @@ static void case_movss_step(void)
     uint32_t end, a, b, c, d;
     uint8_t v;
 
+    begin("movss_step");
     idt_set_handler(VEC_DB, on_db);
     cli();
     asm volatile ( "mov %0, %%dr6" :: "r" (0xffff0ff0u) );
@@ -957,6 +1003,7 @@ static void case_cs_l(void)
     uint64_t efer = 0;
     int x = -1, y = -1;
 
+    begin("cs_l");
     /* A 32-bit TSS in TR (not busy again first): only CS.L in the way. */
     gdt[I_TSS32] &= ~(2ull << 40);
     asm volatile ( "ltr %w0" :: "r" (SEL(I_TSS32)) : "memory" );
@@ -1059,6 +1106,7 @@ static void case_real(void)
     struct dtr rm_idt = { 0, 0x3ff, LOW_IVT };
     uint32_t seg = (LOW_CODE >> 4) << 16, i0 = N_IPI, t0 = N_TMR;
 
+    begin("real");
     for ( unsigned int v = 0; v < 256; v++ )
         ivt[v] = seg | (uint32_t)(rm_isr_bad - rm_code);
     ivt[VEC_IPI] = seg | (uint32_t)(rm_isr_ipi - rm_code);
@@ -1088,7 +1136,10 @@ void test_main(void)
     limits = env_u32("seg_checks", 1);
     lm_checks = env_u32("lm_checks", 1);
     idt_wrap = env_u32("idt_wrap", 1);
-    platform_init(APIC_MODE_XAPIC, false);
+    if ( platform_init(APIC_MODE_XAPIC, true) > 1 )
+        smp_call(1, wd_main, NULL);
+    else
+        printf("odd_state: one CPU, no watchdog\n");
     apic_write(APIC_TDCR, APIC_TDCR_DIV1);
     cpuid(0, 0, &a, &vendor, &c, &d);
     apic_base_lo = (uint32_t)rdmsr(MSR_APIC_BASE);

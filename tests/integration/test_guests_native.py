@@ -182,7 +182,7 @@ QEMU_CASES = [
     # and sets no accessed bit on a far jump (seg_checks=0), and turns
     # long mode on with CS.L set or a 16-bit TSS in TR (lm_checks=0);
     # pinned below.
-    ("odd_state", 1, {"seg_checks": 0, "lm_checks": 0}, "PASS",
+    ("odd_state", 2, {"seg_checks": 0, "lm_checks": 0}, "PASS",
      r"^14 cases: idt_limit0 idt_wrap .* v86 tss16 tss16_lm movss_step "
      r"cs_l real$"),
     # QEMU 7.2's 16550A interrupts without MCR.OUT2 and in loopback, and
@@ -322,7 +322,7 @@ BOCHS_CASES = [
      r"^21 cases.* 3 skipped \(MOV CR4.VMXE, MONITOR, MWAIT\)"),
     ("msr_value_gp", 1, {"sfmask_high": 0}, r"^9 cases"),
     ("eip_wrap", 1, None, r"execution continued at EIP 0"),
-    ("odd_state", 1, None, r"^14 cases: idt_limit0 idt_wrap gdt_limit7 "
+    ("odd_state", 2, None, r"^14 cases: idt_limit0 idt_wrap gdt_limit7 "
                            r"null_data expand_down ldt code16 conforming "
                            r"v86 tss16 tss16_lm movss_step cs_l real$"),
     ("nmi_blocking", 2, None, r"none nested"),

@@ -49,7 +49,7 @@ CASES = [
     # accessed bit, and under nested paging it does not wrap a 32-bit
     # guest's linear address at 4 GiB with the guest's paging off (an
     # NPF at 0x100000110 for idt_wrap's timer gate): see odd_state.c.
-    ("odd_state", 1, "seg_checks=0 idt_wrap=0"),
+    ("odd_state", 2, "seg_checks=0 idt_wrap=0"),
 ]
 
 
