@@ -46,7 +46,9 @@
  *   - cs_l: a 32-bit code segment with L also set; then (lm_checks)
  *     MOV to CR0 setting PG with EFER.LME and CR4.PAE from it #GP(0),
  *     also with CR0.NE flipped, and leaves paging and long mode off;
- *   - real: real mode (CR0.PE clear; VMX: unrestricted guest) with DS
+ *   - real: real mode (CR0.PE cleared and set again by MOVs that also
+ *     flip CR0.NE, which a VMX hypervisor emulates; VMX: unrestricted
+ *     guest) with DS
  *     and ES still holding 4 GiB limits ("unreal" mode): the exits, a
  *     self-IPI and a timer interrupt in HLT through a real-mode IVT at
  *     0x6400, the ICR written with an address-size prefix.
@@ -1034,6 +1036,7 @@ asm (
     "   .code16\n"
     "   movl %cr0, %eax\n"
     "   andl $0xfffffffe, %eax\n"
+    "   xorl $" STR(CR0_NE) ", %eax\n"     /* VMX: the MOV exits */
     "   movl %eax, %cr0\n"
     "   ljmp $" STR(LOW_CODE >> 4) ", $(1f - rm_code)\n"
     "1: xorw %ax, %ax\n"
@@ -1062,6 +1065,7 @@ asm (
     "   movw %cs, " STR(LOW_OUT) "+12\n"
     "   movl %cr0, %eax\n"
     "   orl $1, %eax\n"
+    "   xorl $" STR(CR0_NE) ", %eax\n"
     "   movl %eax, %cr0\n"
     "   ljmpl $" STR(SEL_CODE) ", $rm_back\n"
     "rm_isr_ipi:\n"
