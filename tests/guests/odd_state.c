@@ -48,10 +48,10 @@
  *     also with CR0.NE flipped, and leaves paging and long mode off;
  *   - real: real mode (CR0.PE cleared and set again by MOVs that also
  *     flip CR0.NE, which a VMX hypervisor emulates; VMX: unrestricted
- *     guest) with DS
- *     and ES still holding 4 GiB limits ("unreal" mode): the exits, a
- *     self-IPI and a timer interrupt in HLT through a real-mode IVT at
- *     0x6400, the ICR written with an address-size prefix.
+ *     guest) with DS and ES still holding 4 GiB limits ("unreal"
+ *     mode): the exits, a self-IPI and a timer interrupt in HLT
+ *     through a real-mode IVT at 0x6400, the ICR written with an
+ *     address-size prefix.
  *
  * seg_checks=0 skips the checks that an access beyond a segment limit,
  * or through a null DS, faults and that a far jump sets the accessed
