@@ -58,11 +58,7 @@
  * bit of the code segment: QEMU's TCG does none of these (natively and
  * under its SVM alike).  lm_checks=0 skips turning long mode on with CS.L
  * set or a 16-bit TSS in TR: QEMU's TCG allows both (and with CS.L
- * jumps straight into 64-bit code).  idt_wrap=0 skips idt_wrap: under
- * nested paging QEMU 7.2's TCG does not wrap a guest's 32-bit linear
- * address at 4 GiB when the guest's paging is off (the gate read
- * arrives as a nested page fault at guest-physical 0x100000110; it
- * wraps natively), so it is for xen-lite's SVM on QEMU.
+ * jumps straight into 64-bit code).
  *
  * With a second CPU, that CPU is a watchdog: a case that makes no
  * progress for 5 s fails the test by name instead of hanging the run.
@@ -383,8 +379,6 @@ static void case_idt_limit0(void)
  * place, put back after).  No exception may happen meanwhile: vectors
  * 0-31 would read their gates from the top of the address space.
  */
-static bool idt_wrap;
-
 static void case_idt_wrap(void)
 {
     struct dtr w = { 0, 0xffff, 0xffffff00 };
@@ -392,11 +386,6 @@ static void case_idt_wrap(void)
     uint32_t keep[4];
 
     begin("idt_wrap");
-    if ( !idt_wrap )
-    {
-        done("idt_wrap", "not tried (idt_wrap=0)");
-        return;
-    }
 
     for ( int i = 0; i < 4; i++ )
         keep[i] = lo[i];
@@ -1139,7 +1128,6 @@ void test_main(void)
 
     limits = env_u32("seg_checks", 1);
     lm_checks = env_u32("lm_checks", 1);
-    idt_wrap = env_u32("idt_wrap", 1);
     if ( platform_init(APIC_MODE_XAPIC, true) > 1 )
         smp_call(1, wd_main, NULL);
     else
