@@ -66,6 +66,7 @@ CASES = [
     ("init_state", 2, None),
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),
+    ("odd_state", 2, None),
 ]
 
 # With APICv an EOI never exits, so KVM's paravirtual EOI has nothing to

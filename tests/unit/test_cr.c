@@ -98,7 +98,7 @@ TEST(efer_bits_follow_cpuid)
 TEST(cr0_rules)
 {
     struct hvm_cr_policy p;
-    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false };
+    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false, 11 };
     u64 efer;
 
     typical();
@@ -118,9 +118,22 @@ TEST(cr0_rules)
     r.cr4 = X86_CR4_PAE;
     CHECK_EQ(hvm_cr0_write(&p, &r, 0x11 | X86_CR0_PG, &efer), 0);
     CHECK_EQ(efer, EFER_LME | EFER_LMA);
+    /* Not from a code segment with L set (ignored outside long mode). */
+    r.cs_l = true;
+    CHECK_EQ(hvm_cr0_write(&p, &r, 0x11 | X86_CR0_PG, &efer), GP);
+    CHECK_EQ(efer, EFER_LME);
+    r.cs_l = false;
+    /* Nor with a 16-bit TSS in TR (busy or not); a 32-bit one is fine. */
+    r.tr_type = 3;
+    CHECK_EQ(hvm_cr0_write(&p, &r, 0x11 | X86_CR0_PG, &efer), GP);
+    r.tr_type = 1;
+    CHECK_EQ(hvm_cr0_write(&p, &r, 0x11 | X86_CR0_PG, &efer), GP);
+    r.tr_type = 11;
+    CHECK_EQ(hvm_cr0_write(&p, &r, 0x11 | X86_CR0_PG, &efer), 0);
+    r.tr_type = 11;
     /* Other CR0 writes in long mode keep LMA. */
     r = (struct hvm_cr_regs){ 0x80000011, 0, X86_CR4_PAE,
-                              EFER_LME | EFER_LMA, true };
+                              EFER_LME | EFER_LMA, true, 11 };
     CHECK_EQ(hvm_cr0_write(&p, &r, 0x80000011 | X86_CR0_TS, &efer), 0);
     CHECK_EQ(efer, EFER_LME | EFER_LMA);
     /* Leaving long mode: not from 64-bit code; from compat mode yes. */
@@ -136,7 +149,7 @@ TEST(cr0_rules)
 TEST(cr4_rules)
 {
     struct hvm_cr_policy p;
-    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false };
+    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false, 11 };
 
     typical();
     p = policy();
@@ -149,7 +162,7 @@ TEST(cr4_rules)
 
     /* Long mode keeps PAE. */
     r = (struct hvm_cr_regs){ 0x80010011, 0x1000, X86_CR4_PAE,
-                              EFER_LME | EFER_LMA, true };
+                              EFER_LME | EFER_LMA, true, 11 };
     CHECK_EQ(hvm_cr4_write(&p, &r, 0), GP);
     CHECK_EQ(hvm_cr4_write(&p, &r, X86_CR4_PAE | X86_CR4_PGE), 0);
 
@@ -159,14 +172,14 @@ TEST(cr4_rules)
     CHECK_EQ(hvm_cr4_write(&p, &r, X86_CR4_PAE | X86_CR4_PCIDE), 0);
     r.cr3 = 0x1001;
     CHECK_EQ(hvm_cr4_write(&p, &r, X86_CR4_PAE | X86_CR4_PCIDE), GP);
-    r = (struct hvm_cr_regs){ 0x11, 0, 0, 0, false };
+    r = (struct hvm_cr_regs){ 0x11, 0, 0, 0, false, 11 };
     CHECK_EQ(hvm_cr4_write(&p, &r, X86_CR4_PCIDE), GP);
 }
 
 TEST(efer_rules)
 {
     struct hvm_cr_policy p;
-    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false };
+    struct hvm_cr_regs r = { 0x11, 0, 0, 0, false, 11 };
     u64 efer;
 
     typical();
@@ -184,7 +197,7 @@ TEST(efer_rules)
     CHECK_EQ(hvm_efer_write(&p, &r, EFER_LME, &efer), GP);
     CHECK_EQ(hvm_efer_write(&p, &r, EFER_NXE | EFER_SCE, &efer), 0);
     r = (struct hvm_cr_regs){ 0x80000011, 0, X86_CR4_PAE,
-                              EFER_LME | EFER_LMA, true };
+                              EFER_LME | EFER_LMA, true, 11 };
     CHECK_EQ(hvm_efer_write(&p, &r, 0, &efer), GP);
     CHECK_EQ(hvm_efer_write(&p, &r, EFER_LME | EFER_NXE, &efer), 0);
     CHECK_EQ(efer, EFER_LME | EFER_LMA | EFER_NXE);

@@ -121,6 +121,15 @@ void hvm_cr_policy(struct vcpu *v, struct hvm_cr_policy *p)
  * long mode; turning it off leaves long mode, which 64-bit code cannot
  * do, and which CR4.PCIDE forbids.  The low reserved bits are ignored,
  * as the CPUs do.
+ *
+ * Activating long mode also raises #GP(0) while the current CS has its
+ * L bit set (a descriptor legacy mode loads and ignores L of) or TR
+ * holds a 16-bit TSS (SDM vol. 2 MOV CR, protected-mode exceptions; so
+ * Bochs's CPU model, and KVM for CS.L).  Let through, the first would
+ * run long mode with CS.L and, for a 32-bit segment, CS.D both set, and
+ * the second with a TR of type 3: states VMRUN (APM vol. 2 15.5.1) and
+ * VM entry (SDM vol. 3C 26.3.1.2) refuse, so the domain died of a
+ * failed entry.
  */
 int hvm_cr0_write(const struct hvm_cr_policy *p, const struct hvm_cr_regs *r,
                   u64 val, u64 *efer)
@@ -135,7 +144,8 @@ int hvm_cr0_write(const struct hvm_cr_policy *p, const struct hvm_cr_regs *r,
         return X86_EXC_GP;
     if ( pg_on && (r->efer & EFER_LME) )
     {
-        if ( !(r->cr4 & X86_CR4_PAE) )
+        if ( !(r->cr4 & X86_CR4_PAE) || r->cs_l ||
+             r->tr_type == 1 || r->tr_type == 3 )
             return X86_EXC_GP;
         *efer |= EFER_LMA;
     }

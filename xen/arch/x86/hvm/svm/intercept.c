@@ -270,7 +270,8 @@ void svm_cr_write(struct vcpu *v, unsigned int cr, struct hvm_exit *e)
     r.cr3 = c->cr3;
     r.cr4 = c->cr4;
     r.efer = s->guest_efer;
-    r.cs_l = mode == X86_MODE_LONG64;
+    r.cs_l = c->cs.attr & (1u << 9);
+    r.tr_type = c->tr.attr & 0xf;
     hvm_cr_policy(v, &pol);
     if ( cr == 0 )
     {

@@ -8,6 +8,7 @@
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
+#include <xen/guest_access.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
 #include <xen/smp.h>
@@ -336,6 +337,38 @@ static void svm_task_switch_exit(struct vcpu *v, struct hvm_exit *e)
     ts->old_eip = (u32)e->next_rip;
 }
 
+/*
+ * With paging off (and so outside long mode) linear addresses are 32
+ * bits, wrapping at 4 GiB, and are the physical addresses (SDM Vol. 3A
+ * 4.1, Table 4-1).  QEMU's TCG
+ * (7.2) forgets the wrap for the accesses it computes as base + offset
+ * in 64 bits (an IDT gate at IDTR base 0xffffff00 + 8 * vector, say)
+ * when nested paging translates them: the nested page fault names a
+ * guest-physical address above 4 GiB.  Natively it wraps.  What the CPU
+ * would have touched is the address's low 32 bits: a RAM page is
+ * mapped at the faulting address as well (an alias above 4 GiB, where
+ * the domain has no memory; it stays), anything else goes to the MMIO
+ * path with the wrapped address.
+ */
+static void qemu_npf_wrap(struct vcpu *v, struct hvm_exit *e)
+{
+    struct vmcb *c = vmcb(v);
+    u64 low = e->gpa & 0xffffffffULL, mfn;
+
+    if ( !(e->gpa >> 32) || (c->cr0 & X86_CR0_PG) ||
+         (svm(v)->guest_efer & EFER_LMA) )
+        return;
+    mfn = p2m_lookup(v->domain, low >> PAGE_SHIFT);
+    if ( mfn == ~0ULL || vlapic_is_mmio(vcpu_vlapic(v), low) )
+    {
+        e->gpa = low;
+        return;
+    }
+    if ( npt_map_gfn(v->domain, e->gpa >> PAGE_SHIFT, mfn) )
+        hvm_crash_domain(v->domain, "out of memory for nested page tables");
+    e->reason = HVM_EXIT_NONE;
+}
+
 static void decode_exit(struct vcpu *v, struct hvm_exit *e)
 {
     struct vmcb *c = vmcb(v);
@@ -447,6 +480,8 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         e->gpa = c->exitinfo2;
         e->npf_present = info1 & 1;
         e->npf_write = info1 & 2;
+        if ( boot_cpu.qemu_tcg )
+            qemu_npf_wrap(v, e);
         break;
     case VMEXIT_SHUTDOWN:
         e->reason = HVM_EXIT_SHUTDOWN;

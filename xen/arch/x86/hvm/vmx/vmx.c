@@ -1344,7 +1344,11 @@ static bool cr_access(struct vcpu *v)
         need(x, VC_EFER);
         need(x, VC_CR3);
         old = x->cr0;
-        r = (struct hvm_cr_regs){ old, x->cr3, x->cr4, x->efer, wide };
+        need(x, VC_SEG + x86_seg_cs);
+        need(x, VC_SEG + x86_seg_tr);
+        r = (struct hvm_cr_regs){ old, x->cr3, x->cr4, x->efer,
+                                  x->seg[x86_seg_cs].attr & (1u << 9),
+                                  x->seg[x86_seg_tr].attr & 0xf };
         hvm_cr_policy(v, &pol);
         if ( hvm_cr0_write(&pol, &r, val, &efer) )
         {
@@ -1370,7 +1374,9 @@ static bool cr_access(struct vcpu *v)
         need(x, VC_CR4);
         need(x, VC_EFER);
         need(x, VC_CR3);
-        r = (struct hvm_cr_regs){ x->cr0, x->cr3, x->cr4, x->efer, wide };
+        need(x, VC_SEG + x86_seg_cs);
+        r = (struct hvm_cr_regs){ x->cr0, x->cr3, x->cr4, x->efer,
+                                  x->seg[x86_seg_cs].attr & (1u << 9), 0 };
         hvm_cr_policy(v, &pol);
         if ( hvm_cr4_write(&pol, &r, val) || (val & cr4_host_bits()) )
         {

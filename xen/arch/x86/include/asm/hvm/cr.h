@@ -58,7 +58,8 @@ struct hvm_cr_policy
 struct hvm_cr_regs
 {
     u64 cr0, cr3, cr4, efer;
-    bool cs_l;                  /* in 64-bit mode (EFER.LMA and CS.L) */
+    bool cs_l;                  /* CS.L, the descriptor bit, any mode */
+    u8 tr_type;                 /* TR's descriptor type (MOV to CR0) */
 };
 
 /* From CPUID leaves 1, 7.0 and 0x80000001 as the guest sees them. */
