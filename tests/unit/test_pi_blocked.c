@@ -166,6 +166,10 @@ TEST(option_default_vectors_and_handlers)
     CHECK(!env_vector_handler[DYNAMIC_VECTOR_FIRST + 15]);
     CHECK(!pi_wakeup_stats_get(0, 160, NULL, NULL, NULL));
     CHECK(!pi_wakeup_stats_get(2, 0, NULL, NULL, NULL));     /* offline */
+    /* The dump's range covers both parts: 0xa0-0xdf and 0x40-0x9f. */
+    pi_blocked_dump();
+    CHECK(stub_log_contains("CPU1: vectors 0x40-0xdf blocked 0 peak 0"));
+    CHECK(stub_log_contains("  (160 idle lists not shown)"));
     CHECK(env_key_handler['i'] != NULL);
     CHECK_STR_EQ(env_key_desc['i'], "dump interrupt and wakeup-vector state");
     CHECK(stub_log_contains("PI: 160 wakeup vectors per pCPU\n"));

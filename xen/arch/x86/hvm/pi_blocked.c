@@ -617,7 +617,7 @@ void pi_blocked_dump(void)
         struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
         unsigned int nr = __atomic_load_n(&pc->nr, __ATOMIC_ACQUIRE);
         struct pi_wakeup_stats t = { 0 };
-        unsigned int idle = 0;
+        unsigned int idle = 0, lo = NR_VECTORS, hi = 0;
 
         if ( !nr )
         {
@@ -627,6 +627,10 @@ void pi_blocked_dump(void)
         for ( unsigned int i = 0; i < nr; i++ )
         {
             struct pi_wakeup_stats s;
+
+            /* Lists past 64 count down from the dynamic range's top. */
+            lo = min(lo, (unsigned int)pc->lists[i].vector);
+            hi = max(hi, (unsigned int)pc->lists[i].vector);
 
             if ( !pi_wakeup_stats_get(cpu, i, &s, NULL, NULL) )
                 continue;
@@ -639,7 +643,7 @@ void pi_blocked_dump(void)
         }
         printk("CPU%u: vectors %#x-%#x blocked %u peak %u runs %lu "
                "scanned %lu woken %lu spurious %lu max_scan %lu\n", cpu,
-               pc->lists[0].vector, pc->lists[nr - 1].vector,
+               lo, hi,
                __atomic_load_n(&pc->nr_blocked, __ATOMIC_RELAXED),
                READ_ONCE(pc->peak_blocked), (unsigned long)t.handler_runs,
                (unsigned long)t.entries_scanned, (unsigned long)t.woken,
