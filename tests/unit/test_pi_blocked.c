@@ -1360,3 +1360,122 @@ TEST(stress_posts_against_blocking_and_other_wakeups)
 {
     sp_stress(true);
 }
+
+/*
+ * The scan bound at 128 blocked vCPUs under concurrent posts: a poster
+ * thread posts to random vCPUs of 1..128 while this thread plays the one
+ * pCPU, taking the wakeup vectors as they arrive and letting each vCPU
+ * they woke run (its interrupt moved to the vLAPIC) and halt again.  No
+ * handler run may scan more than ceil(128 / K) entries.
+ */
+#define SB_VCPUS    128
+
+static struct
+{
+    unsigned int woken[SB_VCPUS];   /* by this pCPU's handler, in turn */
+    unsigned int nr_woken;
+    unsigned long wakes;
+    bool stop;
+    unsigned long posts;
+} sb;
+
+/* In the handler, on the pCPU's thread: queue the vCPU to run. */
+static void sb_wake(struct vcpu *v)
+{
+    REQUIRE(sb.nr_woken < SB_VCPUS);
+    sb.woken[sb.nr_woken++] = v->vcpu_id;
+    sb.wakes++;
+}
+
+static void *sb_poster(void *arg)
+{
+    (void)arg;
+    sp_seed = 0x51ed270bu;
+    while ( !__atomic_load_n(&sb.stop, __ATOMIC_SEQ_CST) )
+    {
+        pi_post(VC(1 + sp_rnd() % SB_VCPUS), 0x41);
+        __atomic_fetch_add(&sb.posts, 1, __ATOMIC_RELAXED);
+        for ( unsigned int d = sp_rnd() % 64; d; d-- )
+            cpu_relax();
+        if ( sp_rnd() % 256 == 0 )
+            sched_yield();
+    }
+    return NULL;
+}
+
+/* Run the woken vCPUs until each has blocked again. */
+static void sb_run_woken(void)
+{
+    while ( sb.nr_woken )
+    {
+        unsigned int i = sb.woken[--sb.nr_woken];
+
+        switch_to(i, 0);
+        do
+            pi_sync_pir_to_irr(VC(i));
+        while ( !hlt(i) );
+    }
+}
+
+static void scan_bound_under_posts(const char *cmdline, unsigned int k)
+{
+    const unsigned int bound = (SB_VCPUS + k - 1) / k;
+    unsigned long runs = 0, woken = 0, scanned = 0, max_scan = 0;
+    pthread_t poster;
+    double t0;
+
+    env_setup(1, SB_VCPUS + 1, cmdline);
+    REQUIRE_EQ(pi_wakeup_vectors(), k);
+    memset(&sb, 0, sizeof(sb));
+    env_queue_notifications = true;
+    env_wake_hook = sb_wake;
+    for ( unsigned int i = 1; i <= SB_VCPUS; i++ )
+        REQUIRE(hlt(i));
+    REQUIRE_EQ(pthread_create(&poster, NULL, sb_poster, NULL), 0);
+    /* Half a second, and on a busy host up to 4 s for 1000 wakes. */
+    t0 = now_s();
+    while ( now_s() - t0 < 0.5 ||
+            (now_s() - t0 < 4.0 && sb.wakes < 1000) )
+    {
+        env_deliver(0);
+        sb_run_woken();
+    }
+    __atomic_store_n(&sb.stop, true, __ATOMIC_SEQ_CST);
+    REQUIRE_EQ(pthread_join(poster, NULL), 0);
+    /* What is still on its way. */
+    while ( env_pending(0) || sb.nr_woken )
+    {
+        env_deliver(0);
+        sb_run_woken();
+    }
+
+    CHECK_EQ(peek_nr_blocked(0), SB_VCPUS);
+    CHECK_EQ(peek_peak_blocked(0), SB_VCPUS);
+    for ( unsigned int l = 0; l < k; l++ )
+    {
+        struct pi_wakeup_stats s = stats(0, l);
+
+        runs += s.handler_runs;
+        woken += s.woken;
+        scanned += s.entries_scanned;
+        max_scan = max(max_scan, (unsigned long)s.max_scan);
+        CHECK(s.max_scan <= bound);
+    }
+    /* Every vCPU ends blocked with nothing posted: no wakeup lost. */
+    for ( unsigned int i = 1; i <= SB_VCPUS; i++ )
+        CHECK(!pi_pending(VC(i)) && pi_blocked_on_list(VC(i)));
+    CHECK(runs >= 100 && woken == sb.wakes);
+    printf("  K %u: %lu posts, %lu handler runs, %lu woken, %lu scanned, "
+           "max scan %lu (bound %u)\n", k, sb.posts, runs, woken, scanned,
+           max_scan, bound);
+    env_wake_hook = NULL;
+    env_queue_notifications = false;
+    env_teardown();
+}
+
+TEST(stress_scan_bound_at_128_blocked_under_posts)
+{
+    scan_bound_under_posts(NULL, 160);
+    scan_bound_under_posts("pi_wakeup_vectors=max", 176);
+    scan_bound_under_posts("pi_wakeup_vectors=16", 16);
+}
