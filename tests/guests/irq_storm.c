@@ -156,7 +156,8 @@ static void check_hypervisor_counters(uint32_t *recv_by)
 
         rc = xen_irq_stats_pcpu(c, &pc);
         CHECK(rc == 0, "irq_stats of pCPU %u: error %ld", c, rc);
-        CHECK(pc.nr_vectors >= 1 && pc.nr_vectors <= 64,
+        CHECK(pc.nr_vectors >= 1 &&
+              pc.nr_vectors <= XEN_IRQ_STATS_MAX_VECTORS,
               "pCPU %u: K = %u", c, pc.nr_vectors);
         bound = ceil_div(pc.peak_blocked, pc.nr_vectors);
         xen_irq_stats_pcpu_total(&pc, &t);

@@ -1,11 +1,14 @@
 """The irq_bench guest behind `make bench`, kept working by a short run:
 on one pCPU with 1, 8 and 32 vCPUs blocked, every wakeup-handler run
 scans exactly ceil(blocked / K) list entries (least-loaded placement keeps
-the K lists within one entry of each other), and on two pCPUs the exits
-part reports one exit per IPI on each side and the fast path taking them.
+the K lists within one entry of each other); with the default K and with
+pi_wakeup_vectors=max, sized from the free vectors, a wakeup among 128
+blocked vCPUs scans one entry; and on two pCPUs the exits part reports
+one exit per IPI on each side and the fast path taking them.
 """
 
 import math
+import re
 import sys
 
 import pytest
@@ -33,6 +36,31 @@ def test_scan_is_ceil_blocked_over_k(run_qemu, dist, guests, test_dir, k):
         assert int(m[1]) == k and int(m[3]) >= int(m[2]), r.describe()
         assert float(m[4]) == math.ceil(n / k), r.describe()
         assert int(m[5]) == math.ceil(n / k), r.describe()
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("opt", ["", "pi_wakeup_vectors=max"])
+def test_scan_is_one_entry_at_128_blocked(run_qemu, dist, guests, test_dir,
+                                          opt):
+    tag = "-max" if opt else "-default"
+    mods = guest_modules(guests, test_dir, "irq_bench", "vcpus=129 mem=32M",
+                         "part=scan rounds=1", tag)
+    r = run_qemu(dist.elf32, f"{ARGS} {opt}".strip(), smp=1, modules=mods,
+                 timeout=120)
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("irq_bench", "PASS"), r.describe()
+    # QEMU's boot takes one dynamic vector for the serial port: 175 free.
+    m = re.search(r"PI: (\d+) of the pool's vectors 0x30-0xdf free at "
+                  r"boot, (\d+) left", r.serial)
+    assert m, r.describe()
+    free, left = int(m[1]), int(m[2])
+    k = free - left
+    assert k == (free if opt else free - 16) and k >= 128, r.describe()
+    rows = SCAN.findall(r.serial)
+    assert [int(m[0]) for m in rows] == [1, 8, 32, 128], r.describe()
+    for m in rows:
+        assert int(m[1]) == k and int(m[3]) >= int(m[2]), r.describe()
+        assert float(m[4]) == 1.0 and int(m[5]) == 1, r.describe()
 
 
 @pytest.mark.qemu

@@ -1114,14 +1114,19 @@ TEST(sysctl_irq_stats)
     struct xen_irq_stats_pcpu pc;
     struct xen_irq_stats_vcpu vc;
     const u32 psz = sizeof(pc), vsz = sizeof(vc);
-    /* The structure crosses a page boundary. */
-    u64 buf;
+    /*
+     * Both structures cross page boundaries (the pCPU one, 14 KiB, three
+     * of them) and fit in the 4 pages of buf0.
+     */
+    u64 buf, vbuf;
 
     fx_setup();
-    buf = f.buf0 + PAGE_SIZE - 100;
+    BUILD_BUG_ON(sizeof(pc) + 100 > 4 * PAGE_SIZE);
+    buf = f.buf0 + 100;
+    vbuf = f.buf0 + PAGE_SIZE - 100;
     victim(5, 2);
     valid = mk_irq_stats(XEN_IRQ_STATS_pcpu, 2, 0, 0, psz + 8, buf);
-    vvalid = mk_irq_stats(XEN_IRQ_STATS_vcpu, 0, 5, 1, vsz, buf);
+    vvalid = mk_irq_stats(XEN_IRQ_STATS_vcpu, 0, 5, 1, vsz, vbuf);
 
     /* A pCPU: its K vectors and their counters. */
     op = valid;
@@ -1135,12 +1140,22 @@ TEST(sysctl_irq_stats)
     CHECK_EQ(pc.vec[2].vector, 0xa2);
     CHECK_EQ(pc.vec[2].handler_runs, 202);
     CHECK_EQ(pc.vec[3].vector, 0);
+    /* K beyond version 1's 64 entries: every list reaches the caller. */
+    op = valid;
+    op.u.irq_stats.cpu = 3;
+    CHECK_EQ(sysctl(&op), 0);
+    guest_read(&f.g0, buf, &pc, psz);
+    CHECK_EQ(pc.nr_vectors, 176);
+    CHECK_EQ(pc.vec[64].vector, 0x9f);
+    CHECK_EQ(pc.vec[175].vector, 0x30);
+    CHECK_EQ(pc.vec[175].handler_runs, 300 + 175);
+    CHECK_EQ(pc.vec[176].vector, 0);
 
     /* A vCPU of another domain, and of the caller's own (DOMID_SELF). */
     op = vvalid;
     CHECK_EQ(sysctl(&op), 0);
     CHECK_EQ(op.u.irq_stats.size, vsz);
-    guest_read(&f.g0, buf, &vc, vsz);
+    guest_read(&f.g0, vbuf, &vc, vsz);
     CHECK_EQ(vc.domid, 5);
     CHECK_EQ(vc.vcpu, 1);
     CHECK_EQ(vc.posts, 5001);
@@ -1150,7 +1165,7 @@ TEST(sysctl_irq_stats)
     op.u.irq_stats.domid = DOMID_SELF;
     op.u.irq_stats.vcpu = 1;
     CHECK_EQ(sysctl(&op), 0);
-    guest_read(&f.g0, buf, &vc, vsz);
+    guest_read(&f.g0, vbuf, &vc, vsz);
     CHECK_EQ(vc.domid, 0);
     CHECK_EQ(vc.posts, 1);
 
@@ -1160,6 +1175,8 @@ TEST(sysctl_irq_stats)
     op.u.irq_stats.version = XEN_IRQ_STATS_VERSION + 1;
     SYSCTL_REFUSED(&op, -EACCES);
     op.u.irq_stats.version = 0;
+    SYSCTL_REFUSED(&op, -EACCES);
+    op.u.irq_stats.version = 1;             /* the 64-entry layout */
     SYSCTL_REFUSED(&op, -EACCES);
     op = valid;
     op.u.irq_stats.kind = 2;

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xen/errno.h>
 #include <xen/lib.h>
 #include <asm/irq.h>
 #include <asm/irq_vectors.h>
@@ -121,36 +122,59 @@ static unsigned int total_blocked(unsigned int cpu)
 
 /* --- the option and the set-up --- */
 
+/* The vector list i takes: the wakeup range up, then dynamic down. */
+static unsigned int pool_vector(unsigned int i)
+{
+    return i < 64 ? PI_WAKEUP_VECTOR_FIRST + i
+                  : DYNAMIC_VECTOR_LAST - (i - 64);
+}
+
 TEST(option_default_vectors_and_handlers)
 {
+    /*
+     * Nothing else in the pool: 112 dynamic + 64 wakeup vectors free,
+     * the default takes all but 16.
+     */
     env_setup(2, 1, NULL);
-    CHECK_EQ(pi_wakeup_vectors(), 16);
+    CHECK_EQ(PI_WAKEUP_VECTORS_MAX, 176);
+    CHECK_EQ(pi_wakeup_vectors(), 160);
     for ( unsigned int c = 0; c < 2; c++ )
     {
-        CHECK_EQ(peek_nr_lists(c), 16);
-        for ( unsigned int i = 0; i < 16; i++ )
+        CHECK_EQ(peek_nr_lists(c), 160);
+        for ( unsigned int i = 0; i < 160; i++ )
         {
             u8 vec;
             unsigned int nr = 99;
 
-            /* The same vectors on every pCPU, lowest of the pool first. */
-            CHECK_EQ(peek_vector(c, i), PI_WAKEUP_VECTOR_FIRST + i);
-            CHECK_STR_EQ(vector_owner(cpu_vector_table(c),
-                                      PI_WAKEUP_VECTOR_FIRST + i),
+            /* The same vectors on every pCPU. */
+            CHECK_EQ(peek_vector(c, i), pool_vector(i));
+            CHECK_STR_EQ(vector_owner(cpu_vector_table(c), pool_vector(i)),
                          "pi-wakeup");
-            CHECK(env_vector_handler[PI_WAKEUP_VECTOR_FIRST + i]);
+            CHECK(env_vector_handler[pool_vector(i)]);
             CHECK(pi_wakeup_stats_get(c, i, NULL, &vec, &nr));
-            CHECK_EQ(vec, PI_WAKEUP_VECTOR_FIRST + i);
+            CHECK_EQ(vec, pool_vector(i));
             CHECK_EQ(nr, 0);
         }
         CHECK_EQ(vectors_free_in_range(cpu_vector_table(c), VR_PI_WAKEUP),
-                 64 - 16);
+                 0);
+        /* The 16 left for devices are the lowest dynamic ones. */
+        CHECK_EQ(vectors_free_in_range(cpu_vector_table(c), VR_DYNAMIC),
+                 16);
+        CHECK(!vector_owner(cpu_vector_table(c), DYNAMIC_VECTOR_FIRST));
+        CHECK(!vector_owner(cpu_vector_table(c), DYNAMIC_VECTOR_FIRST + 15));
     }
-    CHECK(!env_vector_handler[PI_WAKEUP_VECTOR_FIRST + 16]);
-    CHECK(!pi_wakeup_stats_get(0, 16, NULL, NULL, NULL));
+    CHECK(!env_vector_handler[DYNAMIC_VECTOR_FIRST + 15]);
+    CHECK(!pi_wakeup_stats_get(0, 160, NULL, NULL, NULL));
     CHECK(!pi_wakeup_stats_get(2, 0, NULL, NULL, NULL));     /* offline */
+    /* The dump's range covers both parts: 0xa0-0xdf and 0x40-0x9f. */
+    pi_blocked_dump();
+    CHECK(stub_log_contains("CPU1: vectors 0x40-0xdf blocked 0 peak 0"));
+    CHECK(stub_log_contains("  (160 idle lists not shown)"));
     CHECK(env_key_handler['i'] != NULL);
     CHECK_STR_EQ(env_key_desc['i'], "dump interrupt and wakeup-vector state");
+    CHECK(stub_log_contains("PI: 160 wakeup vectors per pCPU\n"));
+    CHECK(stub_log_contains("PI: 176 of the pool's vectors 0x30-0xdf free "
+                            "at boot, 16 left (pi_wakeup_vectors=default)"));
     CHECK(!stub_log_contains("Bad value"));
     env_teardown();
 }
@@ -162,15 +186,17 @@ TEST(option_range_and_bad_values)
         const char *val;
         unsigned int k;
     } cases[] = {
-        { "1", 1 }, { "64", 64 }, { "7", 7 }, { "016", 16 },
-        { "0", 0 }, { "65", 0 }, { "100000000000000000000", 0 },
+        { "1", 1 }, { "64", 64 }, { "7", 7 }, { "016", 16 }, { "65", 65 },
+        { "128", 128 }, { "176", 176 }, { "max", 176 },
+        { "0", 0 }, { "257", 0 }, { "100000000000000000000", 0 },
         { "x", 0 }, { "", 0 }, { "-1", 0 }, { "8x", 0 }, { "0x10", 0 },
+        { "MAX", 0 }, { "max1", 0 }, { "ma", 0 },
     };
 
     for ( unsigned int t = 0; t < ARRAY_SIZE(cases); t++ )
     {
         char cmd[64], msg[128];
-        unsigned int k = cases[t].k ? cases[t].k : 16;
+        unsigned int k = cases[t].k ? cases[t].k : 160;
 
         snprintf(cmd, sizeof(cmd), "pi_wakeup_vectors=%s", cases[t].val);
         snprintf(msg, sizeof(msg),
@@ -179,20 +205,125 @@ TEST(option_range_and_bad_values)
         env_setup(2, 1, cmd);
         CHECK_EQ(pi_wakeup_vectors(), k);
         CHECK_EQ(peek_nr_lists(1), k);
-        CHECK_EQ(peek_vector(1, k - 1), PI_WAKEUP_VECTOR_FIRST + k - 1);
+        CHECK_EQ(peek_vector(1, k - 1), pool_vector(k - 1));
         /* Out of range: reported once (not again by parse_params). */
         CHECK_EQ(stub_log_contains(msg), cases[t].k == 0);
         CHECK_EQ(stub_log_count("Bad value"), cases[t].k == 0);
+        CHECK(!stub_log_contains("only"));
         if ( harness_failures() )
         {
             printf("  with %s\n", cmd);
             break;
         }
     }
-    /* 64 takes the whole pool. */
-    env_setup(1, 1, "pi_wakeup_vectors=64");
+    /* max takes the whole pool. */
+    env_setup(1, 1, "pi_wakeup_vectors=max");
     CHECK_EQ(vectors_free_in_range(cpu_vector_table(0), VR_PI_WAKEUP), 0);
+    CHECK_EQ(vectors_free_in_range(cpu_vector_table(0), VR_DYNAMIC), 0);
     CHECK_EQ(peek_vector(0, 63), PI_WAKEUP_VECTOR_LAST);
+    CHECK_EQ(peek_vector(0, 175), DYNAMIC_VECTOR_FIRST);
+    CHECK(stub_log_contains("0 left (pi_wakeup_vectors=max)"));
+    env_teardown();
+}
+
+/*
+ * The boot users of the pool, as on a real boot: the serial port's
+ * vector on pCPU 0 only (setup.c takes the lowest dynamic one) and one
+ * more a device took on pCPU 1, high in the dynamic range.
+ */
+static void boot_users(void)
+{
+    CHECK_EQ(vector_alloc(cpu_vector_table(0), VR_DYNAMIC, "com1"),
+             DYNAMIC_VECTOR_FIRST);
+    CHECK_EQ(vector_reserve(cpu_vector_table(1), 0x90, "device"), 0);
+}
+
+TEST(option_sized_from_what_is_free_on_every_pcpu)
+{
+    u8 free[PI_WAKEUP_VECTORS_MAX];
+
+    /* Default: 174 free on both pCPUs, 16 left. */
+    env_boot_hook = boot_users;
+    env_setup(2, 1, NULL);
+    CHECK_EQ(pi_wakeup_vectors(), 158);
+    CHECK(stub_log_contains("PI: 174 of the pool's vectors"));
+    CHECK_EQ(pi_wakeup_pool_free(free), 16);
+    for ( unsigned int c = 0; c < 2; c++ )
+        for ( unsigned int i = 0; i < 158; i++ )
+        {
+            u8 v = peek_vector(c, i);
+
+            /* Neither boot user's vector, on either pCPU. */
+            CHECK(v != DYNAMIC_VECTOR_FIRST && v != 0x90);
+            CHECK_EQ(v, peek_vector(0, i));
+            CHECK_STR_EQ(vector_owner(cpu_vector_table(c), v), "pi-wakeup");
+        }
+    CHECK_STR_EQ(vector_owner(cpu_vector_table(0), DYNAMIC_VECTOR_FIRST),
+                 "com1");
+    CHECK_STR_EQ(vector_owner(cpu_vector_table(1), 0x90), "device");
+    /* The handler of the serial vector is not the wakeup handler's. */
+    CHECK(!env_vector_handler[DYNAMIC_VECTOR_FIRST]);
+
+    /*
+     * max: all 174.  A later device on pCPU 0 finds only the vector that
+     * is taken on pCPU 1, then nothing.
+     */
+    env_boot_hook = boot_users;
+    env_setup(2, 1, "pi_wakeup_vectors=max");
+    CHECK_EQ(pi_wakeup_vectors(), 174);
+    CHECK_EQ(pi_wakeup_pool_free(free), 0);
+    CHECK_EQ(vector_alloc(cpu_vector_table(0), VR_DYNAMIC, "late"), 0x90);
+    CHECK_EQ(vector_alloc(cpu_vector_table(0), VR_DYNAMIC, "late"),
+             -ENOSPC);
+    /* pCPU 1 keeps the serial port's vector number, free there. */
+    CHECK(!vector_owner(cpu_vector_table(1), DYNAMIC_VECTOR_FIRST));
+
+    /* More than is free: clamped, with one line saying so. */
+    env_boot_hook = boot_users;
+    env_setup(2, 1, "pi_wakeup_vectors=200");
+    CHECK_EQ(pi_wakeup_vectors(), 174);
+    CHECK(stub_log_contains("<1>PI: pi_wakeup_vectors=200 but only 174 "
+                            "vectors free: using 174\n"));
+    CHECK_EQ(stub_log_count("only 174"), 1);
+    CHECK(!stub_log_contains("Bad value"));
+    /* Exactly what is free: no clamp. */
+    env_boot_hook = boot_users;
+    env_setup(2, 1, "pi_wakeup_vectors=174");
+    CHECK_EQ(pi_wakeup_vectors(), 174);
+    CHECK(!stub_log_contains("only"));
+    env_teardown();
+}
+
+static void fill_pool_but(unsigned int left)
+{
+    for ( unsigned int c = 0; c < 2; c++ )
+        for ( unsigned int v = DYNAMIC_VECTOR_FIRST + left;
+              v <= PI_WAKEUP_VECTOR_LAST; v++ )
+            CHECK_EQ(vector_reserve(cpu_vector_table(c), v, "device"), 0);
+}
+
+static void fill_pool_but_10(void)
+{
+    fill_pool_but(10);
+}
+
+static void fill_pool_but_17(void)
+{
+    fill_pool_but(17);
+}
+
+TEST(option_default_with_little_free)
+{
+    /* 17 free: the default leaves 16 and takes 1. */
+    env_boot_hook = fill_pool_but_17;
+    env_setup(2, 1, NULL);
+    CHECK_EQ(pi_wakeup_vectors(), 1);
+    CHECK_EQ(peek_vector(1, 0), DYNAMIC_VECTOR_FIRST + 16);
+    /* 10 free, fewer than the reserve: still one list. */
+    env_boot_hook = fill_pool_but_10;
+    env_setup(2, 1, NULL);
+    CHECK_EQ(pi_wakeup_vectors(), 1);
+    CHECK_EQ(peek_vector(0, 0), DYNAMIC_VECTOR_FIRST + 9);
     env_teardown();
 }
 
@@ -400,6 +531,62 @@ TEST(handler_scans_only_its_list_and_wakes_only_the_posted)
     CHECK_EQ(rec.wake[other], 1);
     CHECK_EQ(rec.no_handler, 0);
     env_teardown();
+}
+
+/*
+ * The bench's scan part on one pCPU: vCPUs 1..128 blocked, vCPU 0 wakes
+ * them round-robin, each woken one runs and blocks again before the next
+ * wakeup, so every wakeup finds 128 blocked.  Every handler run scans
+ * exactly ceil(128 / K): 1 with the default K and with max.
+ */
+static void scan_at_128_blocked(const char *cmdline, unsigned int k)
+{
+    const unsigned int n = 128, expect = (n + k - 1) / k;
+
+    env_setup(1, n + 1, cmdline);
+    REQUIRE_EQ(pi_wakeup_vectors(), k);
+    for ( unsigned int i = 1; i <= n; i++ )
+        REQUIRE(hlt(i));
+    for ( unsigned int round = 0; round < 3; round++ )
+        for ( unsigned int i = 1; i <= n; i++ )
+        {
+            unsigned int idx = (unsigned int)HV(i)->pi_blocked_index;
+            struct pi_wakeup_stats before = stats(0, idx), after;
+
+            CHECK_EQ(peek_nr_blocked(0), n);
+            CHECK(pi_post(VC(i), 0x41));
+            env_interrupt(0, list_vector(i));
+            after = stats(0, idx);
+            CHECK_EQ(after.handler_runs - before.handler_runs, 1);
+            CHECK_EQ(after.entries_scanned - before.entries_scanned, expect);
+            CHECK_EQ(after.woken - before.woken, 1);
+            /* It runs, takes the interrupt, and halts again. */
+            switch_to(i, 0);
+            pi_sync_pir_to_irr(VC(i));
+            REQUIRE(hlt(i));
+            if ( harness_failures() )
+            {
+                printf("  K %u, wakeup of vCPU %u in round %u\n", k, i,
+                       round);
+                env_teardown();
+                return;
+            }
+        }
+    CHECK_EQ(peek_peak_blocked(0), n);
+    for ( unsigned int l = 0; l < k; l++ )
+        CHECK(stats(0, l).max_scan <= expect);
+    env_teardown();
+}
+
+TEST(scan_is_one_entry_at_128_blocked_with_default_and_max)
+{
+    scan_at_128_blocked(NULL, 160);
+    scan_at_128_blocked("pi_wakeup_vectors=max", 176);
+    scan_at_128_blocked("pi_wakeup_vectors=128", 128);
+    /* Below 128 lists the bound is ceil(128 / K), and reached. */
+    scan_at_128_blocked("pi_wakeup_vectors=64", 64);
+    scan_at_128_blocked("pi_wakeup_vectors=16", 16);
+    scan_at_128_blocked("pi_wakeup_vectors=1", 1);
 }
 
 TEST(spurious_runs_are_counted)
@@ -1172,4 +1359,123 @@ TEST(stress_posts_against_blocking)
 TEST(stress_posts_against_blocking_and_other_wakeups)
 {
     sp_stress(true);
+}
+
+/*
+ * The scan bound at 128 blocked vCPUs under concurrent posts: a poster
+ * thread posts to random vCPUs of 1..128 while this thread plays the one
+ * pCPU, taking the wakeup vectors as they arrive and letting each vCPU
+ * they woke run (its interrupt moved to the vLAPIC) and halt again.  No
+ * handler run may scan more than ceil(128 / K) entries.
+ */
+#define SB_VCPUS    128
+
+static struct
+{
+    unsigned int woken[SB_VCPUS];   /* by this pCPU's handler, in turn */
+    unsigned int nr_woken;
+    unsigned long wakes;
+    bool stop;
+    unsigned long posts;
+} sb;
+
+/* In the handler, on the pCPU's thread: queue the vCPU to run. */
+static void sb_wake(struct vcpu *v)
+{
+    REQUIRE(sb.nr_woken < SB_VCPUS);
+    sb.woken[sb.nr_woken++] = v->vcpu_id;
+    sb.wakes++;
+}
+
+static void *sb_poster(void *arg)
+{
+    (void)arg;
+    sp_seed = 0x51ed270bu;
+    while ( !__atomic_load_n(&sb.stop, __ATOMIC_SEQ_CST) )
+    {
+        pi_post(VC(1 + sp_rnd() % SB_VCPUS), 0x41);
+        __atomic_fetch_add(&sb.posts, 1, __ATOMIC_RELAXED);
+        for ( unsigned int d = sp_rnd() % 64; d; d-- )
+            cpu_relax();
+        if ( sp_rnd() % 256 == 0 )
+            sched_yield();
+    }
+    return NULL;
+}
+
+/* Run the woken vCPUs until each has blocked again. */
+static void sb_run_woken(void)
+{
+    while ( sb.nr_woken )
+    {
+        unsigned int i = sb.woken[--sb.nr_woken];
+
+        switch_to(i, 0);
+        do
+            pi_sync_pir_to_irr(VC(i));
+        while ( !hlt(i) );
+    }
+}
+
+static void scan_bound_under_posts(const char *cmdline, unsigned int k)
+{
+    const unsigned int bound = (SB_VCPUS + k - 1) / k;
+    unsigned long runs = 0, woken = 0, scanned = 0, max_scan = 0;
+    pthread_t poster;
+    double t0;
+
+    env_setup(1, SB_VCPUS + 1, cmdline);
+    REQUIRE_EQ(pi_wakeup_vectors(), k);
+    memset(&sb, 0, sizeof(sb));
+    env_queue_notifications = true;
+    env_wake_hook = sb_wake;
+    for ( unsigned int i = 1; i <= SB_VCPUS; i++ )
+        REQUIRE(hlt(i));
+    REQUIRE_EQ(pthread_create(&poster, NULL, sb_poster, NULL), 0);
+    /* Half a second, and on a busy host up to 4 s for 1000 wakes. */
+    t0 = now_s();
+    while ( now_s() - t0 < 0.5 ||
+            (now_s() - t0 < 4.0 && sb.wakes < 1000) )
+    {
+        env_deliver(0);
+        sb_run_woken();
+    }
+    __atomic_store_n(&sb.stop, true, __ATOMIC_SEQ_CST);
+    REQUIRE_EQ(pthread_join(poster, NULL), 0);
+    /* What is still on its way. */
+    while ( env_pending(0) || sb.nr_woken )
+    {
+        env_deliver(0);
+        sb_run_woken();
+    }
+
+    CHECK_EQ(peek_nr_blocked(0), SB_VCPUS);
+    CHECK_EQ(peek_peak_blocked(0), SB_VCPUS);
+    for ( unsigned int l = 0; l < k; l++ )
+    {
+        struct pi_wakeup_stats s = stats(0, l);
+
+        runs += s.handler_runs;
+        woken += s.woken;
+        scanned += s.entries_scanned;
+        max_scan = max(max_scan, (unsigned long)s.max_scan);
+        CHECK(s.max_scan <= bound);
+    }
+    /* Every vCPU ends blocked with nothing posted: no wakeup lost. */
+    for ( unsigned int i = 1; i <= SB_VCPUS; i++ )
+        CHECK(!pi_pending(VC(i)) && pi_blocked_on_list(VC(i)));
+    CHECK(runs >= 100 && woken == sb.wakes);
+    printf("  K %u: %lu posts, %lu handler runs, %lu woken, %lu scanned, "
+           "max scan %lu (bound %u)\n", k, sb.posts, runs, woken, scanned,
+           max_scan, bound);
+    env_wake_hook = NULL;
+    env_queue_notifications = false;
+    env_teardown();
+}
+
+TEST(stress_scan_bound_at_128_blocked_under_posts)
+{
+    scan_bound_under_posts(NULL, 160);
+    scan_bound_under_posts("pi_wakeup_vectors=max", 176);
+    scan_bound_under_posts("pi_wakeup_vectors=16", 16);
 }

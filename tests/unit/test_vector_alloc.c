@@ -245,3 +245,29 @@ TEST(non_fixed_hypervisor_vectors_can_be_freed)
     CHECK_EQ(vector_free(&vt, 0xe0), 0);
     CHECK_EQ(vectors_free_in_range(&vt, VR_HYPERVISOR), 25);
 }
+
+/*
+ * What the wakeup lists can have at boot (pi_blocked_init() sizes K from
+ * it): the dynamic and wakeup ranges, 176 vectors, none of them a fixed
+ * or exception vector, less what the boot users took: the 8259 range is
+ * outside, the serial port's vector inside.
+ */
+TEST(wakeup_pool_free_at_boot_given_the_fixed_users)
+{
+    vector_table_init(&vt);
+    CHECK_EQ(vector_range_last(VR_DYNAMIC) + 1,
+             vector_range_first(VR_PI_WAKEUP));
+    CHECK_EQ(vectors_free_in_range(&vt, VR_DYNAMIC), 112);
+    CHECK_EQ(vectors_free_in_range(&vt, VR_PI_WAKEUP), 64);
+    for ( unsigned int i = 0; i < ARRAY_SIZE(fixed); i++ )
+        CHECK_EQ(vector_range_of(fixed[i].vec), VR_HYPERVISOR);
+    /* irq_cpu_init(): the masked 8259s' vectors. */
+    for ( unsigned int v = LEGACY_VECTOR_FIRST; v <= LEGACY_VECTOR_LAST; v++ )
+        CHECK_EQ(vector_reserve(&vt, v, "legacy-pic"), 0);
+    CHECK_EQ(vectors_free_in_range(&vt, VR_DYNAMIC) +
+             vectors_free_in_range(&vt, VR_PI_WAKEUP), 176);
+    /* setup.c's serial_irq_init(), on the boot pCPU. */
+    CHECK_EQ(vector_alloc(&vt, VR_DYNAMIC, "com1"), DYNAMIC_VECTOR_FIRST);
+    CHECK_EQ(vectors_free_in_range(&vt, VR_DYNAMIC) +
+             vectors_free_in_range(&vt, VR_PI_WAKEUP), 175);
+}

@@ -12,7 +12,7 @@ _Static_assert(sizeof(struct xen_sysctl) == 136, "xen_sysctl layout");
 _Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl layout");
 _Static_assert(sizeof(struct xen_irq_stats_vcpu) == 16 + 12 * 8 + 32 * 8,
                "xen_irq_stats_vcpu layout");
-_Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 64 * 56,
+_Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 256 * 56,
                "xen_irq_stats_pcpu layout");
 
 bool xen_lite_present(void)
@@ -97,7 +97,8 @@ void xen_irq_stats_pcpu_total(const struct xen_irq_stats_pcpu *p,
                               struct xen_irq_stats_wakeup_vector *total)
 {
     memset(total, 0, sizeof(*total));
-    for ( uint32_t i = 0; i < p->nr_vectors && i < 64; i++ )
+    for ( uint32_t i = 0;
+          i < p->nr_vectors && i < XEN_IRQ_STATS_MAX_VECTORS; i++ )
     {
         const struct xen_irq_stats_wakeup_vector *v = &p->vec[i];
 

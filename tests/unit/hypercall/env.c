@@ -296,12 +296,13 @@ int arch_irq_stats_pcpu(unsigned int cpu, struct xen_irq_stats_pcpu *out)
         return -EINVAL;
     out->cpu = cpu;
     out->apic_id = 2 * cpu;
-    out->nr_vectors = cpu + 1;
+    /* pCPU 3 has 176 lists (the whole pool), past version 1's 64. */
+    out->nr_vectors = cpu == 3 ? 176 : cpu + 1;
     out->nr_blocked = cpu;
     out->peak_blocked = 3 * cpu;
-    for ( unsigned int i = 0; i <= cpu; i++ )
+    for ( unsigned int i = 0; i < out->nr_vectors; i++ )
     {
-        out->vec[i].vector = 0xa0 + i;
+        out->vec[i].vector = i < 64 ? 0xa0 + i : 0x9f - (i - 64);
         out->vec[i].handler_runs = 100 * cpu + i;
         out->vec[i].max_scan = i;
     }

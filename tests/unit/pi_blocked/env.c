@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "stubs.h"
 #include "env.h"
+#include "peek.h"
 
 __thread unsigned int env_cpu;
 __thread bool env_irq_on = true;
@@ -35,6 +36,7 @@ bool env_queue_notifications;
 void (*env_wake_hook)(struct vcpu *v);
 void (*env_lock_hook)(void);
 void (*env_lock_pre_hook)(void);
+void (*env_boot_hook)(void);
 
 bool x2apic_enabled = true;
 u32 x86_cpu_to_apicid[NR_CPUS];
@@ -80,8 +82,7 @@ void env_setup(unsigned int nr_cpus, unsigned int nr_vcpus,
         x86_cpu_to_apicid[c] = ENV_APIC_ID(c);
 
     /* The boot options: back to the default, then the test's. */
-    REQUIRE_EQ(parse_params("pi_wakeup_vectors=16", __start_pib_param,
-                            __stop_pib_param), 0);
+    peek_reset_option();
     stub_log_clear();
     if ( cmdline )
         parse_params(cmdline, __start_pib_param, __stop_pib_param);
@@ -92,9 +93,14 @@ void env_setup(unsigned int nr_cpus, unsigned int nr_vcpus,
     {
         cpumask_set_cpu(c, &cpu_online_map);
         vector_table_init(&env_vt[c]);
-        REQUIRE_EQ(pi_blocked_cpu_init(c), 0);
     }
+    if ( env_boot_hook )
+        env_boot_hook();
+    env_boot_hook = NULL;
+    /* As at boot: sized once with every pCPU online, then per pCPU. */
     REQUIRE_EQ(pi_blocked_init(), 0);
+    for ( unsigned int c = 0; c < nr_cpus; c++ )
+        REQUIRE_EQ(pi_blocked_cpu_init(c), 0);
 
     memset(&env_dom, 0, sizeof(env_dom));
     memset(env_vcpus, 0, sizeof(env_vcpus));

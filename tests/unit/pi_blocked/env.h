@@ -24,7 +24,7 @@
 #include <asm/hvm/pi_blocked.h>
 
 #define ENV_MAX_CPUS    8
-#define ENV_MAX_VCPUS   64
+#define ENV_MAX_VCPUS   136
 
 /* The APIC ID of pCPU c. */
 #define ENV_APIC_ID(c)  (0x10u + (c))
@@ -62,14 +62,17 @@ static inline struct hvm_vcpu *HV(unsigned int i)
 
 /*
  * A fresh setup: pCPUs 0..nr_cpus-1 online, each with an empty vector
- * table and its wakeup lists (pi_blocked_cpu_init, after the boot options
- * in 'cmdline', NULL for none, went through the real parse_params), and
- * pi_blocked_init(); nr_vcpus vCPUs of domain 1, vCPU i with id i on
+ * table, then env_boot_hook (if set; cleared after) for the boot users of
+ * vectors, pi_blocked_init() after the boot options in 'cmdline' (NULL
+ * for none; the option back at its default first) went through the real
+ * parse_params, and each pCPU's pi_blocked_cpu_init(); nr_vcpus vCPUs of
+ * domain 1, vCPU i with id i on
  * pCPU i % nr_cpus, on no list, its descriptor running there.  Records
  * and hooks cleared; the calling thread plays pCPU 0, interrupts on.
  */
 void env_setup(unsigned int nr_cpus, unsigned int nr_vcpus,
                const char *cmdline);
+extern void (*env_boot_hook)(void);
 void env_teardown(void);
 
 /* --- recorded hook calls --- */

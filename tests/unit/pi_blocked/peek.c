@@ -62,3 +62,8 @@ void peek_unlock_all(unsigned int nr_cpus)
         for ( unsigned int i = 0; i < peek_nr_lists(c); i++ )
             spin_unlock(&per_cpu(pi_blocked, c).lists[i].lock);
 }
+
+void peek_reset_option(void)
+{
+    opt_wakeup_vectors = OPT_WAKEUP_DEFAULT;
+}

@@ -25,5 +25,7 @@ unsigned int peek_peak_blocked(unsigned int cpu);
 /* Every list lock of pCPUs 0..nr_cpus-1, in one fixed order. */
 void peek_lock_all(unsigned int nr_cpus);
 void peek_unlock_all(unsigned int nr_cpus);
+/* pi_wakeup_vectors= back to its default (no option given). */
+void peek_reset_option(void);
 
 #endif /* UNIT_PI_BLOCKED_PEEK_H */

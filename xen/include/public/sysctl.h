@@ -100,7 +100,11 @@ struct xen_sysctl_scheduler_op
  * 'size' is the buffer's size in (at least the structure's) and the bytes
  * written out.  Counters only grow; a reader takes differences.
  */
-#define XEN_IRQ_STATS_VERSION       0x00000001
+/*
+ * Version 2: vec[] of the pCPU structure holds 256 entries (every vector
+ * a wakeup list can have), not 64, since K may exceed 64.
+ */
+#define XEN_IRQ_STATS_VERSION       0x00000002
 #define XEN_IRQ_STATS_pcpu          0
 #define XEN_IRQ_STATS_vcpu          1
 
@@ -116,7 +120,8 @@ struct xen_sysctl_irq_stats
     xen_guest_handle_t buffer;
 };
 
-#define XEN_IRQ_STATS_MAX_VECTORS   64
+/* Room for every vector; entries from nr_vectors on are zero. */
+#define XEN_IRQ_STATS_MAX_VECTORS   256
 
 /* One wakeup vector of a pCPU and its list of blocked vCPUs. */
 struct xen_irq_stats_wakeup_vector
@@ -136,7 +141,7 @@ struct xen_irq_stats_pcpu
 {
     uint32_t cpu;
     uint32_t apic_id;
-    uint32_t nr_vectors;            /* K, the pi_wakeup_vectors option */
+    uint32_t nr_vectors;            /* K: entries of vec[] in use */
     uint32_t nr_blocked;            /* on all its lists now */
     uint32_t peak_blocked;          /* most at once since boot */
     uint32_t pad;

@@ -293,6 +293,15 @@ bool hvm_setup(void)
     xstate_init(!(boot_cpu.qemu_tcg && hvm_funcs == &svm_funcs));
     register_keyhandler('v', dump_vlapics, "dump virtual local APICs");
     hvm_cpuid_setup_walk();
+    /*
+     * The wakeup vectors, once for all pCPUs: they are all online, and
+     * hvm_cpu_up() sets up each one's lists after this.
+     */
+    if ( pi_blocked_init() )
+    {
+        hvm_funcs = NULL;
+        return false;
+    }
     return true;
 }
 
@@ -314,8 +323,6 @@ int hvm_cpu_up(unsigned int cpu)
     xstate_cpu_init();
     /* Its wakeup lists exist before any vCPU can block on this pCPU. */
     rc = pi_blocked_cpu_init(cpu);
-    if ( !rc && cpu == 0 )
-        rc = pi_blocked_init();
     if ( rc )
         return rc;
     return hvm_funcs->cpu_up(cpu);

@@ -41,11 +41,30 @@
 #include <asm/hvm/pi_blocked.h>
 
 
-#define PI_WAKEUP_VECTORS_DEFAULT   16
-#define PI_WAKEUP_POOL_SIZE \
-    (PI_WAKEUP_VECTOR_LAST - PI_WAKEUP_VECTOR_FIRST + 1)
+/*
+ * The pool: the wakeup range and the dynamic range below it, one span of
+ * vectors.  Wakeup lists take the wakeup range first, lowest first, then
+ * the dynamic range from the top down, so that the dynamic vectors left
+ * over are the lowest ones, where vector_alloc() puts devices.
+ */
+#define PI_POOL_FIRST   DYNAMIC_VECTOR_FIRST
+#define PI_POOL_LAST    PI_WAKEUP_VECTOR_LAST
+#define PI_WAKEUP_POOL_SIZE (PI_POOL_LAST - PI_POOL_FIRST + 1)
 
-BUILD_BUG_ON(PI_WAKEUP_VECTORS_MAX > PI_WAKEUP_POOL_SIZE);
+BUILD_BUG_ON(DYNAMIC_VECTOR_LAST + 1 != PI_WAKEUP_VECTOR_FIRST);
+BUILD_BUG_ON(PI_WAKEUP_VECTORS_MAX != PI_WAKEUP_POOL_SIZE);
+/* index_of[] holds list index + 1 in a byte. */
+BUILD_BUG_ON(PI_WAKEUP_VECTORS_MAX > 255);
+
+/*
+ * The default K leaves this many of the free vectors to device
+ * interrupts set up after boot; pi_wakeup_vectors=max leaves none.
+ */
+#define PI_WAKEUP_DEVICE_RESERVE    16
+
+/* opt_wakeup_vectors: these two, or an explicit K. */
+#define OPT_WAKEUP_DEFAULT          0u
+#define OPT_WAKEUP_MAX              (~0u)
 
 /* vCPU names kept per list by the dump (the rest are counted). */
 #define DUMP_NAMES      16
@@ -66,7 +85,7 @@ struct pi_blocked_list
 struct pi_blocked_pcpu
 {
     unsigned int nr;            /* lists set up: K, or 0 before init */
-    /* Vector - PI_WAKEUP_VECTOR_FIRST -> list index + 1 (0: none). */
+    /* Vector - PI_POOL_FIRST -> list index + 1 (0: none). */
     u8 index_of[PI_WAKEUP_POOL_SIZE];
     /* vCPUs on this pCPU's lists, and the most there ever were. */
     unsigned int nr_blocked;    /* atomic */
@@ -76,10 +95,19 @@ struct pi_blocked_pcpu
 
 static DEFINE_PER_CPU(struct pi_blocked_pcpu, pi_blocked);
 
-static unsigned int opt_wakeup_vectors = PI_WAKEUP_VECTORS_DEFAULT;
+static unsigned int opt_wakeup_vectors = OPT_WAKEUP_DEFAULT;
 
 /*
- * pi_wakeup_vectors=K, 1..64.  Anything else is reported and the default
+ * K and the vectors of the lists, the same on every pCPU: set once by
+ * pi_blocked_init() on the boot pCPU before any pi_blocked_cpu_init(),
+ * read only after.
+ */
+static unsigned int nr_wakeup_vectors;
+static u8 wakeup_vecs[PI_WAKEUP_VECTORS_MAX];
+
+/*
+ * pi_wakeup_vectors=K (1..256, more than is free is clamped at boot) or
+ * =max (every free vector).  Anything else is reported and the default
  * kept; returning 0 keeps parse_params() from reporting it a second time.
  */
 static int parse_wakeup_vectors(const char *s)
@@ -87,13 +115,18 @@ static int parse_wakeup_vectors(const char *s)
     unsigned int k = 0;
     const char *p = s;
 
-    while ( *p >= '0' && *p <= '9' && k <= PI_WAKEUP_VECTORS_MAX )
+    if ( !strcmp(s, "max") )
+    {
+        opt_wakeup_vectors = OPT_WAKEUP_MAX;
+        return 0;
+    }
+    while ( *p >= '0' && *p <= '9' && k <= NR_VECTORS )
         k = k * 10 + (unsigned int)(*p++ - '0');
-    if ( p == s || *p || k < 1 || k > PI_WAKEUP_VECTORS_MAX )
+    if ( p == s || *p || k < 1 || k > NR_VECTORS )
     {
         printk(XENLOG_WARNING
                "Bad value for option 'pi_wakeup_vectors': '%s'\n", s);
-        k = PI_WAKEUP_VECTORS_DEFAULT;
+        k = OPT_WAKEUP_DEFAULT;
     }
     opt_wakeup_vectors = k;
     return 0;
@@ -102,7 +135,7 @@ custom_param("pi_wakeup_vectors", parse_wakeup_vectors);
 
 unsigned int pi_wakeup_vectors(void)
 {
-    return opt_wakeup_vectors;
+    return nr_wakeup_vectors;
 }
 
 /* NDST of the pCPU, in the hardware's format. */
@@ -139,24 +172,32 @@ static void pi_wakeup_interrupt(struct cpu_user_regs *regs);
 int pi_blocked_cpu_init(unsigned int cpu)
 {
     struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
-    unsigned int k = opt_wakeup_vectors;
-    u8 vecs[PI_WAKEUP_VECTORS_MAX];
-    int rc;
+    struct vector_table *vt = cpu_vector_table(cpu);
+    unsigned int k = nr_wakeup_vectors;
+    const u8 *vecs = wakeup_vecs;
+
+    if ( !k )
+        return -EINVAL;             /* pi_blocked_init() did not run */
 
     /*
-     * The same K vectors on every pCPU (each table is allocated the same
-     * way, lowest first), so one global handler per vector number serves
-     * them all: it looks up the list of the pCPU it runs on.  At boot,
-     * from hvm_cpu_up() with interrupts off on an otherwise idle pCPU,
-     * so nothing on this pCPU can be holding its table's lock.
+     * The same K vectors on every pCPU (pi_blocked_init() picked vectors
+     * free on all of them), so one global handler per vector number
+     * serves them all: it looks up the list of the pCPU it runs on.  At
+     * boot, from hvm_cpu_up() with interrupts off on an otherwise idle
+     * pCPU, so nothing on this pCPU can be holding its table's lock.
      */
-    rc = vector_alloc_many(cpu_vector_table(cpu), VR_PI_WAKEUP, k,
-                           "pi-wakeup", vecs);
-    if ( rc )
+    for ( unsigned int i = 0; i < k; i++ )
     {
-        printk(XENLOG_ERR "CPU%u: no room for %u PI wakeup vectors (%d)\n",
-               cpu, k, rc);
-        return rc;
+        int rc = vector_reserve(vt, vecs[i], "pi-wakeup");
+
+        if ( rc )
+        {
+            printk(XENLOG_ERR "CPU%u: PI wakeup vector %#x taken (%d)\n",
+                   cpu, vecs[i], rc);
+            while ( i-- )
+                vector_free(vt, vecs[i]);
+            return rc;
+        }
     }
 
     memset(pc->index_of, 0, sizeof(pc->index_of));
@@ -171,7 +212,7 @@ int pi_blocked_cpu_init(unsigned int cpu)
         l->count = 0;
         l->vector = vecs[i];
         memset(&l->stats, 0, sizeof(l->stats));
-        pc->index_of[vecs[i] - PI_WAKEUP_VECTOR_FIRST] = i + 1;
+        pc->index_of[vecs[i] - PI_POOL_FIRST] = i + 1;
         set_vector_handler(vecs[i], pi_wakeup_interrupt);
     }
     /* Last: a non-zero nr says the lists above are ready. */
@@ -185,10 +226,74 @@ static void dump_key(unsigned char key)
     pi_blocked_dump();
 }
 
+/* Whether vec is free in the vector table of every online pCPU. */
+static bool free_on_every_cpu(unsigned int vec)
+{
+    unsigned int cpu;
+
+    for_each_online_cpu ( cpu )
+        if ( vector_owner(cpu_vector_table(cpu), vec) )
+            return false;
+    return true;
+}
+
+unsigned int pi_wakeup_pool_free(u8 *out)
+{
+    unsigned int n = 0;
+
+    for ( unsigned int v = PI_WAKEUP_VECTOR_FIRST;
+          v <= PI_WAKEUP_VECTOR_LAST; v++ )
+        if ( free_on_every_cpu(v) )
+            out[n++] = v;
+    for ( unsigned int v = DYNAMIC_VECTOR_LAST + 1;
+          v-- > DYNAMIC_VECTOR_FIRST; )
+        if ( free_on_every_cpu(v) )
+            out[n++] = v;
+    return n;
+}
+
 int pi_blocked_init(void)
 {
-    printk("PI: %u wakeup vector%s per pCPU\n", opt_wakeup_vectors,
-           opt_wakeup_vectors == 1 ? "" : "s");
+    unsigned int free, k, opt = opt_wakeup_vectors;
+    char how[12];
+
+    /*
+     * Sized from what is free now: the boot users of the dynamic range
+     * (the serial port's interrupt) have their vectors, and every pCPU
+     * is online with its table.  Then K = every free vector but a few
+     * for later devices by default, all of them with "max", or the
+     * option's value if that many are free.
+     */
+    free = pi_wakeup_pool_free(wakeup_vecs);
+    if ( !free )
+    {
+        printk(XENLOG_ERR "PI: no vector free for wakeup lists\n");
+        return -ENOSPC;
+    }
+    if ( opt == OPT_WAKEUP_DEFAULT )
+        k = free > PI_WAKEUP_DEVICE_RESERVE
+            ? free - PI_WAKEUP_DEVICE_RESERVE : 1;
+    else if ( opt == OPT_WAKEUP_MAX )
+        k = free;
+    else if ( opt > free )
+    {
+        printk(XENLOG_WARNING "PI: pi_wakeup_vectors=%u but only %u "
+               "vectors free: using %u\n", opt, free, free);
+        k = free;
+    }
+    else
+        k = opt;
+    nr_wakeup_vectors = k;
+
+    printk("PI: %u wakeup vector%s per pCPU\n", k, k == 1 ? "" : "s");
+    if ( opt == OPT_WAKEUP_DEFAULT || opt == OPT_WAKEUP_MAX )
+        snprintf(how, sizeof(how), "%s",
+                 opt == OPT_WAKEUP_MAX ? "max" : "default");
+    else
+        snprintf(how, sizeof(how), "%u", opt);
+    printk("PI: %u of the pool's vectors %#x-%#x free at boot, %u left "
+           "(pi_wakeup_vectors=%s)\n", free, PI_POOL_FIRST, PI_POOL_LAST,
+           free - k, how);
     register_keyhandler('i', dump_key,
                         "dump interrupt and wakeup-vector state");
     return 0;
@@ -226,6 +331,13 @@ bool pi_blocked_enter(struct vcpu *v)
         {
             best = i;
             best_count = c;
+            /*
+             * An empty list cannot be beaten, and later ties lose: with
+             * K in the hundreds this ends the look-up at the first
+             * empty list instead of reading every count.
+             */
+            if ( !c )
+                break;
         }
     }
     l = &pc->lists[best];
@@ -338,8 +450,8 @@ static void pi_wakeup_interrupt(struct cpu_user_regs *regs)
     struct pi_blocked_list *l;
     u64 t0 = rdtsc();
 
-    if ( vec >= PI_WAKEUP_VECTOR_FIRST && vec <= PI_WAKEUP_VECTOR_LAST )
-        idx = pc->index_of[vec - PI_WAKEUP_VECTOR_FIRST];
+    if ( vec >= PI_POOL_FIRST && vec <= PI_POOL_LAST )
+        idx = pc->index_of[vec - PI_POOL_FIRST];
     if ( !idx )
     {
         printk(XENLOG_WARNING "CPU%u: wakeup vector %#x has no list\n",
@@ -494,18 +606,18 @@ static void dump_list(struct pi_blocked_list *l, unsigned int *idle)
 
 void pi_blocked_dump(void)
 {
-    unsigned int cpu, k = opt_wakeup_vectors, blocked = 0;
+    unsigned int cpu, k = nr_wakeup_vectors, blocked = 0;
     struct pi_wakeup_stats all = { 0 };
 
     printk("'i' pressed -> dumping interrupt and wakeup-vector state\n");
     printk("PI wakeup vectors: %u per pCPU, pool %#x-%#x\n", k,
-           PI_WAKEUP_VECTOR_FIRST, PI_WAKEUP_VECTOR_LAST);
+           PI_POOL_FIRST, PI_POOL_LAST);
     for_each_online_cpu ( cpu )
     {
         struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
         unsigned int nr = __atomic_load_n(&pc->nr, __ATOMIC_ACQUIRE);
         struct pi_wakeup_stats t = { 0 };
-        unsigned int idle = 0;
+        unsigned int idle = 0, lo = NR_VECTORS, hi = 0;
 
         if ( !nr )
         {
@@ -515,6 +627,10 @@ void pi_blocked_dump(void)
         for ( unsigned int i = 0; i < nr; i++ )
         {
             struct pi_wakeup_stats s;
+
+            /* Lists past 64 count down from the dynamic range's top. */
+            lo = min(lo, (unsigned int)pc->lists[i].vector);
+            hi = max(hi, (unsigned int)pc->lists[i].vector);
 
             if ( !pi_wakeup_stats_get(cpu, i, &s, NULL, NULL) )
                 continue;
@@ -527,7 +643,7 @@ void pi_blocked_dump(void)
         }
         printk("CPU%u: vectors %#x-%#x blocked %u peak %u runs %lu "
                "scanned %lu woken %lu spurious %lu max_scan %lu\n", cpu,
-               pc->lists[0].vector, pc->lists[nr - 1].vector,
+               lo, hi,
                __atomic_load_n(&pc->nr_blocked, __ATOMIC_RELAXED),
                READ_ONCE(pc->peak_blocked), (unsigned long)t.handler_runs,
                (unsigned long)t.entries_scanned, (unsigned long)t.woken,

@@ -340,6 +340,18 @@ bool vmx_probe(void)
         c->preempt_shift = rdmsr(MSR_IA32_VMX_MISC) & 0x1f;
     }
 
+    /*
+     * Tertiary controls, for IPI virtualization (SDM Vol. 3C 25.6.2,
+     * A.3.4): a unicast IPI from a running vCPU posted by the CPU to
+     * another through the PID-pointer table, no exit on either side.
+     * Only read and logged: nothing uses them yet.  The MSR exists only
+     * when the primary controls may set bit 17 (a read faults
+     * otherwise); all its 64 bits are allowed-1 settings.
+     */
+    if ( c->cpu_may1 & CPU_TERTIARY_CTLS )
+        c->cpu3_may1 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS3);
+    c->ipi_virt = c->cpu3_may1 & CPU3_IPI_VIRT;
+
     if ( !setup_bitmaps() )
         return false;
     vmx_funcs_setup();
@@ -361,6 +373,12 @@ bool vmx_probe(void)
            c->preempt_timer ? "bounds guest runs by the next host timer"
            : (c->pin_may1 & PIN_PREEMPT_TIMER) ? "off (vmx_preempt_timer=0)"
            : "not supported");
+    printk("HVM: VMX tertiary controls %s (PROCBASED_CTLS allowed-1 bit "
+           "17 = %u), PROCBASED_CTLS3 %#lx: IPI virtualization %s\n",
+           c->cpu_may1 & CPU_TERTIARY_CTLS ? "offered" : "not offered",
+           !!(c->cpu_may1 & CPU_TERTIARY_CTLS),
+           (unsigned long)c->cpu3_may1,
+           c->ipi_virt ? "offered (not used)" : "not offered");
     printk("HVM: VMX controls pin %#x cpu %#x cpu2 %#x exit %#x entry %#x\n",
            c->pin_ctls, c->cpu_ctls, c->cpu2_ctls, c->exit_ctls,
            c->entry_ctls);

@@ -15,7 +15,7 @@
 #define DYNAMIC_VECTOR_FIRST    0x30    /* devices and later users */
 #define DYNAMIC_VECTOR_LAST     0x9f
 #define PI_WAKEUP_VECTOR_FIRST  0xa0    /* posted-interrupt wakeup pool */
-#define PI_WAKEUP_VECTOR_LAST   0xdf    /* 64 vectors: pi_wakeup_vectors<=64 */
+#define PI_WAKEUP_VECTOR_LAST   0xdf    /* wakeup lists also take dynamic */
 #define HYPERVISOR_VECTOR_FIRST 0xe0
 #define HYPERVISOR_VECTOR_LAST  0xff
 

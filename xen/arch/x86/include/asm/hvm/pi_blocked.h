@@ -1,7 +1,10 @@
 /*
  * Blocked vCPUs wait on per-pCPU lists, one list (and one lock) per
- * wakeup vector.  Each pCPU reserves K vectors from the posted-interrupt
- * wakeup pool (pi_wakeup_vectors=K, 1..64, default 16).  A vCPU blocking
+ * wakeup vector.  Each pCPU reserves the same K vectors of the pool (the
+ * wakeup and dynamic ranges, 0x30-0xdf): by default every vector free
+ * there at boot but 16 left for devices, pi_wakeup_vectors=max for all
+ * of them, pi_wakeup_vectors=K for K (at most what is free).  A vCPU
+ * blocking
  * in HLT joins the least-loaded list of its pCPU and its descriptor's NV
  * becomes that list's vector, NDST its pCPU, SN 0; a post to it then
  * sends that vector to that pCPU, and the handler scans only that list,
@@ -19,19 +22,29 @@
 #define ASM_X86_HVM_PI_BLOCKED_H
 
 #include <xen/types.h>
+#include <asm/irq_vectors.h>
 
 struct vcpu;
 
-#define PI_WAKEUP_VECTORS_MAX   64
+/* The pool's size: the most K can be. */
+#define PI_WAKEUP_VECTORS_MAX \
+    (PI_WAKEUP_VECTOR_LAST - DYNAMIC_VECTOR_FIRST + 1)
 
 /*
- * Boot, once (hvm_cpu_up() on the boot pCPU): the 'i' debug key.  The
- * vectors and lists of each pCPU come from pi_blocked_cpu_init().
+ * Boot, once, on the boot pCPU (hvm_setup()) with every pCPU online and
+ * before any pi_blocked_cpu_init(): pick K and the K vectors free on
+ * every pCPU, and register the 'i' debug key.
  */
 int pi_blocked_init(void);
 /*
- * Per pCPU, before it runs vCPUs: reserve K vectors of its vector table,
- * set up one list per vector and route the vectors to the handler.
+ * The pool's vectors free on every online pCPU, written to out[] (room
+ * for PI_WAKEUP_VECTORS_MAX) in the order lists take them; returns how
+ * many.
+ */
+unsigned int pi_wakeup_pool_free(u8 *out);
+/*
+ * Per pCPU, before it runs vCPUs: reserve the K vectors in its vector
+ * table, set up one list per vector and route the vectors to the handler.
  */
 int pi_blocked_cpu_init(unsigned int cpu);
 

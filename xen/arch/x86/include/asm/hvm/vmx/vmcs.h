@@ -30,6 +30,8 @@
 #define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
 #define MSR_IA32_VMX_TRUE_EXIT_CTLS     0x0000048f
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS    0x00000490
+/* Exists only when the primary controls may set bit 17 (SDM A.3.4). */
+#define MSR_IA32_VMX_PROCBASED_CTLS3    0x00000492
 
 #define MSR_IA32_SYSENTER_CS            0x00000174
 #define MSR_IA32_SYSENTER_ESP           0x00000175
@@ -76,6 +78,7 @@
 #define CPU_RDTSC_EXITING               (1u << 12)
 #define CPU_CR3_LOAD_EXITING            (1u << 15)
 #define CPU_CR3_STORE_EXITING           (1u << 16)
+#define CPU_TERTIARY_CTLS               (1u << 17)
 #define CPU_CR8_LOAD_EXITING            (1u << 19)
 #define CPU_CR8_STORE_EXITING           (1u << 20)
 #define CPU_TPR_SHADOW                  (1u << 21)
@@ -88,6 +91,12 @@
 #define CPU_MONITOR_EXITING             (1u << 29)
 #define CPU_PAUSE_EXITING               (1u << 30)
 #define CPU_SECONDARY_CTLS              (1u << 31)
+
+/*
+ * Tertiary processor-based VM-execution controls (64 bits, allowed-1
+ * settings only in IA32_VMX_PROCBASED_CTLS3).
+ */
+#define CPU3_IPI_VIRT                   (1ULL << 4)
 
 /* Secondary processor-based VM-execution controls. */
 #define CPU2_VIRT_APIC_ACCESSES         (1u << 0)

@@ -44,6 +44,13 @@ struct vmx_caps
      */
     bool virtual_nmis;
     bool load_pat;
+    /*
+     * IA32_VMX_PROCBASED_CTLS3 (0 when the primary controls cannot
+     * activate tertiary controls) and whether it offers IPI
+     * virtualization.  Read and logged only: xen-lite does not use it.
+     */
+    u64 cpu3_may1;
+    bool ipi_virt;
 };
 extern struct vmx_caps vmx_caps;
 
