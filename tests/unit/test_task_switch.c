@@ -59,6 +59,7 @@ static struct
     int raised;                 /* vector, -1: none */
     u32 raised_err;
     unsigned int raises;
+    unsigned int tlb_flushes;
     bool crashed;
 } f;
 
@@ -94,10 +95,17 @@ static void f_set_nmi_blocking(struct vcpu *v, bool blocked)
     f.nmi_blocking = blocked;
 }
 
+static void f_flush_guest_tlb(struct vcpu *v)
+{
+    (void)v;
+    f.tlb_flushes++;
+}
+
 static const struct hvm_funcs fake = {
     .get_reg = f_get_reg, .set_reg = f_set_reg,
     .get_seg = f_get_seg, .set_seg = f_set_seg,
     .set_nmi_blocking = f_set_nmi_blocking,
+    .flush_guest_tlb = f_flush_guest_tlb,
 };
 const struct hvm_funcs *hvm_funcs = &fake;
 
@@ -598,4 +606,50 @@ TEST(sixteen_bit_tss)
     CHECK_EQ(f.seg[x86_seg_fs].sel, 0u);
     CHECK_EQ(f.seg[x86_seg_tr].attr & 0xf, 0x3u);
     CHECK_EQ(rd16(TSS_NEW), S_MAIN);
+}
+
+/*
+ * An error code pushed on an expand-down stack (SDM Vol. 3A 5.3): at or
+ * below the limit it is outside the segment, #SS(EXT) and nothing
+ * written; above the limit it goes on the stack.
+ */
+TEST(error_push_on_expand_down_stack)
+{
+    struct tsw_request r;
+
+    setup();
+    set_gdt(0x30, mkdesc(0, 0xffff, 0x7, true, 0, true, true, false));
+    wr16(TSS_NEW + 0x50, 0x30);
+    /* #AC: benign, so the #SS is not combined into a #DF. */
+    r = req(TSW_GATE);
+    r.ev_type = HVM_EVENT_EXCEPTION;
+    r.ev_vector = 17;
+    r.has_error = true;
+    r.error = 0x1234;
+    hvm_task_switch(&vc, &r);
+    CHECK_EQ(f.raised, TSW_SS);
+    CHECK_EQ(rd32(STACK_TOP - 4), 0u);
+
+    setup();
+    set_gdt(0x30, mkdesc(0, 0x0fff, 0x7, true, 0, true, true, false));
+    wr16(TSS_NEW + 0x50, 0x30);
+    hvm_task_switch(&vc, &r);
+    CHECK_EQ(f.raised, -1);
+    CHECK_EQ(rd32(STACK_TOP - 4), 0x1234u);
+}
+
+/* A CR3 loaded from the new TSS drops the guest's translations. */
+TEST(cr3_load_flushes_the_guest_tlb)
+{
+    struct tsw_request r;
+
+    setup();
+    f.reg[HVM_REG_CR0] |= X86_CR0_PG;
+    f.reg[HVM_REG_CR3] = 0x10000;
+    wr32(TSS_NEW + 0x1c, 0x20000);
+    r = req(TSW_CALL);
+    hvm_task_switch(&vc, &r);
+    CHECK_EQ(f.raised, -1);
+    CHECK_EQ(f.reg[HVM_REG_CR3], 0x20000u);
+    CHECK_EQ(f.tlb_flushes, 1u);
 }

@@ -55,14 +55,15 @@
                          (0x1fu << 23))
 /*
  * Leaf 0x80000001 ECX offered: LahfSahf, CmpLegacy, AltMovCr8, ABM,
- * SSE4A, MisAlignSse, 3DNowPrefetch, XOP, FMA4, TBM, MONITORX.  Not SVM,
+ * SSE4A, MisAlignSse, 3DNowPrefetch, XOP, FMA4, TBM.  Not MONITORX
+ * (MONITORX/MWAITX take the MONITOR/MWAIT intercepts, which #UD), SVM,
  * SKINIT, WDT, LWP, IBS, OSVW, NodeId, the extended APIC space, the
  * breakpoint address masks, TCE (an EFER bit cr.c does not allow), the
  * topology leaves or the perf counter extensions: they all come with
  * MSRs (or APIC registers) nobody emulates.
  */
 #define X1_ECX_KEEP     ((1u << 0) | (1u << 1) | (0xfu << 4) | (1u << 8) | \
-                         (1u << 11) | (1u << 16) | (1u << 21) | (1u << 29))
+                         (1u << 11) | (1u << 16) | (1u << 21))
 /*
  * Leaf 0x80000001 EDX offered: AMD's copies of leaf 1's bits, SYSCALL,
  * NX, MmxExt, Page1GB, RDTSCP, LM, 3DNowExt, 3DNow.  Not MCE and MCA (as

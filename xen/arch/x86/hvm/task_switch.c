@@ -63,6 +63,7 @@
 #define TYPE_TSS32_BUSY     0xb
 #define TYPE_CODE           0x8
 #define TYPE_CONFORMING     0x4     /* code */
+#define TYPE_EXPAND_DOWN    0x4     /* data */
 #define TYPE_RW             0x2     /* readable code, writable data */
 
 static u64 desc_base(u64 d)
@@ -419,9 +420,15 @@ static void push_error(struct tsw *t, const struct new_task *n)
     hvm_funcs->get_seg(v, x86_seg_ss, &ss);
     mask = (ss.attr & (1u << 10)) ? 0xffffffffull : 0xffffull;
     sp = (esp - size) & mask;
-    /* An expand-up stack segment must hold the whole push: #SS(EXT). */
-    if ( !(n->eflags & EFLAGS_VM) && !(ss.attr & TYPE_CONFORMING) &&
-         sp + size - 1 > ss.limit )
+    /*
+     * The stack segment must hold the whole push, #SS(EXT) otherwise:
+     * offsets up to the limit when it expands up, above it up to 64 KiB
+     * or 4 GiB (by its B bit) when it expands down (SDM Vol. 3A 5.3).
+     */
+    if ( !(n->eflags & EFLAGS_VM) &&
+         ((!(ss.attr & TYPE_EXPAND_DOWN) && sp + size - 1 > ss.limit) ||
+          ((ss.attr & TYPE_EXPAND_DOWN) &&
+           (sp <= ss.limit || sp + size - 1 > mask))) )
     {
         fault(t, TSW_SS, t->ext ? 1 : 0);
         return;
@@ -632,7 +639,10 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req)
                        hvm_funcs->get_reg(v, HVM_REG_DR7) & ~DR7_LOCAL);
     if ( n.lay == &tss32 && (t.pg.cr0 & X86_CR0_PG) )
     {
+        /* A CR3 load drops the old task's translations, same value too. */
         hvm_funcs->set_reg(v, HVM_REG_CR3, n.cr3);
+        if ( hvm_funcs->flush_guest_tlb )
+            hvm_funcs->flush_guest_tlb(v);
         t.pg.cr3 = n.cr3;
     }
     hvm_funcs->set_seg(v, x86_seg_ldtr, &n.ldt);

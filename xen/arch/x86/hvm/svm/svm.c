@@ -322,6 +322,14 @@ static void svm_task_switch_exit(struct vcpu *v, struct hvm_exit *e)
         ts->has_error = info2 & (1ull << 44);
         ts->error = (u32)info2;
         op = X86_INSN_INT;
+        /*
+         * EXITINTINFO calls INT3 and INTO exceptions (APM Vol. 2 15.7.2:
+         * type 4 is INTn only), yet they are instructions: the old task
+         * resumes after them, and their delivery is not external.
+         */
+        if ( ts->ev_type == HVM_EVENT_EXCEPTION &&
+             (ts->ev_vector == 3 || ts->ev_vector == 4) )   /* #BP, #OF */
+            ts->ev_type = HVM_EVENT_SOFTWARE;
         if ( ts->ev_type != HVM_EVENT_SOFTWARE )
         {
             e->reason = HVM_EXIT_TASK_SWITCH;
@@ -681,6 +689,12 @@ static bool svm_nmi_allowed(struct vcpu *v)
  * nothing left to wait for, and a single step over that IRET, if one
  * was set up, is called off with the guest's TF and RF back).
  */
+/* The next VMRUN flushes this ASID's entries (TLB_CONTROL). */
+static void svm_flush_guest_tlb(struct vcpu *v)
+{
+    svm(v)->flush_tlb = true;
+}
+
 static void svm_set_nmi_blocking(struct vcpu *v, bool blocked)
 {
     struct svm_vcpu *s = svm(v);
@@ -992,6 +1006,7 @@ const struct hvm_funcs svm_funcs = {
     .interrupts_enabled = svm_interrupts_enabled,
     .nmi_allowed = svm_nmi_allowed,
     .set_nmi_blocking = svm_set_nmi_blocking,
+    .flush_guest_tlb = svm_flush_guest_tlb,
     .enable_nmi_window = svm_enable_nmi_window,
     .enable_intr_window = svm_enable_intr_window,
     .disable_intr_window = svm_close_intr_window,

@@ -690,6 +690,21 @@ static bool vmx_nmi_allowed(struct vcpu *v)
  * task switch to the hypervisor, IRET's included.  Without them the
  * blocking is the CPU's own and cannot be changed.
  */
+/*
+ * Called on the vCPU's pCPU with its VMCS loaded.  Without VPID every
+ * VM entry flushes the guest's linear translations anyway (SDM Vol. 3C,
+ * "Caching Translation Information"); with it, this VPID's go now.
+ */
+static void vmx_flush_guest_tlb(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+
+    if ( x->cpu2_ctls & CPU2_VPID )
+        (void)__invvpid((vmx_caps.ept_vpid_cap & VMX_VPID_INVVPID_SINGLE)
+                        ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
+                        x->vpid);
+}
+
 static void vmx_set_nmi_blocking(struct vcpu *v, bool blocked)
 {
     struct vmx_vcpu *x = vmx(v);
@@ -1965,6 +1980,7 @@ struct hvm_funcs vmx_funcs = {
     .interrupts_enabled = vmx_interrupts_enabled,
     .nmi_allowed = vmx_nmi_allowed,
     .set_nmi_blocking = vmx_set_nmi_blocking,
+    .flush_guest_tlb = vmx_flush_guest_tlb,
     .enable_nmi_window = vmx_enable_nmi_window,
     .enable_intr_window = vmx_enable_intr_window,
     .disable_intr_window = vmx_disable_intr_window,

@@ -202,6 +202,12 @@ struct hvm_funcs
      * ends it (task_switch.c emulates both).
      */
     void (*set_nmi_blocking)(struct vcpu *v, bool blocked);
+    /*
+     * The guest's own TLB entries (its linear translations) are dropped
+     * before it runs again, as a load of CR3 by the CPU drops them: for
+     * a CR3 the hypervisor loads on its behalf (task_switch.c).
+     */
+    void (*flush_guest_tlb)(struct vcpu *v);
     /* An NMI is pending but not allowed: exit as soon as it would be. */
     void (*enable_nmi_window)(struct vcpu *v);
     /* Ask for an exit as soon as it can (interrupt window), or stop. */
