@@ -47,6 +47,7 @@
 #include "cr.h"
 #include "kvm_pv.h"
 #include "test.h"
+#include "hypercall.h"
 
 const char test_name[] = "init_state";
 
@@ -336,6 +337,8 @@ static noreturn void ap_round(void *arg)
 
 static void send_init_sipi(uint32_t dest, unsigned int n);
 static noreturn void bsp_after_init(void);
+static void bsp_watch(void);
+static volatile uint32_t bsp_back;
 
 /* After the trampoline, on the CPU's own stack, interrupts off. */
 void init_continue(void);
@@ -378,21 +381,28 @@ void init_continue(void)
     cli();
     a->pending_taken = pending_taken;
     if ( idx == 0 )
+    {
+        bsp_back = 1;
         bsp_after_init();
+    }
 
     /* CPU 1: the next round, or INIT and SIPI to the BSP, or halt. */
     ap_done = round_no;
+    /*
+     * The BSP's round is asked for by bsp_req alone, which the BSP sets
+     * after target and round_no (x86 keeps stores in order).  Keying it
+     * on target raced: CPU 1 could read target still 1 and round_no
+     * already rounds + 1, and wait in ap_round() for an INIT that the
+     * BSP, waiting for its own, never sends.
+     */
     while ( round_no != 0 )
     {
-        if ( target == 0 )
+        if ( bsp_req )
         {
-            if ( bsp_req )
-            {
-                send_init_sipi(percpu[0].apic_id, round_no);
-                break;
-            }
+            bsp_watch();
+            break;
         }
-        else if ( round_no > ap_done )
+        if ( round_no > ap_done && round_no <= rounds )
             ap_round(NULL);
         cpu_relax();
     }
@@ -556,6 +566,25 @@ static void set_stack(uint8_t *stack)
 {
     *(volatile uint32_t *)phys(ITR_BASE + (itr_stack - itr_start)) =
         (uint32_t)(stack + STACK_SIZE);
+}
+
+/*
+ * CPU 1: INIT and SIPI to the BSP, then watch that it comes back, and
+ * if not, fail with the hypervisor's view (its domains and vlapics).
+ */
+static void bsp_watch(void)
+{
+    uint64_t end;
+
+    send_init_sipi(percpu[0].apic_id, round_no);
+    end = deadline_us(3000000);
+    while ( !bsp_back && rdtsc() < end )
+        cpu_relax();
+    if ( bsp_back )
+        return;
+    xen_debug_keys("qv");
+    test_fail("round %u: the BSP did not come back from INIT-SIPI "
+              "(started %u)", round_no, rec()[R_STARTED]);
 }
 
 static void run_round(unsigned int n)
