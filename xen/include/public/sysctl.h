@@ -11,7 +11,8 @@
 #include "xen.h"
 #include "domctl.h"
 
-#define XEN_SYSCTL_INTERFACE_VERSION 0x00000001
+/* Version 2: physinfo gained 'now'; domain info as domctl version 2. */
+#define XEN_SYSCTL_INTERFACE_VERSION 0x00000002
 
 #define XEN_SYSCTL_readconsole          1
 #define XEN_SYSCTL_physinfo             2
@@ -44,6 +45,7 @@ struct xen_sysctl_physinfo
     uint32_t capabilities;          /* XEN_SYSCTL_PHYSCAP_* */
     uint64_t total_pages;
     uint64_t free_pages;
+    uint64_t now;                   /* ns of system time (uptime) */
 };
 #define XEN_SYSCTL_PHYSCAP_hvm      (1u << 0)
 #define XEN_SYSCTL_PHYSCAP_vmx      (1u << 1)
