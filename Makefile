@@ -10,7 +10,7 @@ XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
 
-.PHONY: all xen tools guests linux iso run run-demo test test-long unit \
+.PHONY: all xen tools guests linux dom0 iso run run-demo test test-long unit \
         integration bench deps clean
 
 all: xen tools
@@ -59,6 +59,20 @@ $(PRIVCMD)/privcmd.ko: $(LINUX)/version tools/dom0/privcmd/privcmd.c \
 	@$(MAKE) -s --no-print-directory -C tools/dom0/privcmd \
 	    KDIR=$$(scripts/fetch-linux-headers.sh) OUT=$(abspath $(PRIVCMD))
 
+# dom0's image (scripts/mkdom0.sh): that initramfs plus xl-lite and its
+# shared libraries, the ready configs of tools/dom0/etc as /etc/xen-lite,
+# and the kernels they start: Debian's, with the test initramfs, and a
+# guest test kernel.
+DOM0_IMG := $(LINUX)/dom0.cpio
+dom0: linux tools guests
+	@$(MAKE) -s --no-print-directory $(DOM0_IMG)
+
+$(DOM0_IMG): $(LINUX)/initramfs.cpio build/tools/xl-lite scripts/mkdom0.sh \
+             $(wildcard tools/dom0/etc/* tools/dom0/etc/guests/*) \
+             build/guests/ipi_pingpong.elf
+	scripts/mkdom0.sh $(LINUX)/initramfs.cpio build/tools/xl-lite \
+	    $(LINUX)/vmlinux build/guests $@
+
 # A GRUB ISO for Bochs and real machines: make iso XEN_ARGS=... MODULES=...
 iso: xen
 	scripts/mkiso.sh $(DIST)/xen-lite.iso $(DIST)/xen-lite "$(XEN_ARGS)" \
@@ -67,19 +81,22 @@ iso: xen
 deps:
 	@scripts/install-deps.sh
 
-# Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs) to a
-# busybox shell on this terminal, the privcmd driver loaded (try
-# `privcmd-test dom0`): type commands; three Ctrl-A switch the input to
-# the hypervisor's debug keys and back; `poweroff -f` ends dom0 and with
-# it the run; Ctrl-C quits QEMU.
+# Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs, 512 MiB)
+# to a busybox shell on this terminal, with the privcmd driver loaded and
+# the toolstack: `xl-lite list`, `xl-lite create /etc/xen-lite/linux.cfg`
+# (a second Linux; `xl-lite console linux` reaches its shell) or
+# /etc/xen-lite/ipi_pingpong.cfg (a guest test kernel), `xl-lite
+# irq-stats`.  Three Ctrl-A switch the input to the hypervisor's debug
+# keys and back; `poweroff -f` ends dom0 and with it the run; Ctrl-C
+# quits QEMU.
 RUN_XEN_ARGS ?= console=com1 loglvl=all shutdown=exit
-run: deps xen linux
-	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 1024 \
+run: deps xen dom0
+	qemu-system-x86_64 -M pc -accel tcg -cpu max -smp $(RUN_SMP) -m 2048 \
 	    -nodefaults -display none -serial stdio -monitor none -no-reboot \
 	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	    -kernel $(DIST)/xen-lite.elf32 -append "$(RUN_XEN_ARGS)" \
 	    -initrd "$(LINUX)/vmlinux mem=512M vcpus=2 console=ttyS0 \
-	        tsc=reliable quiet -- shell,$(LINUX)/initramfs.cpio initrd"; \
+	        tsc=reliable quiet -- shell,$(DOM0_IMG) initrd"; \
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
@@ -97,7 +114,7 @@ run-demo: deps xen guests
 	    status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || \
 	    [ $$status -eq 130 ]
 
-test: deps xen tools guests linux
+test: deps xen tools guests linux dom0
 	@scripts/run-tests.sh
 
 # The guest suite with the kernels' full counts (100 000 IPIs) and every
@@ -118,7 +135,7 @@ unit:
 	@scripts/install-deps.sh $(TOOLS_DEPS)
 	@$(MAKE) --no-print-directory -C tests/unit run
 
-integration: deps xen guests linux
+integration: deps xen guests linux dom0
 	$(PYTHON) -m pytest tests/integration
 
 clean:

@@ -9,7 +9,8 @@
  * domain with `poweroff -f` (ACPI power-off) instead; "shell" starts a
  * busybox shell; "privcmd" (in dom0) or "privcmd-domu" (in another
  * domain) runs /bin/privcmd-test (tests/linux/privcmd_test.c) before the
- * end.  Before anything else, once /dev, /proc and /sys are mounted, it
+ * end.  Before anything else, once /dev, /proc, /sys and /run (a tmpfs,
+ * for xl-lite's state in dom0's image) are mounted, it
  * loads the dom0 driver /lib/modules/privcmd.ko (tools/dom0/privcmd),
  * which refuses to load (ENODEV) when not running on xen-lite.
  * Static, so the initramfs needs no libraries.
@@ -249,6 +250,8 @@ int main(int argc, char **argv)
     console_stdio();
     bad |= mount_one("proc", "/proc", "proc");
     bad |= mount_one("sysfs", "/sys", "sysfs");
+    /* xl-lite keeps its domains' state under /run/xen-lite. */
+    bad |= mount_one("tmpfs", "/run", "tmpfs");
     setvbuf(stdout, NULL, _IONBF, 0);
     bad |= load_privcmd();
     report_file("cpus", "/sys/devices/system/cpu/online");

@@ -22,6 +22,8 @@
 #define LINUX_XML   TOOLS_DIR "/dom0/etc/linux.xml"
 #define MB_CFG      TOOLS_DIR "/libxl-lite/examples/ipi_pingpong.cfg"
 #define MB_XML      TOOLS_DIR "/libxl-lite/examples/ipi_pingpong.xml"
+#define DOM0_MB_CFG TOOLS_DIR "/dom0/etc/ipi_pingpong.cfg"
+#define DOM0_MB_XML TOOLS_DIR "/dom0/etc/ipi_pingpong.xml"
 
 static struct xll_config *xlcfg(const char *path)
 {
@@ -80,7 +82,7 @@ static void check_linux(const struct xll_config *cfg)
     CHECK_EQ(cfg->max_vcpus, 2);
     CHECK_STR_EQ(cfg->kernel, "/boot/vmlinux");
     CHECK_STR_EQ(cfg->ramdisk, "/boot/initramfs.cpio");
-    CHECK_STR_EQ(cfg->cmdline, "console=ttyS0 tsc=reliable quiet");
+    CHECK_STR_EQ(cfg->cmdline, "console=ttyS0 tsc=reliable quiet -- shell");
     CHECK_EQ(cfg->on_poweroff, XLL_ACTION_DESTROY);
     CHECK_EQ(cfg->on_reboot, XLL_ACTION_RESTART);
     CHECK_EQ(cfg->on_crash, XLL_ACTION_DESTROY);
@@ -140,6 +142,22 @@ TEST(xlcfg_multiboot)
     REQUIRE(cfg);
     check_multiboot(cfg);
     xll_config_free(cfg);
+}
+
+/* dom0's ready test-kernel domain, in both languages. */
+TEST(dom0_multiboot_xml_equals_xlcfg)
+{
+    struct xll_config *a = xlcfg(DOM0_MB_CFG), *b = xml(DOM0_MB_XML);
+
+    REQUIRE(a && b);
+    CHECK_STR_EQ(a->name, "ipi_pingpong");
+    CHECK_EQ(a->type, XLL_TYPE_MULTIBOOT);
+    CHECK_EQ(a->memory_mib, 16);
+    CHECK_EQ(a->vcpus, 2);
+    CHECK_STR_EQ(a->ramdisk, "/boot/guests/ipi_pingpong.env");
+    CHECK(xll_config_equal(a, b));
+    xll_config_free(a);
+    xll_config_free(b);
 }
 
 TEST(xml_multiboot_equals_xlcfg)
