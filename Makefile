@@ -69,6 +69,7 @@ dom0: linux tools guests
 
 $(DOM0_IMG): $(LINUX)/initramfs.cpio build/tools/xl-lite scripts/mkdom0.sh \
              $(wildcard tools/dom0/etc/* tools/dom0/etc/guests/*) \
+             $(wildcard tests/linux/*.sh) \
              build/guests/ipi_pingpong.elf
 	scripts/mkdom0.sh $(LINUX)/initramfs.cpio build/tools/xl-lite \
 	    $(LINUX)/vmlinux build/guests $@

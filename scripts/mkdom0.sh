@@ -9,7 +9,9 @@
 #   /boot/vmlinux and /boot/initramfs.cpio: Debian's kernel and the test
 #     initramfs, for a Linux domU;
 #   /boot/guests/: guest test kernels and their environment files, for
-#     test-kernel domUs.
+#     test-kernel domUs;
+#   /tests/: the shell scripts of tests/linux, which /init runs with
+#     "script=NAME" (the xl-lite tests that need no typing).
 #
 #   scripts/mkdom0.sh BASE_CPIO XL_LITE VMLINUX GUESTS_DIR OUTPUT
 set -euo pipefail
@@ -53,6 +55,8 @@ for g in ipi_pingpong; do
     cp "$guests/$g.elf" "$tree/boot/guests/"
 done
 cp "$repo"/tools/dom0/etc/guests/*.env "$tree/boot/guests/"
+mkdir -p "$tree/tests"
+install -m 0755 "$repo"/tests/linux/*.sh "$tree/tests/"
 
 (cd "$tree" && find . -mindepth 1 | LC_ALL=C sort |
     cpio --quiet -o -H newc -R 0:0 --reproducible) > "$out.part"

@@ -9,10 +9,11 @@
  * domain with `poweroff -f` (ACPI power-off) instead; "shell" starts a
  * busybox shell; "privcmd" (in dom0) or "privcmd-domu" (in another
  * domain) runs /bin/privcmd-test (tests/linux/privcmd_test.c) before the
- * end.  Before anything else, once /dev, /proc, /sys and /run (a tmpfs,
- * for xl-lite's state in dom0's image) are mounted, it
- * loads the dom0 driver /lib/modules/privcmd.ko (tools/dom0/privcmd),
- * which refuses to load (ENODEV) when not running on xen-lite.
+ * end; "script=NAME" runs the shell script /tests/NAME.sh.  Before
+ * anything else, once /dev, /proc, /sys and /run (a tmpfs, for xl-lite's
+ * state in dom0's image) are mounted, it loads the dom0 driver
+ * /lib/modules/privcmd.ko (tools/dom0/privcmd), which refuses to load
+ * (ENODEV) when not running on xen-lite.
  * Static, so the initramfs needs no libraries.
  */
 #define _GNU_SOURCE
@@ -225,6 +226,33 @@ static int load_privcmd(void)
     return 0;
 }
 
+/*
+ * "script=NAME" runs /tests/NAME.sh (tests/linux/, in dom0's image) with
+ * busybox's shell: the xl-lite tests that need no typing, as on Bochs.
+ * Nonzero unless it exits with 0.
+ */
+static int run_scripts(int argc, char **argv)
+{
+    int bad = 0;
+
+    for ( int i = 1; i < argc; i++ )
+    {
+        char path[256];
+
+        if ( strncmp(argv[i], "script=", 7) ||
+             snprintf(path, sizeof(path), "/tests/%s.sh", argv[i] + 7) >=
+             (int)sizeof(path) )
+            continue;
+        printf("XENLITE-INIT script %s\n", path);
+        setenv("PATH", "/bin:/sbin", 1);
+        int status = system(path);
+        printf("XENLITE-INIT script %s status %d\n", path,
+               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        bad |= !WIFEXITED(status) || WEXITSTATUS(status);
+    }
+    return bad;
+}
+
 /* Runs /bin/privcmd-test 'mode'; nonzero unless it exits with 0. */
 static int privcmd_test(const char *mode)
 {
@@ -275,13 +303,14 @@ int main(int argc, char **argv)
         bad |= privcmd_test("dom0");
     if ( has_arg(argc, argv, "privcmd-domu") )
         bad |= privcmd_test("domu");
+    bad |= run_scripts(argc, argv);
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
     if ( has_arg(argc, argv, "shell") )
     {
         /* make run: a shell on the console; poweroff -f ends the domain. */
         setenv("PATH", "/bin:/sbin", 1);
         setenv("HOME", "/", 1);
-        printf("xen-lite dom0: busybox shell; 'poweroff -f' ends the "
+        printf("xen-lite: busybox shell; 'poweroff -f' ends the "
                "domain, three Ctrl-A switch input to the hypervisor\n");
         /* A session with the console as its terminal: job control. */
         execl("/bin/setsid", "setsid", "cttyhack", "sh", (char *)NULL);
