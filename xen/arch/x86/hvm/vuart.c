@@ -57,6 +57,7 @@
  * in the same order.
  */
 #include <xen/console.h>
+#include <xen/errno.h>
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
@@ -147,6 +148,28 @@ static void ring_put(struct vuart *uart, char c)
 {
     uart->ring[uart->ring_written % GUEST_CONSOLE_RING] = c;
     uart->ring_written++;
+}
+
+long vuart_console_read(struct domain *d, u64 *index, char *buf,
+                        unsigned int size)
+{
+    struct vuart *uart = &domain_hvm(d)->uart;
+    unsigned int n = 0;
+    u64 pos = *index;
+
+    spin_lock(&uart->lock);
+    if ( pos > uart->ring_written )
+    {
+        spin_unlock(&uart->lock);
+        return -EINVAL;
+    }
+    if ( uart->ring_written - pos > GUEST_CONSOLE_RING )
+        pos = uart->ring_written - GUEST_CONSOLE_RING;
+    while ( n < size && pos < uart->ring_written )
+        buf[n++] = uart->ring[pos++ % GUEST_CONSOLE_RING];
+    spin_unlock(&uart->lock);
+    *index = pos;
+    return n;
 }
 
 /* Print and keep the collected line.  Caller holds uart->lock. */
