@@ -48,9 +48,11 @@ struct domain_extra
     /*
      * The toolstack's build (domain_build_hold): 'toolstack_built' is
      * set once, before the domctl returns the new id, and never changes;
-     * 'building' and 'ram_bytes' are read and written only under the
-     * domctl layer's domctl_lock (domain_unpause_by_systemcontroller,
-     * which clears 'building', is only called with it held).
+     * 'building' and 'ram_bytes' are written only under the domctl
+     * layer's domctl_lock (domain_unpause_by_systemcontroller, which
+     * clears 'building', is only called with it held) and read under it,
+     * except by the stuck-domain report (progress.c), which reads
+     * 'building' once (READ_ONCE) for its message only.
      */
     bool toolstack_built;
     bool building;                      /* not unpaused yet */
@@ -425,7 +427,7 @@ int domain_unpause_by_systemcontroller(struct domain *d)
                                            __ATOMIC_SEQ_CST) );
     /* Before it can run: from here on the build domctls are refused. */
     if ( old == 1 )
-        dom_extra(d)->building = false;
+        WRITE_ONCE(dom_extra(d)->building, false);
     domain_unpause(d);
     arch_domain_unpaused(d);
     return 0;
@@ -438,14 +440,14 @@ int domain_build_hold(struct domain *d)
 
     if ( rc )
         return rc;
-    x->toolstack_built = true;
-    x->building = true;
+    WRITE_ONCE(x->toolstack_built, true);
+    WRITE_ONCE(x->building, true);
     return 0;
 }
 
 bool domain_building(struct domain *d)
 {
-    return dom_extra(d)->building;
+    return READ_ONCE(dom_extra(d)->building);
 }
 
 bool domain_toolstack_built(struct domain *d)
