@@ -21,6 +21,8 @@
  *   domain dying, no such call is in flight and none starts.
  * - Destroy must not race other pause/unpause calls on the same domain;
  *   the domctl layer serialises those (domctl_lock), as in Xen.
+ * - A domain created by the domctl is held for building (building,
+ *   ram_bytes in struct domain_extra): see there for their protocol.
  */
 #include <xen/lib.h>
 #include <xen/console.h>

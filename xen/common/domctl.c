@@ -1,8 +1,17 @@
 /*
  * domctl: the control domain's operations on one domain (create,
  * destroy, pause, unpause, information, vCPU count and information,
- * scheduler parameters, triggers), and getdomaininfo(), the one function that
- * describes a domain for both domctl and sysctl.
+ * scheduler parameters, triggers, building a domain, its console), and
+ * getdomaininfo(), the one function that describes a domain for both
+ * domctl and sysctl.
+ *
+ * Building: createdomain leaves the domain paused by the toolstack and
+ * "building" (domain_build_hold); populate_ram, copy_to_guest,
+ * build_platform and setvcpucontext work only until its first
+ * unpausedomain (-EBUSY after, or for a domain never held: the boot
+ * modules'), and all but populate_ram need its RAM (-ENODATA before).
+ * Every field is checked here against the RAM populate_ram gave; the
+ * architecture (xen/domain.h hooks) writes the platform and registers.
  *
  * The argument is copied in whole from the caller's virtual address
  * space, checked (interface version, padding and unused bytes zero,
@@ -11,7 +20,9 @@
  * do_hypercall().
  *
  * Locking: domctl_lock serialises all domctls, as in Xen, so that pause,
- * unpause and destroy of one domain never race each other.  Taken
+ * unpause and destroy of one domain never race each other, and so that
+ * a domain's build state (building, its RAM size) is stable while a
+ * build domctl uses it.  Taken
  * outside every other lock.  A known limit: pausing or destroying a
  * privileged domain whose vCPU is waiting for domctl_lock would wait
  * forever (Xen avoids this with hypercall continuations, which this

@@ -3,7 +3,10 @@
  * runs idle_loop(); a guest vCPU runs by entering the guest from that loop
  * (hvm_vcpu_run) until an exit needs the scheduler or a softirq, so a
  * context switch needs no stack switch: only the posted-interrupt
- * descriptor and the vlapic timer follow the vCPU.
+ * descriptor and the vlapic timer follow the vCPU.  Also the
+ * architecture's side of the domctls (xen/domain.h): the platform a
+ * toolstack-built domain boots on, vCPU boot state, console, exit
+ * status.
  */
 #include <xen/lib.h>
 #include <xen/domain.h>

@@ -1,10 +1,17 @@
 /*
  * The HVM domain builder: boots a domain the way a boot loader boots a
- * plain PC, by one of two conventions.  Guest RAM from 0 to mem_bytes,
- * ACPI tables in the BIOS area, the kernel's segments at their physical
- * addresses (parsed by libimage, shared with the tools), then
- * page-aligned above the kernel the module, and after it the boot
- * information and everything it points at:
+ * plain PC, by one of two conventions.  Two entry points share the
+ * layout (plan_info), the ACPI tables, the boot-information writers
+ * and the boot state (write_platform): hvm_build_domain() for the boot
+ * modules, which loads the kernel itself, and hvm_build_platform() for
+ * the toolstack (domctl build_platform), whose tools loaded the kernel
+ * with libimage and copy the module in afterwards.
+ *
+ * Guest RAM from 0 to mem_bytes, ACPI tables in the BIOS area, the
+ * kernel's segments at their physical addresses (parsed by libimage,
+ * shared with the tools), then page-aligned above the kernel the
+ * module, and after it the boot information and everything it points
+ * at:
  * - Multiboot v1 (Multiboot Specification 0.6.96, section 3.2): the MBI,
  *   one module entry, the memory map, the strings.  vCPU 0 starts at the
  *   kernel's entry with EAX = 0x2badb002 and EBX = the MBI.

@@ -11,9 +11,12 @@
  * it, and setting IER.ETBEI while THR is empty raises it.  Bytes go to
  * the console a line at a time as "(dN) text" and into the domain's ring
  * (struct vuart), as before: every domain keeps its prefix for now (see
- * README.md, "Serial console").  Control characters other than tab are
- * dropped and bytes >= 0x80 are shown as '?': the guest is untrusted and
- * its text reaches the hypervisor's serial line.
+ * README.md, "Serial console"); a PVH dom0's UART is the machine's
+ * console and goes out raw (vuart_set_console).  The toolstack reads
+ * the ring by byte index (vuart_console_read, domctl console_io).
+ * Control characters other than tab are dropped and bytes >= 0x80 are
+ * shown as '?': the guest is untrusted and its text reaches the
+ * hypervisor's serial line.
  *
  * Receive: serial input for the domain (vuart_receive) and, in loopback,
  * the guest's own THR bytes go to RBR: a 16-byte FIFO when FCR.0 is set,
