@@ -475,7 +475,10 @@ int domain_populate_ram(struct domain *d, u64 bytes)
     spin_lock(&d->page_lock);
     tot = d->tot_pages;
     spin_unlock(&d->page_lock);
-    /* Only the domctl layer adds RAM to a running domain: no race. */
+    /*
+     * After creation only populate_ram adds RAM, under domctl_lock: the
+     * check and the populate cannot be raced by another.
+     */
     if ( tot || dom_extra(d)->ram_bytes )
         return -EEXIST;
     rc = p2m_populate(d, 0, bytes >> PAGE_SHIFT);

@@ -22,11 +22,10 @@
  * Locking: domctl_lock serialises all domctls, as in Xen, so that pause,
  * unpause and destroy of one domain never race each other, and so that
  * a domain's build state (building, its RAM size) is stable while a
- * build domctl uses it.  Taken
- * outside every other lock.  A known limit: pausing or destroying a
- * privileged domain whose vCPU is waiting for domctl_lock would wait
- * forever (Xen avoids this with hypercall continuations, which this
- * hypervisor does not have).
+ * build domctl uses it.  Taken outside every other lock.  A known
+ * limit: pausing or destroying a privileged domain whose vCPU is
+ * waiting for domctl_lock would wait forever (Xen avoids this with
+ * hypercall continuations, which this hypervisor does not have).
  */
 #include <xen/lib.h>
 #include <xen/domain.h>
