@@ -50,6 +50,8 @@ CASES = [
     # QEMU's TCG checks no data-segment limit, null DS or code-segment
     # accessed bit (see odd_state.c): the guest runs on it.
     ("odd_state", 2, "seg_checks=0"),
+    # dom0 builds, runs and destroys a domain through the domctls.
+    ("domain_build", 1, None),
 ]
 
 
@@ -76,6 +78,12 @@ def test_guest_on_svm(run_qemu, dist, guests, test_dir, kernel, vcpus, env,
     if kernel == "nmi_sources":
         # Under xen-lite the LINT1 part runs (natively it cannot).
         assert "LINT1 NMI, masked, fixed, refusals" in v[0][3], r.describe()
+    if kernel == "domain_build":
+        # The built domain's lines keep their prefix on the serial line.
+        assert r.find(r"^\(d1\) domU: cmdline=hello-from-dom0$"), \
+            r.describe()
+        assert r.find(r"^\(d1\) domU: got ping$"), r.describe()
+        assert r.find(r"^d1: exit port written, status 42$"), r.describe()
 
 
 @pytest.mark.qemu

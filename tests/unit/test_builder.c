@@ -1414,3 +1414,181 @@ TEST(builder_refuses_bad_pvh_notes)
     s.pvh_entry = 0x400000;
     expect_reject(&s, 4 * MiB, -EINVAL, "PVH entry outside");
 }
+
+/* --- the toolstack's build: hvm_build_platform --- */
+
+/*
+ * The boot builder's result for s (with a module and 3 vCPUs), then
+ * the same domain built as the toolstack does it: RAM, the kernel's
+ * bytes where libimage put them, hvm_build_platform, the module at the
+ * address it gave.  Every byte of RAM must be the same.
+ */
+static void check_platform_matches_boot(const struct kspec *s, bool pvh)
+{
+    const u64 ram = 8 * MiB;
+    struct hvm_build_args over = { 0 };
+    struct hvm_platform_args pa = { 0 };
+    struct hvm_boot_state bs;
+    static u8 mod[5000];
+    struct build b;
+    u8 *boot_ram = malloc(ram), *kernel = malloc(0x3000);
+    u64 module_paddr = 1;
+
+    REQUIRE(boot_ram && kernel);
+    for ( unsigned int i = 0; i < sizeof(mod); i++ )
+        mod[i] = i ^ 0xa5;
+    over.module = mod;
+    over.module_len = sizeof(mod);
+    over.module_args = "initrd args";
+    over.cmdline = "root=/dev/ram0";
+    over.nr_vcpus = 3;
+    run_build(&b, s, ram, &over);
+    REQUIRE_EQ(b.rc, 0);
+    REQUIRE_EQ(b.out.pvh, pvh);
+    memcpy(boot_ram, fake_ram(), ram);
+    memcpy(kernel, fake_ram() + 0x100000, 0x3000);
+    done(&b);
+
+    setup(ram);
+    REQUIRE_EQ(p2m_populate(&dom, 0, ram >> 12), 0);
+    memcpy(fake_ram() + 0x100000, kernel, 0x3000);
+    memset(fake_ram() + 0x103000, 0x77, sizeof(mod));
+    pa.pvh = pvh;
+    pa.entry = b.out.eip;
+    pa.kernel_end = 0x103000;
+    pa.module_len = sizeof(mod);
+    pa.cmdline = "root=/dev/ram0";
+    pa.module_args = "initrd args";
+    pa.mem_bytes = ram;
+    pa.nr_vcpus = 3;
+    memset(&bs, 0xcc, sizeof(bs));
+    REQUIRE_EQ(hvm_build_platform(&dom, &pa, &module_paddr, &bs), 0);
+    CHECK_EQ(module_paddr, 0x103000);
+    CHECK_EQ(bs.pvh, b.out.pvh);
+    CHECK_EQ(bs.eip, b.out.eip);
+    CHECK_EQ(bs.eax, b.out.eax);
+    CHECK_EQ(bs.ebx, b.out.ebx);
+    /* It wrote nothing where the kernel and the module go. */
+    CHECK(!memcmp(fake_ram() + 0x100000, kernel, 0x3000));
+    CHECK(ram_is(0x103000, 0x77, sizeof(mod)));
+    memcpy(fake_ram() + module_paddr, mod, sizeof(mod));
+    CHECK(!memcmp(fake_ram(), boot_ram, ram));
+    CHECK_EQ(fake_ram_bad_accesses(), 0);
+    unmap_all();
+    free(boot_ram);
+    free(kernel);
+}
+
+TEST(platform_matches_the_boot_builder_multiboot)
+{
+    const struct kspec s = good_kernel();
+
+    check_platform_matches_boot(&s, false);
+}
+
+TEST(platform_matches_the_boot_builder_pvh)
+{
+    const struct kspec s = pvh_kernel();
+
+    check_platform_matches_boot(&s, true);
+}
+
+/* hvm_build_platform with 'pa' on populated RAM must fail with rc. */
+static void platform_refused(const struct hvm_platform_args *pa, int rc,
+                             int line)
+{
+    struct hvm_boot_state bs;
+    u64 module_paddr = 0x5555;
+    unsigned int writes;
+    int got;
+
+    setup(4 * MiB);
+    REQUIRE_EQ(p2m_populate(&dom, 0, (4 * MiB) >> 12), 0);
+    writes = fake_ram_writes();
+    got = hvm_build_platform(&dom, pa, &module_paddr, &bs);
+    if ( got != rc )
+        harness_fail(__FILE__, line, false, "rc %d, expected %d", got, rc);
+    if ( fake_ram_writes() != writes || module_paddr != 0x5555 )
+        harness_fail(__FILE__, line, false, "wrote before failing");
+    CHECK_EQ(fake_ram_bad_accesses(), 0);
+}
+#define PLATFORM_REFUSED(pa, rc) platform_refused(pa, rc, __LINE__)
+
+TEST(platform_refuses_bad_arguments)
+{
+    const struct hvm_platform_args good = {
+        .pvh = false, .entry = 0x100010, .kernel_end = 0x103000,
+        .module_len = 100, .cmdline = "x", .module_args = "y",
+        .mem_bytes = 4 * MiB, .nr_vcpus = 2,
+    };
+    struct hvm_platform_args pa;
+    struct hvm_boot_state bs;
+    u64 mp;
+    char *huge = malloc((64u << 10) + 2);
+
+    REQUIRE(huge);
+    setup(4 * MiB);
+    REQUIRE_EQ(p2m_populate(&dom, 0, (4 * MiB) >> 12), 0);
+    pa = good;
+    REQUIRE_EQ(hvm_build_platform(&dom, &pa, &mp, &bs), 0);
+    CHECK_EQ(mp, 0x103000);
+    CHECK_EQ(bs.ebx, 0x104000);
+    unmap_all();
+
+    static const struct { u64 entry, end; } plans[] = {
+        { 0xfffff, 0x103000 }, { 0, 0x103000 }, { 0x103000, 0x103000 },
+        { 0x100010, MiB }, { 0x100010, 4 * MiB + 1 }, { 0x100010, ~0ULL },
+        { 4 * MiB, 4 * MiB + 4096 },
+    };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(plans); i++ )
+    {
+        pa = good;
+        pa.entry = plans[i].entry;
+        pa.kernel_end = plans[i].end;
+        PLATFORM_REFUSED(&pa, -EINVAL);
+    }
+    pa = good;
+    pa.mem_bytes = 2 * MiB - 4096;
+    PLATFORM_REFUSED(&pa, -EINVAL);
+    pa.mem_bytes = 0xfec00000ULL + 4096;
+    PLATFORM_REFUSED(&pa, -EINVAL);
+    pa = good;
+    pa.nr_vcpus = 0;
+    PLATFORM_REFUSED(&pa, -EINVAL);
+    pa.nr_vcpus = 256;
+    PLATFORM_REFUSED(&pa, -EINVAL);
+
+    /* The module, then the boot information, must fit below the end. */
+    pa = good;
+    pa.module_len = 4 * MiB - 0x103000 + 1;
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    pa.module_len = 4 * MiB - 0x103000;     /* no room for the MBI */
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    pa.module_len = ~0ULL;
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    pa = good;
+    pa.kernel_end = 4 * MiB;
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    memset(huge, 'c', (64u << 10) + 1);
+    huge[(64u << 10) + 1] = '\0';
+    pa = good;
+    pa.cmdline = huge;
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    pa = good;
+    pa.module_args = huge;
+    PLATFORM_REFUSED(&pa, -E2BIG);
+    pa = good;
+    huge[64u << 10] = '\0';             /* exactly 64 KiB fits */
+    pa.cmdline = huge;
+    setup(4 * MiB);
+    REQUIRE_EQ(p2m_populate(&dom, 0, (4 * MiB) >> 12), 0);
+    CHECK_EQ(hvm_build_platform(&dom, &pa, &mp, &bs), 0);
+    CHECK_STR_EQ(rdstr(rd32(bs.ebx + 16)), huge);
+
+    CHECK_EQ(hvm_build_platform(NULL, &good, &mp, &bs), -EINVAL);
+    CHECK_EQ(hvm_build_platform(&dom, NULL, &mp, &bs), -EINVAL);
+    CHECK_EQ(hvm_build_platform(&dom, &good, NULL, &bs), -EINVAL);
+    CHECK_EQ(hvm_build_platform(&dom, &good, &mp, NULL), -EINVAL);
+    unmap_all();
+    free(huge);
+}

@@ -4,7 +4,8 @@
  * starts from fresh state): counting inert vCPUs, what makes a domain
  * stuck and what does not, the report and the status, and a revive
  * during a check.  The doubles are here: a domain list, the vIOAPIC
- * query and nothing_left_to_run(), which records its calls.
+ * query, domain_building() and nothing_left_to_run(), which records its
+ * calls.
  */
 #include "../../xen/arch/x86/hvm/progress.c"
 
@@ -24,6 +25,7 @@ static struct vcpu *vcpu_ptrs[MAX_DOMS][MAX_VCPUS];
 static struct hvm_vcpu hvcpus[MAX_DOMS][MAX_VCPUS];
 static unsigned int nr_doms;
 static bool ioapic_nmi[MAX_DOMS];
+static bool building[MAX_DOMS];         /* domain_building() */
 
 static unsigned int ended;
 static int end_status;
@@ -59,6 +61,11 @@ struct domain *domain_next(struct domain *d)
     return i < nr_doms ? &doms[i] : NULL;
 }
 
+bool domain_building(struct domain *d)
+{
+    return building[d - doms];
+}
+
 bool vioapic_sends_nmi_or_init(struct domain *d)
 {
     return ioapic_nmi[d - doms];
@@ -82,6 +89,7 @@ static void setup(unsigned int n, unsigned int nv)
     memset(vcpus, 0, sizeof(vcpus));
     memset(hvcpus, 0, sizeof(hvcpus));
     memset(ioapic_nmi, 0, sizeof(ioapic_nmi));
+    memset(building, 0, sizeof(building));
     nr_doms = n;
     for ( unsigned int d = 0; d < n; d++ )
     {
@@ -269,6 +277,23 @@ TEST(paused_and_left_behind)
     CHECK_EQ(ended, 1);
     CHECK(stub_log_contains("d1 stuck: paused, and no domain left that "
                             "could unpause it\n"));
+}
+
+/* As left_behind mode=create: the domctl holds it for building. */
+TEST(held_for_building_and_left_behind)
+{
+    setup(2, 1);
+    start(0);
+    hvm_progress_boot_done();
+    doms[1].pause_count = 1;
+    building[1] = true;
+    hvm_progress_check();
+    CHECK_EQ(ended, 0);
+    shut(0);
+    hvm_progress_check();
+    CHECK_EQ(ended, 1);
+    CHECK_EQ(end_status, 2);
+    CHECK(stub_log_contains("d1 stuck: never started\n"));
 }
 
 TEST(a_failed_domain_makes_it_status_1)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include <xen/lib.h>
+#include <xen/errno.h>
 #include <xen/sched.h>
 #include <xen/time.h>
 #include <asm/hvm/domain.h>
@@ -372,4 +373,57 @@ TEST(vuart_answers_the_linux_8250_probe)
     CHECK_EQ(in(IIR) & 0x0f, 0x02);
     CHECK_EQ(in(LSR) & 0x60, 0x60);
     CHECK_EQ(irqs(), 2);
+}
+
+static void put_text(const char *s)
+{
+    for ( ; *s; s++ )
+        out(THR, *s);
+}
+
+/*
+ * What the toolstack reads (domctl console_io): the ring by byte index,
+ * lines as the guest sent them (no "(dN)" prefix), what the ring no
+ * longer holds skipped, an index beyond what was written refused.
+ */
+TEST(vuart_console_read_by_index)
+{
+    static char buf[GUEST_CONSOLE_RING + 16];
+    u64 index = 0;
+
+    setup();
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 10), 0);
+    CHECK_EQ(index, 0);
+    put_text("hello\nworld");           /* "world" is not a line yet */
+    CHECK(stub_log_contains("(d3) hello\n"));
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 100), 6);
+    CHECK_EQ(memcmp(buf, "hello\n", 6), 0);
+    CHECK_EQ(index, 6);
+    put_text("\n");
+    index = 2;
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 3), 3);
+    CHECK_EQ(memcmp(buf, "llo", 3), 0);
+    CHECK_EQ(index, 5);
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 0), 0);
+    CHECK_EQ(index, 5);
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 100), 7);
+    CHECK_EQ(memcmp(buf, "\nworld\n", 7), 0);
+    CHECK_EQ(index, 12);
+
+    index = 13;
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 10), -EINVAL);
+    CHECK_EQ(index, 13);
+    index = ~0ULL;
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, 10), -EINVAL);
+
+    /* Past the ring's size: the oldest text is gone. */
+    for ( unsigned int i = 0; i < GUEST_CONSOLE_RING / 8; i++ )
+        put_text("abcdefg\n");
+    index = 0;
+    CHECK_EQ(vuart_console_read(&dom, &index, buf, sizeof(buf)),
+             GUEST_CONSOLE_RING);
+    CHECK_EQ(index, 12 + GUEST_CONSOLE_RING);
+    /* Bytes 12 on: the first "abcdefg" line, the older text gone. */
+    CHECK_EQ(memcmp(buf, "abcdefg\n", 8), 0);
+    CHECK_EQ(memcmp(buf + GUEST_CONSOLE_RING - 8, "abcdefg\n", 8), 0);
 }

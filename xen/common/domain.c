@@ -21,11 +21,14 @@
  *   domain dying, no such call is in flight and none starts.
  * - Destroy must not race other pause/unpause calls on the same domain;
  *   the domctl layer serialises those (domctl_lock), as in Xen.
+ * - A domain created by the domctl is held for building (building,
+ *   ram_bytes in struct domain_extra): see there for their protocol.
  */
 #include <xen/lib.h>
 #include <xen/console.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
+#include <xen/mm.h>
 #include <xen/sched.h>
 #include <xen/domain.h>
 #include <xen/smp.h>
@@ -43,6 +46,19 @@ struct domain_extra
     struct domain d;
     int controller_pause_count;         /* atomic: toolstack pauses */
     spinlock_t state_lock;              /* see the top of the file */
+    s_time_t create_time;               /* NOW() at creation; constant */
+    /*
+     * The toolstack's build (domain_build_hold): 'toolstack_built' is
+     * set once, before the domctl returns the new id, and never changes;
+     * 'building' and 'ram_bytes' are written only under the domctl
+     * layer's domctl_lock (domain_unpause_by_systemcontroller, which
+     * clears 'building', is only called with it held) and read under it,
+     * except by the stuck-domain report (progress.c), which reads
+     * 'building' once (READ_ONCE) for its message only.
+     */
+    bool toolstack_built;
+    bool building;                      /* not unpaused yet */
+    u64 ram_bytes;                      /* populate_ram's [0, ram_bytes) */
 };
 
 /* The toolstack cannot overflow pause_count with repeated pauses. */
@@ -230,6 +246,7 @@ int domain_create(domid_t domid, unsigned int flags, unsigned int max_vcpus,
     d->is_privileged = flags & XEN_DOMCTL_CDF_privileged;
     d->is_hvm = flags & XEN_DOMCTL_CDF_hvm;
     d->max_pages = max_pages;
+    dom_extra(d)->create_time = NOW();
     snprintf(d->name, sizeof(d->name), "d%u", domid);
 
     for ( i = 0; i < max_vcpus; i++ )
@@ -410,9 +427,64 @@ int domain_unpause_by_systemcontroller(struct domain *d)
     } while ( !__atomic_compare_exchange_n(cnt, &old, old - 1, false,
                                            __ATOMIC_SEQ_CST,
                                            __ATOMIC_SEQ_CST) );
+    /* Before it can run: from here on the build domctls are refused. */
+    if ( old == 1 )
+        WRITE_ONCE(dom_extra(d)->building, false);
     domain_unpause(d);
     arch_domain_unpaused(d);
     return 0;
+}
+
+int domain_build_hold(struct domain *d)
+{
+    struct domain_extra *x = dom_extra(d);
+    int rc = domain_pause_by_systemcontroller(d);
+
+    if ( rc )
+        return rc;
+    WRITE_ONCE(x->toolstack_built, true);
+    WRITE_ONCE(x->building, true);
+    return 0;
+}
+
+bool domain_building(struct domain *d)
+{
+    return READ_ONCE(dom_extra(d)->building);
+}
+
+bool domain_toolstack_built(struct domain *d)
+{
+    return READ_ONCE(dom_extra(d)->toolstack_built);
+}
+
+s_time_t domain_create_time(struct domain *d)
+{
+    return dom_extra(d)->create_time;
+}
+
+u64 domain_ram_bytes(struct domain *d)
+{
+    return dom_extra(d)->ram_bytes;
+}
+
+int domain_populate_ram(struct domain *d, u64 bytes)
+{
+    u64 tot;
+    int rc;
+
+    spin_lock(&d->page_lock);
+    tot = d->tot_pages;
+    spin_unlock(&d->page_lock);
+    /*
+     * After creation only populate_ram adds RAM, under domctl_lock: the
+     * check and the populate cannot be raced by another.
+     */
+    if ( tot || dom_extra(d)->ram_bytes )
+        return -EEXIST;
+    rc = p2m_populate(d, 0, bytes >> PAGE_SHIFT);
+    if ( !rc )
+        dom_extra(d)->ram_bytes = bytes;
+    return rc;
 }
 
 void vcpu_pause(struct vcpu *v)

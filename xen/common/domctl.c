@@ -1,8 +1,17 @@
 /*
  * domctl: the control domain's operations on one domain (create,
  * destroy, pause, unpause, information, vCPU count and information,
- * scheduler parameters, triggers), and getdomaininfo(), the one function that
- * describes a domain for both domctl and sysctl.
+ * scheduler parameters, triggers, building a domain, its console), and
+ * getdomaininfo(), the one function that describes a domain for both
+ * domctl and sysctl.
+ *
+ * Building: createdomain leaves the domain paused by the toolstack and
+ * "building" (domain_build_hold); populate_ram, copy_to_guest,
+ * build_platform and setvcpucontext work only until its first
+ * unpausedomain (-EBUSY after, or for a domain never held: the boot
+ * modules'), and all but populate_ram need its RAM (-ENODATA before).
+ * Every field is checked here against the RAM populate_ram gave; the
+ * architecture (xen/domain.h hooks) writes the platform and registers.
  *
  * The argument is copied in whole from the caller's virtual address
  * space, checked (interface version, padding and unused bytes zero,
@@ -11,19 +20,22 @@
  * do_hypercall().
  *
  * Locking: domctl_lock serialises all domctls, as in Xen, so that pause,
- * unpause and destroy of one domain never race each other.  Taken
- * outside every other lock.  A known limit: pausing or destroying a
- * privileged domain whose vCPU is waiting for domctl_lock would wait
- * forever (Xen avoids this with hypercall continuations, which this
- * hypervisor does not have).
+ * unpause and destroy of one domain never race each other, and so that
+ * a domain's build state (building, its RAM size) is stable while a
+ * build domctl uses it.  Taken outside every other lock.  A known
+ * limit: pausing or destroying a privileged domain whose vCPU is
+ * waiting for domctl_lock would wait forever (Xen avoids this with
+ * hypercall continuations, which this hypervisor does not have).
  */
 #include <xen/lib.h>
 #include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/guest_access.h>
 #include <xen/hypercall.h>
+#include <xen/mm.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
+#include <xen/xmalloc.h>
 
 static DEFINE_SPINLOCK(domctl_lock);
 
@@ -78,6 +90,14 @@ void getdomaininfo(struct domain *d, struct xen_domctl_getdomaininfo *info)
     info->tot_pages = d->tot_pages;
     spin_unlock(&d->page_lock);
     info->max_pages = d->max_pages;
+    info->create_time = domain_create_time(d);
+    /*
+     * The exit port's status is written before domain_shutdown() sets
+     * is_shutting_down (a sequentially consistent store), and read only
+     * after that flag was seen above.
+     */
+    if ( flags & XEN_DOMINF_shutdown )
+        info->exit_status = arch_domain_exit_status(d);
 }
 
 /*
@@ -102,7 +122,7 @@ static int check_unused(const struct xen_domctl *op)
         break;
     case XEN_DOMCTL_getdomaininfo:
         used = sizeof(op->u.getdomaininfo);
-        pads_zero = !op->u.getdomaininfo.pad0;
+        pads_zero = !op->u.getdomaininfo.pad0 && !op->u.getdomaininfo.pad1;
         break;
     case XEN_DOMCTL_max_vcpus:
         used = sizeof(op->u.max_vcpus);
@@ -118,6 +138,24 @@ static int check_unused(const struct xen_domctl *op)
         break;
     case XEN_DOMCTL_sendtrigger:
         used = sizeof(op->u.sendtrigger);
+        break;
+    case XEN_DOMCTL_populate_ram:
+        used = sizeof(op->u.populate_ram);
+        break;
+    case XEN_DOMCTL_copy_to_guest:
+        used = sizeof(op->u.copy_to_guest);
+        pads_zero = !op->u.copy_to_guest.pad;
+        break;
+    case XEN_DOMCTL_build_platform:
+        used = sizeof(op->u.build_platform);
+        pads_zero = !op->u.build_platform.pad;
+        break;
+    case XEN_DOMCTL_setvcpucontext:
+        used = sizeof(op->u.setvcpucontext);
+        pads_zero = !op->u.setvcpucontext.pad;
+        break;
+    case XEN_DOMCTL_console_io:
+        used = sizeof(op->u.console_io);
         break;
     default:
         return -ENOSYS;
@@ -181,6 +219,251 @@ static long sendtrigger(struct domain *d,
     }
 }
 
+/* --- building a domain (createdomain leaves it held for this) --- */
+
+/* Guest RAM stops below the IOAPIC's page (public/domctl.h). */
+#define GUEST_RAM_LIMIT     0xfec00000ULL
+#define GUEST_RAM_MIN       (2ULL << 20)
+#define GUEST_HIGH_RAM      (1ULL << 20)    /* segments load from here */
+#define BUILD_STRING_MAX    (64u << 10)
+#define CONSOLE_READ_CHUNK  256
+
+static long populate_ram(struct domain *d,
+                         const struct xen_domctl_populate_ram *pr)
+{
+    u64 bytes = pr->mem_bytes;
+
+    if ( (bytes & (PAGE_SIZE - 1)) || bytes < GUEST_RAM_MIN ||
+         bytes > GUEST_RAM_LIMIT || (bytes >> PAGE_SHIFT) > d->max_pages )
+        return -EINVAL;
+    return domain_populate_ram(d, bytes);
+}
+
+/*
+ * Whether d may still be built: -EBUSY once it was let run (or was
+ * never held for building: boot domains), -ENODATA before populate_ram.
+ */
+static int check_building(struct domain *d)
+{
+    if ( !domain_building(d) )
+        return -EBUSY;
+    if ( !domain_ram_bytes(d) )
+        return -ENODATA;
+    return 0;
+}
+
+/* [start, start + len) inside d's RAM, without overflow. */
+static bool in_ram(struct domain *d, u64 start, u64 len)
+{
+    u64 ram = domain_ram_bytes(d);
+
+    return start <= ram && len <= ram - start;
+}
+
+/*
+ * The whole chunk is copied in before anything is written, so a bad
+ * buffer leaves the domain's memory as it was; once the range is known
+ * to be in RAM, writing it cannot fail.
+ */
+static long copy_chunk(struct hypercall_ctx *ctx, struct domain *d,
+                       const struct xen_domctl_copy_to_guest *ct)
+{
+    struct domain *caller = ctx->v->domain;
+    void *bounce;
+    long rc;
+
+    if ( !ct->size || ct->size > XEN_DOMCTL_COPY_MAX )
+        return -EINVAL;
+    rc = check_building(d);
+    if ( rc )
+        return rc;
+    if ( !in_ram(d, ct->gpaddr, ct->size) )
+        return -EINVAL;
+
+    bounce = ct->buffer ? xmalloc_bytes(ct->size) : xzalloc_bytes(ct->size);
+    if ( !bounce )
+        return -ENOMEM;
+    rc = 0;
+    if ( ct->buffer &&
+         copy_from_guest_virt(caller, &ctx->paging, bounce, ct->buffer,
+                              ct->size) )
+        rc = -EFAULT;
+    if ( !rc )
+        rc = copy_to_guest_phys(d, ct->gpaddr, bounce, ct->size);
+    xfree(bounce);
+    return rc;
+}
+
+/*
+ * One of build_platform's strings: len bytes from the caller, no NUL
+ * among them (the boot information would cut it there), terminated
+ * here.  *out is "" for len 0 (the handle is then not read).
+ */
+static long copy_string(struct hypercall_ctx *ctx, u64 handle, u32 len,
+                        char **out)
+{
+    char *s;
+
+    *out = NULL;
+    if ( len > BUILD_STRING_MAX )
+        return -E2BIG;
+    s = xmalloc_bytes(len + 1);
+    if ( !s )
+        return -ENOMEM;
+    if ( len && copy_from_guest_virt(ctx->v->domain, &ctx->paging, s,
+                                     handle, len) )
+    {
+        xfree(s);
+        return -EFAULT;
+    }
+    s[len] = '\0';
+    if ( strlen(s) != len )
+    {
+        xfree(s);
+        return -EINVAL;
+    }
+    *out = s;
+    return 0;
+}
+
+static long build_platform(struct hypercall_ctx *ctx, struct domain *d,
+                           struct xen_domctl_build_platform *bp)
+{
+    struct domain_platform p = {
+        .kind = bp->kind,
+        .entry = bp->entry,
+        .kernel_end = bp->kernel_end,
+        .module_size = bp->module_size,
+    };
+    char *cmdline = NULL, *modargs = NULL;
+    long rc;
+
+    if ( bp->kind != XEN_DOMCTL_PLATFORM_PVH &&
+         bp->kind != XEN_DOMCTL_PLATFORM_MULTIBOOT )
+        return -EINVAL;
+    /* Arguments for a module there is not. */
+    if ( !bp->module_size && bp->module_args_len )
+        return -EINVAL;
+    rc = check_building(d);
+    if ( rc )
+        return rc;
+    p.ram_bytes = domain_ram_bytes(d);
+    /* The image's plan, as libimage gave it to the tools: in RAM. */
+    if ( bp->kernel_end <= GUEST_HIGH_RAM || bp->kernel_end > p.ram_bytes ||
+         bp->entry < GUEST_HIGH_RAM || bp->entry >= bp->kernel_end )
+        return -EINVAL;
+    /* Whether the module and the rest fit is the layout's to say. */
+    if ( bp->module_size > p.ram_bytes )
+        return -E2BIG;
+
+    rc = copy_string(ctx, bp->cmdline, bp->cmdline_len, &cmdline);
+    if ( !rc )
+        rc = copy_string(ctx, bp->module_args, bp->module_args_len,
+                         &modargs);
+    if ( !rc )
+    {
+        p.cmdline = cmdline;
+        p.module_args = modargs;
+        rc = arch_domain_build_platform(d, &p, &bp->module_paddr,
+                                        &bp->boot);
+    }
+    xfree(cmdline);
+    xfree(modargs);
+    return rc;
+}
+
+static long setvcpucontext(struct domain *d,
+                           const struct xen_domctl_setvcpucontext *sc)
+{
+    struct vcpu *v;
+    long rc;
+
+    if ( sc->vcpu >= d->max_vcpus || !d->vcpu[sc->vcpu] ||
+         (sc->boot.flags & ~XEN_DOMCTL_VCPU_BOOT_PVH) )
+        return -EINVAL;
+    rc = check_building(d);
+    if ( rc )
+        return rc;
+    if ( !in_ram(d, sc->boot.eip, 1) )
+        return -EINVAL;
+    v = d->vcpu[sc->vcpu];
+    /*
+     * Nothing but this layer brings up a vCPU of a domain that never ran
+     * (its own vCPUs would, by INIT-SIPI, but none runs): with
+     * domctl_lock held the flag stays as read.
+     */
+    if ( !(__atomic_load_n(&v->pause_flags, __ATOMIC_SEQ_CST) & VPF_down) )
+        return -EBUSY;
+    arch_vcpu_set_boot(v, &sc->boot);
+    /* Still paused by the toolstack: it runs at unpausedomain. */
+    return vcpu_up(v);
+}
+
+/*
+ * READ copies the ring out in small pieces: the ring is read under the
+ * UART's lock, the copy to the caller happens without it.  A fault
+ * part-way returns -EFAULT; nothing was consumed (the index is the
+ * caller's).
+ */
+static long console_io(struct hypercall_ctx *ctx, struct domain *d,
+                       struct xen_domctl_console_io *cio)
+{
+    struct domain *caller = ctx->v->domain;
+    char chunk[CONSOLE_READ_CHUNK], *in;
+    u64 index = cio->index;
+    u32 done = 0;
+    long rc;
+
+    switch ( cio->cmd )
+    {
+    case XEN_DOMCTL_CONSOLE_READ:
+        while ( done < cio->size )
+        {
+            rc = arch_domain_console_read(d, &index, chunk,
+                                          min(cio->size - done,
+                                              (u32)sizeof(chunk)));
+            if ( rc < 0 )
+                return rc;
+            if ( !rc )
+                break;
+            if ( copy_to_guest_virt(caller, &ctx->paging,
+                                    cio->buffer + done, chunk, rc) )
+                return -EFAULT;
+            done += rc;
+        }
+        /* An empty read still checks the index. */
+        if ( !cio->size )
+        {
+            rc = arch_domain_console_read(d, &index, chunk, 0);
+            if ( rc < 0 )
+                return rc;
+        }
+        cio->index = index;
+        cio->size = done;
+        return 0;
+
+    case XEN_DOMCTL_CONSOLE_WRITE:
+        if ( cio->index || cio->size > XEN_DOMCTL_COPY_MAX )
+            return -EINVAL;
+        if ( !cio->size )
+            return 0;
+        in = xmalloc_bytes(cio->size);
+        if ( !in )
+            return -ENOMEM;
+        rc = 0;
+        if ( copy_from_guest_virt(caller, &ctx->paging, in, cio->buffer,
+                                  cio->size) )
+            rc = -EFAULT;
+        else
+            cio->size = arch_domain_console_input(d, in, cio->size);
+        xfree(in);
+        return rc;
+
+    default:
+        return -EINVAL;
+    }
+}
+
 long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
 {
     struct domain *caller = ctx->v->domain, *d = NULL, *created = NULL;
@@ -218,6 +501,14 @@ long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
                            op.u.createdomain.max_pages, &created);
         if ( rc )
             break;
+        /* Built by the tools, then let run by one unpausedomain. */
+        rc = domain_build_hold(created);
+        if ( rc )
+        {
+            domain_destroy(created);
+            created = NULL;
+            break;
+        }
         op.domain = created->domain_id;
         copyback = true;
         break;
@@ -280,6 +571,28 @@ long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
 
     case XEN_DOMCTL_sendtrigger:
         rc = sendtrigger(d, &op.u.sendtrigger);
+        break;
+
+    case XEN_DOMCTL_populate_ram:
+        rc = populate_ram(d, &op.u.populate_ram);
+        break;
+
+    case XEN_DOMCTL_copy_to_guest:
+        rc = copy_chunk(ctx, d, &op.u.copy_to_guest);
+        break;
+
+    case XEN_DOMCTL_build_platform:
+        rc = build_platform(ctx, d, &op.u.build_platform);
+        copyback = !rc;
+        break;
+
+    case XEN_DOMCTL_setvcpucontext:
+        rc = setvcpucontext(d, &op.u.setvcpucontext);
+        break;
+
+    case XEN_DOMCTL_console_io:
+        rc = console_io(ctx, d, &op.u.console_io);
+        copyback = !rc;
         break;
     }
 

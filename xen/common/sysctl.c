@@ -120,6 +120,7 @@ static void physinfo(struct xen_sysctl_physinfo *pi)
     pi->capabilities = arch_physinfo_caps();
     pi->total_pages = total_heap_pages();
     pi->free_pages = free_heap_pages_count();
+    pi->now = NOW();
 }
 
 /*

@@ -41,6 +41,7 @@ static const unsigned int online_cpus[ENV_NR_ONLINE] = { 0, 1, 2, 5 };
 static struct page_info *frame_table;
 static unsigned long base_pfn;
 
+static char console_out[ENV_CONSOLE_RING];   /* env_console_out_puts */
 static long xm_outstanding, xm_budget = -1;
 static long xm_baseline;
 static unsigned long xh_baseline;
@@ -250,6 +251,17 @@ void env_setup(void)
     memset(ring, 0, sizeof(ring));
     ring_written = ring_start = 0;
 
+    memset(&env_build, 0, sizeof(env_build));
+    env_set_boot_calls = 0;
+    env_set_boot_vcpu = NULL;
+    memset(&env_set_boot_state, 0, sizeof(env_set_boot_state));
+    memset(console_out, 0, sizeof(console_out));
+    env_console_written = 0;
+    memset(env_console_in, 0, sizeof(env_console_in));
+    env_console_in_len = 0;
+    env_console_in_room = sizeof(env_console_in);
+    env_exit_status = 0;
+
     idle_init_once();
     sd_reset();
     stub_log_clear();
@@ -355,4 +367,88 @@ void arch_vcpu_nmi_trigger(struct vcpu *v)
 {
     env_nmi_trigger_calls++;
     env_nmi_trigger_last = v;
+}
+
+/* --- the domain-building hooks (env.h) --- */
+
+struct env_build env_build;
+unsigned int env_set_boot_calls;
+struct vcpu *env_set_boot_vcpu;
+struct xen_domctl_vcpu_boot env_set_boot_state;
+u64 env_console_written;
+char env_console_in[256];
+unsigned int env_console_in_len, env_console_in_room;
+u32 env_exit_status;
+int arch_domain_build_platform(struct domain *d,
+                               const struct domain_platform *p,
+                               u64 *module_paddr,
+                               struct xen_domctl_vcpu_boot *boot)
+{
+    env_build.calls++;
+    env_build.d = d;
+    env_build.p = *p;
+    snprintf(env_build.cmdline, sizeof(env_build.cmdline), "%s",
+             p->cmdline);
+    snprintf(env_build.module_args, sizeof(env_build.module_args), "%s",
+             p->module_args);
+    env_build.p.cmdline = env_build.cmdline;
+    env_build.p.module_args = env_build.module_args;
+    if ( env_build.rc )
+        return env_build.rc;
+    *module_paddr = p->module_size ? ROUNDUP(p->kernel_end, PAGE_SIZE) : 0;
+    boot->eip = ENV_BOOT_EIP;
+    boot->eax = 0;
+    boot->ebx = ENV_BOOT_EBX;
+    boot->flags = p->kind == XEN_DOMCTL_PLATFORM_PVH ?
+                  XEN_DOMCTL_VCPU_BOOT_PVH : 0;
+    return 0;
+}
+
+void arch_vcpu_set_boot(struct vcpu *v,
+                        const struct xen_domctl_vcpu_boot *boot)
+{
+    env_set_boot_calls++;
+    env_set_boot_vcpu = v;
+    env_set_boot_state = *boot;
+}
+
+void env_console_out_puts(const char *s)
+{
+    for ( ; *s; s++ )
+        console_out[env_console_written++ % ENV_CONSOLE_RING] = *s;
+}
+
+long arch_domain_console_read(struct domain *d, u64 *index, char *buf,
+                              unsigned int size)
+{
+    unsigned int n = 0;
+    u64 pos = *index;
+
+    (void)d;
+    if ( pos > env_console_written )
+        return -EINVAL;
+    if ( env_console_written - pos > ENV_CONSOLE_RING )
+        pos = env_console_written - ENV_CONSOLE_RING;
+    while ( n < size && pos < env_console_written )
+        buf[n++] = console_out[pos++ % ENV_CONSOLE_RING];
+    *index = pos;
+    return n;
+}
+
+unsigned int arch_domain_console_input(struct domain *d, const char *buf,
+                                       unsigned int len)
+{
+    unsigned int n = min(len, env_console_in_room);
+
+    (void)d;
+    n = min(n, (unsigned int)sizeof(env_console_in) - env_console_in_len);
+    memcpy(env_console_in + env_console_in_len, buf, n);
+    env_console_in_len += n;
+    return n;
+}
+
+u32 arch_domain_exit_status(struct domain *d)
+{
+    (void)d;
+    return env_exit_status;
 }

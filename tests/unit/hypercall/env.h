@@ -13,6 +13,7 @@
 
 #include <xen/types.h>
 #include <xen/sched.h>
+#include <xen/domain.h>
 
 #define ENV_HEAP_PAGES      8192            /* 32 MiB of machine memory */
 
@@ -69,5 +70,40 @@ extern unsigned int env_dom0_stopped_calls;
 /* arch_vcpu_nmi_trigger(): calls, and the vCPU of the last one. */
 extern unsigned int env_nmi_trigger_calls;
 extern struct vcpu *env_nmi_trigger_last;
+
+/*
+ * The domain-building hooks.  arch_domain_build_platform() records its
+ * call (with copies of the strings) and answers module_paddr = the
+ * kernel_end rounded up to a page (0 without a module) and the boot
+ * state below, or env_build_rc when that is set.
+ */
+struct env_build
+{
+    unsigned int calls;
+    struct domain *d;
+    struct domain_platform p;
+    char cmdline[256], module_args[256];
+    int rc;
+};
+extern struct env_build env_build;
+#define ENV_BOOT_EIP    0x100040u
+#define ENV_BOOT_EBX    0x300000u
+/* arch_vcpu_set_boot(): calls, the last vCPU and state. */
+extern unsigned int env_set_boot_calls;
+extern struct vcpu *env_set_boot_vcpu;
+extern struct xen_domctl_vcpu_boot env_set_boot_state;
+/*
+ * The console: arch_domain_console_read() reads env_console_out (a ring
+ * of ENV_CONSOLE_RING bytes, env_console_written bytes ever put in by
+ * env_console_out_puts); arch_domain_console_input() takes at most
+ * env_console_in_room bytes into env_console_in.
+ */
+#define ENV_CONSOLE_RING    64
+void env_console_out_puts(const char *s);
+extern u64 env_console_written;
+extern char env_console_in[256];
+extern unsigned int env_console_in_len, env_console_in_room;
+/* arch_domain_exit_status() answers this. */
+extern u32 env_exit_status;
 
 #endif /* UNIT_HYPERCALL_ENV_H */

@@ -3,7 +3,10 @@
  * runs idle_loop(); a guest vCPU runs by entering the guest from that loop
  * (hvm_vcpu_run) until an exit needs the scheduler or a softirq, so a
  * context switch needs no stack switch: only the posted-interrupt
- * descriptor and the vlapic timer follow the vCPU.
+ * descriptor and the vlapic timer follow the vCPU.  Also the
+ * architecture's side of the domctls (xen/domain.h): the platform a
+ * toolstack-built domain boots on, vCPU boot state, console, exit
+ * status.
  */
 #include <xen/lib.h>
 #include <xen/domain.h>
@@ -13,6 +16,8 @@
 #include <xen/smp.h>
 #include <xen/softirq.h>
 #include <asm/system.h>
+#include <asm/hvm/builder.h>
+#include <asm/hvm/domain.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/io.h>
 #include <asm/hvm/pi_blocked.h>
@@ -103,6 +108,64 @@ unsigned int arch_domain_console_input(struct domain *d, const char *buf,
                                        unsigned int len)
 {
     return d->is_hvm ? vuart_receive(d, (const u8 *)buf, len) : 0;
+}
+
+int arch_domain_build_platform(struct domain *d,
+                               const struct domain_platform *p,
+                               u64 *module_paddr,
+                               struct xen_domctl_vcpu_boot *boot)
+{
+    struct hvm_platform_args args = {
+        .pvh = p->kind == XEN_DOMCTL_PLATFORM_PVH,
+        .entry = p->entry,
+        .kernel_end = p->kernel_end,
+        .module_len = p->module_size,
+        .cmdline = p->cmdline,
+        .module_args = p->module_args,
+        .mem_bytes = p->ram_bytes,
+        .nr_vcpus = d->max_vcpus,
+    };
+    struct hvm_boot_state bs;
+    int rc;
+
+    if ( !d->is_hvm )
+        return -EINVAL;
+    rc = hvm_build_platform(d, &args, module_paddr, &bs);
+    if ( rc )
+        return rc;
+    boot->eip = bs.eip;
+    boot->eax = bs.eax;
+    boot->ebx = bs.ebx;
+    boot->flags = bs.pvh ? XEN_DOMCTL_VCPU_BOOT_PVH : 0;
+    return 0;
+}
+
+void arch_vcpu_set_boot(struct vcpu *v,
+                        const struct xen_domctl_vcpu_boot *boot)
+{
+    struct hvm_boot_state bs = {
+        .pvh = boot->flags & XEN_DOMCTL_VCPU_BOOT_PVH,
+        .eip = boot->eip,
+        .eax = boot->eax,
+        .ebx = boot->ebx,
+    };
+
+    hvm_vcpu_set_boot_state(v, &bs);
+}
+
+long arch_domain_console_read(struct domain *d, u64 *index, char *buf,
+                              unsigned int size)
+{
+    return d->is_hvm ? vuart_console_read(d, index, buf, size) : -EINVAL;
+}
+
+u32 arch_domain_exit_status(struct domain *d)
+{
+    const struct hvm_domain *h = d->is_hvm ? d->hvm : NULL;
+
+    /* hvm_domain_exit() wrote both before domain_shutdown(). */
+    return h && READ_ONCE(h->exit_requested) ? READ_ONCE(h->exit_status)
+                                             : 0;
 }
 
 void arch_dump_vcpu_counters(struct vcpu *v)

@@ -126,6 +126,19 @@ int domain_pause_by_systemcontroller(struct domain *d);
 int domain_unpause_by_systemcontroller(struct domain *d);
 void domain_pause(struct domain *d);            /* waits until descheduled */
 void domain_unpause(struct domain *d);
+/*
+ * The toolstack's build of a domain created through the domctl: it
+ * starts paused by the toolstack (one unpause lets it run) and is
+ * "building" until that unpause.  The build state and populate_ram's
+ * size are the domctl layer's, used under its lock only.
+ */
+int domain_build_hold(struct domain *d);
+bool domain_building(struct domain *d);
+bool domain_toolstack_built(struct domain *d);  /* ever held for building */
+u64 domain_ram_bytes(struct domain *d);         /* 0: none populated yet */
+/* RAM at [0, bytes): -EEXIST if d has memory, else p2m_populate's rc. */
+int domain_populate_ram(struct domain *d, u64 bytes);
+s_time_t domain_create_time(struct domain *d);
 void vcpu_pause(struct vcpu *v);
 void vcpu_unpause(struct vcpu *v);
 int vcpu_up(struct vcpu *v);                    /* clear VPF_down, wake */

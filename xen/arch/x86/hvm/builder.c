@@ -1,10 +1,17 @@
 /*
  * The HVM domain builder: boots a domain the way a boot loader boots a
- * plain PC, by one of two conventions.  Guest RAM from 0 to mem_bytes,
- * ACPI tables in the BIOS area, the kernel's segments at their physical
- * addresses (parsed by libimage, shared with the tools), then
- * page-aligned above the kernel the module, and after it the boot
- * information and everything it points at:
+ * plain PC, by one of two conventions.  Two entry points share the
+ * layout (plan_info), the ACPI tables, the boot-information writers
+ * and the boot state (write_platform): hvm_build_domain() for the boot
+ * modules, which loads the kernel itself, and hvm_build_platform() for
+ * the toolstack (domctl build_platform), whose tools loaded the kernel
+ * with libimage and copy the module in afterwards.
+ *
+ * Guest RAM from 0 to mem_bytes, ACPI tables in the BIOS area, the
+ * kernel's segments at their physical addresses (parsed by libimage,
+ * shared with the tools), then page-aligned above the kernel the
+ * module, and after it the boot information and everything it points
+ * at:
  * - Multiboot v1 (Multiboot Specification 0.6.96, section 3.2): the MBI,
  *   one module entry, the memory map, the strings.  vCPU 0 starts at the
  *   kernel's entry with EAX = 0x2badb002 and EBX = the MBI.
@@ -98,8 +105,19 @@ static int string_len(const char *s, size_t *len)
     return *len > MAX_STRING ? -E2BIG : 0;
 }
 
-/* Where the module, the boot information and its pieces go. */
-static int plan_info(struct layout *l, const struct hvm_build_args *args)
+/* What the boot information describes besides the kernel. */
+struct info_args
+{
+    bool module;                /* there is one (it may be empty) */
+    u64 module_len;
+    const char *cmdline, *module_args;     /* NULL: "" */
+};
+
+/*
+ * Where the module, the boot information and its pieces go, after the
+ * kernel's plan (l->plan.kind and .end, l->ram_end): both builders.
+ */
+static int plan_info(struct layout *l, const struct info_args *args)
 {
     bool pvh = l->plan.kind == IMAGE_PVH;
     u64 p;
@@ -175,16 +193,21 @@ static int image_refused(const struct domain *d, const struct layout *l,
     return -EINVAL;
 }
 
+static bool bad_ram_args(u64 mem_bytes, unsigned int nr_vcpus)
+{
+    return mem_bytes < GUEST_MIN_RAM || mem_bytes > GUEST_MAX_RAM ||
+           !nr_vcpus || nr_vcpus > GUEST_MAX_VCPUS;
+}
+
 static int plan(const struct domain *d, struct layout *l,
                 const struct hvm_build_args *args)
 {
+    struct info_args info;
     enum image_error err;
 
     if ( !args->kernel || !args->kernel_len ||
          (args->module_len && !args->module) ||
-         args->mem_bytes < GUEST_MIN_RAM ||
-         args->mem_bytes > GUEST_MAX_RAM ||
-         !args->nr_vcpus || args->nr_vcpus > GUEST_MAX_VCPUS )
+         bad_ram_args(args->mem_bytes, args->nr_vcpus) )
         return -EINVAL;
 
     memset(l, 0, sizeof(*l));
@@ -202,7 +225,11 @@ static int plan(const struct domain *d, struct layout *l,
     err = image_plan(l->image, l->image_len, &l->lim, &l->plan);
     if ( err )
         return image_refused(d, l, err);
-    return plan_info(l, args);
+    info.module = args->module != NULL;
+    info.module_len = args->module_len;
+    info.cmdline = args->cmdline;
+    info.module_args = args->module_args;
+    return plan_info(l, &info);
 }
 
 /* libimage's way into the domain: bytes, or zeroes when src is NULL. */
@@ -356,11 +383,34 @@ static int write_start_info(struct domain *d, const struct layout *l)
     return rc;
 }
 
+/*
+ * What both builders end with, once the kernel is in RAM: the ACPI
+ * tables, the boot information of the kernel's convention, and vCPU 0's
+ * entry state.
+ */
+static int write_platform(struct domain *d, const struct layout *l,
+                          unsigned int nr_vcpus, struct hvm_boot_state *out)
+{
+    bool pvh = l->plan.kind == IMAGE_PVH;
+    int rc;
+
+    rc = hvm_build_acpi(d, nr_vcpus);
+    if ( !rc )
+        rc = pvh ? write_start_info(d, l) : write_mbi(d, l);
+    if ( rc )
+        return rc;
+
+    out->pvh = pvh;
+    out->eip = l->plan.entry;
+    out->eax = pvh ? 0 : MB_LOADER_MAGIC;
+    out->ebx = l->info;
+    return 0;
+}
+
 int hvm_build_domain(struct domain *d, const struct hvm_build_args *args,
                      struct hvm_boot_state *out)
 {
     struct layout l;
-    bool pvh;
     int rc;
 
     if ( !d || !args || !out )
@@ -369,28 +419,53 @@ int hvm_build_domain(struct domain *d, const struct hvm_build_args *args,
     rc = plan(d, &l, args);
     if ( rc )
         return rc;
-    pvh = l.plan.kind == IMAGE_PVH;
 
     rc = p2m_populate(d, 0, l.ram_end >> PAGE_SHIFT);
-    if ( !rc )
-        rc = hvm_build_acpi(d, args->nr_vcpus);
     if ( !rc )
         rc = load_kernel(d, &l);
     if ( !rc && l.mod_start && args->module_len )
         rc = copy_to_guest_phys(d, l.mod_start, args->module,
                                 args->module_len);
     if ( !rc )
-        rc = pvh ? write_start_info(d, &l) : write_mbi(d, &l);
+        rc = write_platform(d, &l, args->nr_vcpus, out);
     if ( rc )
-    {
         printk(XENLOG_ERR "d%u: building the domain failed: %d\n",
                d->domain_id, rc);
-        return rc;
-    }
+    return rc;
+}
 
-    out->pvh = pvh;
-    out->eip = l.plan.entry;
-    out->eax = pvh ? 0 : MB_LOADER_MAGIC;
-    out->ebx = l.info;
+int hvm_build_platform(struct domain *d, const struct hvm_platform_args *args,
+                       u64 *module_paddr, struct hvm_boot_state *out)
+{
+    struct info_args info;
+    struct layout l;
+    int rc;
+
+    if ( !d || !args || !module_paddr || !out ||
+         bad_ram_args(args->mem_bytes, args->nr_vcpus) )
+        return -EINVAL;
+
+    memset(&l, 0, sizeof(l));
+    l.ram_end = args->mem_bytes & PAGE_MASK;
+    /* As image_plan() would have it: loaded from 1 MiB, entry inside. */
+    if ( args->kernel_end <= GUEST_HIGH_RAM ||
+         args->kernel_end > l.ram_end ||
+         args->entry < GUEST_HIGH_RAM || args->entry >= args->kernel_end )
+        return -EINVAL;
+    l.plan.kind = args->pvh ? IMAGE_PVH : IMAGE_MULTIBOOT;
+    l.plan.entry = args->entry;
+    l.plan.start = GUEST_HIGH_RAM;
+    l.plan.end = args->kernel_end;
+
+    info.module = args->module_len != 0;
+    info.module_len = args->module_len;
+    info.cmdline = args->cmdline;
+    info.module_args = args->module_args;
+    rc = plan_info(&l, &info);
+    if ( !rc )
+        rc = write_platform(d, &l, args->nr_vcpus, out);
+    if ( rc )
+        return rc;
+    *module_paddr = l.mod_start;
     return 0;
 }

@@ -167,7 +167,11 @@ void hvm_domain_exit(struct domain *d, u32 status)
     printk("d%u: exit port written, status %u\n", d->domain_id, status);
     d->hvm->exit_requested = true;
     d->hvm->exit_status = status;
-    if ( status )
+    /*
+     * A domain the toolstack built reports to the toolstack (its
+     * exit_status in getdomaininfo); the run's verdict is its dom0's.
+     */
+    if ( status && !domain_toolstack_built(d) )
         hvm_progress_domain_failed();
     domain_shutdown(d, status ? 1 : 0);
     domain_stopped();

@@ -104,8 +104,14 @@ static const char *stuck_why(struct domain *d)
 {
     unsigned int halted = 0, down = 0, ran = 0;
 
+    /*
+     * A domain the toolstack created and never let run is paused too;
+     * the flag is read without domctl_lock, for the message only.
+     */
     if ( load(&d->pause_count) )
-        return "paused, and no domain left that could unpause it";
+        return domain_building(d) ? "never started"
+                                  : "paused, and no domain left that could "
+                                    "unpause it";
     if ( load(&d->hvm->nr_active) )
         return NULL;
 

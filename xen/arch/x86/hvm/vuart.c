@@ -11,9 +11,12 @@
  * it, and setting IER.ETBEI while THR is empty raises it.  Bytes go to
  * the console a line at a time as "(dN) text" and into the domain's ring
  * (struct vuart), as before: every domain keeps its prefix for now (see
- * README.md, "Serial console").  Control characters other than tab are
- * dropped and bytes >= 0x80 are shown as '?': the guest is untrusted and
- * its text reaches the hypervisor's serial line.
+ * README.md, "Serial console"); a PVH dom0's UART is the machine's
+ * console and goes out raw (vuart_set_console).  The toolstack reads
+ * the ring by byte index (vuart_console_read, domctl console_io).
+ * Control characters other than tab are dropped and bytes >= 0x80 are
+ * shown as '?': the guest is untrusted and its text reaches the
+ * hypervisor's serial line.
  *
  * Receive: serial input for the domain (vuart_receive) and, in loopback,
  * the guest's own THR bytes go to RBR: a 16-byte FIFO when FCR.0 is set,
@@ -57,6 +60,7 @@
  * in the same order.
  */
 #include <xen/console.h>
+#include <xen/errno.h>
 #include <xen/lib.h>
 #include <xen/sched.h>
 #include <xen/spinlock.h>
@@ -147,6 +151,28 @@ static void ring_put(struct vuart *uart, char c)
 {
     uart->ring[uart->ring_written % GUEST_CONSOLE_RING] = c;
     uart->ring_written++;
+}
+
+long vuart_console_read(struct domain *d, u64 *index, char *buf,
+                        unsigned int size)
+{
+    struct vuart *uart = &domain_hvm(d)->uart;
+    unsigned int n = 0;
+    u64 pos = *index;
+
+    spin_lock(&uart->lock);
+    if ( pos > uart->ring_written )
+    {
+        spin_unlock(&uart->lock);
+        return -EINVAL;
+    }
+    if ( uart->ring_written - pos > GUEST_CONSOLE_RING )
+        pos = uart->ring_written - GUEST_CONSOLE_RING;
+    while ( n < size && pos < uart->ring_written )
+        buf[n++] = uart->ring[pos++ % GUEST_CONSOLE_RING];
+    spin_unlock(&uart->lock);
+    *index = pos;
+    return n;
 }
 
 /* Print and keep the collected line.  Caller holds uart->lock. */

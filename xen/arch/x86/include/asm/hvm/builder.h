@@ -53,6 +53,34 @@ int hvm_build_domain(struct domain *d, const struct hvm_build_args *args,
                      struct hvm_boot_state *out);
 
 /*
+ * The toolstack's build (domctl build_platform): the tools loaded the
+ * kernel themselves (libimage's plan: segments from 1 MiB up to
+ * kernel_end, the entry inside) and copy the module in afterwards.
+ */
+struct hvm_platform_args
+{
+    bool pvh;                   /* PVH, else Multiboot v1 */
+    u64 entry;                  /* in [1 MiB, kernel_end) */
+    u64 kernel_end;             /* <= mem_bytes */
+    u64 module_len;             /* 0: no module */
+    const char *cmdline;        /* or NULL */
+    const char *module_args;    /* or NULL */
+    u64 mem_bytes;              /* the RAM d already has */
+    unsigned int nr_vcpus;
+};
+
+/*
+ * The part of hvm_build_domain after the kernel's loading, on d's
+ * existing RAM: the same layout (the module page-aligned after the
+ * kernel, then the boot information), ACPI tables and MBI or
+ * hvm_start_info.  *module_paddr: where the module must go (0 without
+ * one).  0, -EINVAL for bad arguments, -E2BIG when the module or the
+ * boot information does not fit, -EFAULT from the p2m.
+ */
+int hvm_build_platform(struct domain *d, const struct hvm_platform_args *args,
+                       u64 *module_paddr, struct hvm_boot_state *out);
+
+/*
  * The guest DSDT as AML, compiled from hvm/dsdt.asl by iasl at build
  * time (a generated file under build/).
  */

@@ -70,6 +70,14 @@ bool vioapic_sends_nmi_or_init(struct domain *d);
  * UART's lock: not for hard interrupt context.
  */
 unsigned int vuart_receive(struct domain *d, const u8 *buf, unsigned int len);
+/*
+ * Up to 'size' bytes of what d's UART transmitted, from *index (bytes
+ * ever put in its ring; text the ring no longer holds is skipped), with
+ * *index moved past them: the count, or -EINVAL for an index beyond what
+ * was written.  Takes the UART's lock.
+ */
+long vuart_console_read(struct domain *d, u64 *index, char *buf,
+                        unsigned int size);
 /* d's UART is the machine's console: its output goes out unprefixed. */
 void vuart_set_console(struct domain *d);
 
