@@ -127,7 +127,7 @@ struct snap
     unsigned long free_pages, xenheap;
     size_t ring_len, log_len;
     char ring[SNAP_RING];
-    unsigned int calls[SD_adjust_global + 1];
+    unsigned int calls[SD_set_affinity + 1];
 };
 
 static void snap_take(struct snap *s)
@@ -180,7 +180,7 @@ static bool snap_same(const struct snap *a, const struct snap *b,
            "free pages %lu -> %lu, ring %zu -> %zu, log %zu -> %zu\n",
            a->nr, b->nr, a->xm, b->xm, a->free_pages, b->free_pages,
            a->ring_len, b->ring_len, a->log_len, b->log_len);
-    for ( unsigned int i = 0; i <= SD_adjust_global; i++ )
+    for ( unsigned int i = 0; i <= SD_set_affinity; i++ )
         if ( a->calls[i] != b->calls[i] )
             printf("  scheduler op %u: %u -> %u calls\n", i, a->calls[i],
                    b->calls[i]);
