@@ -67,6 +67,7 @@ CASES = [
     ("kvmclock", 2, None),
     ("cmos_rtc", 1, None),
     ("odd_state", 2, None),
+    ("pin_blocked", 4, None),
 ]
 
 # With APICv an EOI never exits, so KVM's paravirtual EOI has nothing to
