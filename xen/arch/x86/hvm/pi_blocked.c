@@ -28,6 +28,30 @@
  * in the unit tests.  A list lock comes before the schedule locks (the
  * handler calls vcpu_wake() holding one); no list lock is ever taken
  * with a schedule lock held.
+ *
+ * Migration (pinning).  When vcpu_set_hard_affinity() takes a vCPU's
+ * pCPU away, the scheduler moves v->processor (vcpu_migrate(), schedule
+ * locks, v not running) and then, without those locks, calls
+ * sched_vcpu_migrated(), which calls pi_blocked_move().  Its rules:
+ *  - the entry, pi_blocked_cpu/index and NV/NDST move in one critical
+ *    section holding the old and the new list's locks, so whoever looks
+ *    under a list lock sees v on exactly one list, the one NV names;
+ *  - NV/NDST are rewritten by cmpxchg that fails on ON, like the one in
+ *    pi_blocked_enter(): a post whose ON set comes first has notified
+ *    the old list, so v stays there and that list's handler wakes it; a
+ *    post after the cmpxchg notifies the new list, whose handler waits
+ *    for the lock and then finds v.  So no post is lost, and v never
+ *    sleeps with ON set (only a vCPU with ON clear moves);
+ *  - SN stays 0 (v is on a list throughout);
+ *  - nothing moves if v left the list meanwhile (it is waking and runs
+ *    where the scheduler puts it) or its pCPU changed again (the later
+ *    change makes its own move);
+ *  - pi_blocked_leave() reads cpu and index without a lock, so it
+ *    checks both under the list's lock and looks again if a move got
+ *    there first.
+ * A notification that left before a move reaches the old pCPU and finds
+ * v there (the move refused on ON) or not at all (v woke already): at
+ * worst a spurious handler run, never a lost wakeup.
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
