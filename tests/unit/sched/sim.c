@@ -248,6 +248,8 @@ void sched_vcpu_migrated(struct vcpu *v, unsigned int cpu)
                       sim_locks_held());
     if ( v->is_running || v->processor != cpu )
         sim_violation("migration hook: vCPU running or not on CPU%u", cpu);
+    sim_stats.migrated_hooks++;
+    sim_stats.last_migrated_cpu = cpu;
 }
 
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)

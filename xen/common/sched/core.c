@@ -238,6 +238,13 @@ static void vcpu_migrate(struct vcpu *v)
         if ( v->is_running || cpu_allowed(v, old_cpu) ||
              v->runstate.state == RUNSTATE_running || !v->sched_priv )
         {
+            /*
+             * Started running there since our caller looked: its pCPU
+             * must deschedule it, and context_saved() calls us again.
+             */
+            if ( v->sched_priv && !cpu_allowed(v, old_cpu) &&
+                 sched_res_of(old_cpu)->curr == v )
+                cpu_raise_softirq(old_cpu, SCHEDULE_SOFTIRQ);
             vcpu_double_unlock(old_cpu, new_cpu, flags);
             return;
         }
@@ -662,16 +669,19 @@ int vcpu_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
      * the next one) is at most a context switch away from that.  The
      * acquire pairs with context_saved()'s unlock after it cleared
      * is_running.  If context_saved() read the new mask, it moves v
-     * itself and vcpu_migrate() below finds nothing left to do.
+     * itself and vcpu_migrate() below finds nothing left to do.  If v
+     * is picked to run again meanwhile (curr once more), waiting would
+     * last as long as it runs: vcpu_migrate() then finds it running and
+     * has its pCPU deschedule it instead.
      */
     if ( running )
     {
         cpu_raise_softirq(cpu, SCHEDULE_SOFTIRQ);
         return 0;
     }
-    if ( v != current )
-        while ( __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) )
-            cpu_relax();
+    while ( __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) &&
+            READ_ONCE(sched_res_of(READ_ONCE(v->processor))->curr) != v )
+        cpu_relax();
     vcpu_migrate(v);
     return 0;
 }
