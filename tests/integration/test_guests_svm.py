@@ -147,6 +147,23 @@ def test_ap_startup_on_1_and_4_pcpus(run_qemu, dist, guests, test_dir, smp):
 
 
 @pytest.mark.qemu
+@pytest.mark.parametrize("smp", [2, 4])
+def test_pin_blocked_on_svm(run_qemu, dist, guests, test_dir, smp):
+    """dom0 pins its own vCPUs 1..3, asleep in HLT, between pCPUs while
+    it sends them IPIs: every IPI taken, every vCPU on a pCPU of its mask,
+    the wakeup lists following the blocked vCPUs, bad arguments refused.
+    The hypervisor's ASSERTs (a vCPU entering a list while on one) would
+    end the run."""
+    r = run_qemu(dist.elf32, ARGS, smp=smp, timeout=TIMEOUT,
+                 modules=modules_for(guests, test_dir, "pin_blocked", 4,
+                                     None))
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("pin_blocked", "PASS"), r.describe()
+    assert f"on {smp} pCPUs" in v[0][3], r.describe()
+    assert r.exit_code == qemu_exit_code(0), r.describe()
+
+
+@pytest.mark.qemu
 def test_8_vcpus_on_2_pcpus(run_qemu, dist, guests, test_dir):
     # Overcommit: eight vCPUs start, then every destination mode is checked.
     mods = (modules_for(guests, test_dir, "ap_startup", 8, None) +

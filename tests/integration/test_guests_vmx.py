@@ -68,6 +68,7 @@ CASES = [
     ("cmos_rtc", 1, None),
     ("odd_state", 2, None),
     ("domain_build", 1, None),
+    ("pin_blocked", 4, None),
 ]
 
 # With APICv an EOI never exits, so KVM's paravirtual EOI has nothing to

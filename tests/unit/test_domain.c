@@ -179,7 +179,7 @@ TEST(create_rejects_bad_arguments_and_changes_nothing)
     CHECK(d == NULL);
 
     /* Nothing reached the scheduler, nothing was allocated. */
-    for ( unsigned int op = 0; op <= SD_adjust_global; op++ )
+    for ( unsigned int op = 0; op <= SD_set_affinity; op++ )
         CHECK_EQ(sd.calls[op], 0);
     check_ids((const domid_t[]){ 3 }, 1);
 

@@ -127,7 +127,7 @@ struct snap
     unsigned long free_pages, xenheap;
     size_t ring_len, log_len;
     char ring[SNAP_RING];
-    unsigned int calls[SD_adjust_global + 1];
+    unsigned int calls[SD_set_affinity + 1];
 };
 
 static void snap_take(struct snap *s)
@@ -180,7 +180,7 @@ static bool snap_same(const struct snap *a, const struct snap *b,
            "free pages %lu -> %lu, ring %zu -> %zu, log %zu -> %zu\n",
            a->nr, b->nr, a->xm, b->xm, a->free_pages, b->free_pages,
            a->ring_len, b->ring_len, a->log_len, b->log_len);
-    for ( unsigned int i = 0; i <= SD_adjust_global; i++ )
+    for ( unsigned int i = 0; i <= SD_set_affinity; i++ )
         if ( a->calls[i] != b->calls[i] )
             printf("  scheduler op %u: %u -> %u calls\n", i, a->calls[i],
                    b->calls[i]);
@@ -1518,10 +1518,139 @@ TEST(domctl_build_sequence)
     fx_finish();
 }
 
+static void set_bit_map(u64 *map, unsigned int bit)
+{
+    map[bit / 64] |= 1ULL << (bit % 64);
+}
+
+/* The environment's online pCPUs are 0, 1, 2 and 5 (hypercall/env.c). */
+TEST(domctl_vcpuaffinity)
+{
+    struct xen_domctl op, set, get;
+    struct xen_domctl_vcpuaffinity *va = &op.u.vcpuaffinity;
+    struct domain *d;
+    struct vcpu *v1;
+    cpumask_t before;
+    unsigned int calls;
+
+    fx_setup();
+    d = victim(5, 2);
+    set = mk_domctl(XEN_DOMCTL_setvcpuaffinity, 5);
+    set.u.vcpuaffinity.vcpu = 1;
+    set_bit_map(set.u.vcpuaffinity.cpumap, 2);
+    set_bit_map(set.u.vcpuaffinity.cpumap, 5);
+    get = mk_domctl(XEN_DOMCTL_getvcpuaffinity, 5);
+    get.u.vcpuaffinity.vcpu = 1;
+
+    /* Set, then read back: the same map, passed on to the scheduler. */
+    op = set;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(sd_count(SD_set_affinity, 5, 1), 1);
+    CHECK(cpumask_test_cpu(2, &d->vcpu[1]->cpu_hard_affinity));
+    CHECK(cpumask_test_cpu(5, &d->vcpu[1]->cpu_hard_affinity));
+    CHECK_EQ(cpumask_weight(&d->vcpu[1]->cpu_hard_affinity), 2);
+    op = get;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(va->vcpu, 1);
+    CHECK_EQ(va->cpumap[0], (1ULL << 2) | (1ULL << 5));
+    for ( unsigned int w = 1; w < XEN_DOMCTL_CPUMAP_BITS / 64; w++ )
+        CHECK_EQ(va->cpumap[w], 0);
+    /* Get ignores whatever map it is given. */
+    op = get;
+    memset(va->cpumap, 0xff, sizeof(va->cpumap));
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(va->cpumap[0], (1ULL << 2) | (1ULL << 5));
+    CHECK_EQ(va->cpumap[3], 0);
+    /* One pCPU; the caller's own vCPU. */
+    op = set;
+    memset(va->cpumap, 0, sizeof(va->cpumap));
+    set_bit_map(va->cpumap, 0);
+    op.domain = 0;
+    op.u.vcpuaffinity.vcpu = 0;
+    CHECK_EQ(domctl(&op), 0);
+    op = get;
+    op.domain = 0;
+    op.u.vcpuaffinity.vcpu = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(va->cpumap[0], 1);
+
+    cpumask_copy(&before, &d->vcpu[1]->cpu_hard_affinity);
+    /* A vCPU the domain does not have, for set and get. */
+    static const u32 bad_vcpus[] = { 2, 3, 255, 256, 0x80000000u, ~0u };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(bad_vcpus); i++ )
+    {
+        op = set;
+        op.u.vcpuaffinity.vcpu = bad_vcpus[i];
+        DOMCTL_REFUSED(&op, -EINVAL);
+        op = get;
+        op.u.vcpuaffinity.vcpu = bad_vcpus[i];
+        DOMCTL_REFUSED(&op, -EINVAL);
+    }
+    /* An index below max_vcpus with no vCPU behind it. */
+    v1 = d->vcpu[1];
+    d->vcpu[1] = NULL;
+    calls = sd.calls[SD_set_affinity];
+    op = set;
+    CHECK_EQ(domctl_at(&f.c0, &f.g0, f.arg0, &op, true), -EINVAL);
+    op = get;
+    CHECK_EQ(domctl_at(&f.c0, &f.g0, f.arg0, &op, true), -EINVAL);
+    CHECK_EQ(sd.calls[SD_set_affinity], calls);
+    d->vcpu[1] = v1;
+    /* The pad, for set and get. */
+    op = set;
+    op.u.vcpuaffinity.pad = 1;
+    DOMCTL_REFUSED(&op, -EINVAL);
+    op = get;
+    op.u.vcpuaffinity.pad = 0x80000000u;
+    DOMCTL_REFUSED(&op, -EINVAL);
+    /* Empty. */
+    op = set;
+    memset(va->cpumap, 0, sizeof(va->cpumap));
+    DOMCTL_REFUSED(&op, -EINVAL);
+    /* An offline pCPU, alone or with online ones. */
+    static const unsigned int offline[] = { 3, 4, 6, 63 };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(offline); i++ )
+    {
+        op = set;
+        set_bit_map(va->cpumap, offline[i]);
+        DOMCTL_REFUSED(&op, -EINVAL);
+        memset(va->cpumap, 0, sizeof(va->cpumap));
+        set_bit_map(va->cpumap, offline[i]);
+        DOMCTL_REFUSED(&op, -EINVAL);
+    }
+    /* Bits at and beyond NR_CPUS (64 here), up to the map's last. */
+    static const unsigned int beyond[] = { 64, 65, 127, 128, 200, 255 };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(beyond); i++ )
+    {
+        op = set;
+        set_bit_map(va->cpumap, beyond[i]);
+        DOMCTL_REFUSED(&op, -EINVAL);
+    }
+    CHECK_EQ(memcmp(&before, &d->vcpu[1]->cpu_hard_affinity,
+                    sizeof(before)), 0);
+
+    check_domctl_refusals(&set, sizeof(set.u.vcpuaffinity));
+    check_domctl_refusals(&get, sizeof(get.u.vcpuaffinity));
+    check_domctl_bad_domains(&set);
+    check_domctl_bad_domains(&get);
+
+    /* get must copy back; set need not. */
+    op = get;
+    guest_write(&f.g0, f.arg_ro, &op, sizeof(op));
+    CHECK_EQ(hcall(&f.c0, __HYPERVISOR_domctl, f.arg_ro, 0, 0), -EFAULT);
+    op = set;
+    memset(va->cpumap, 0, sizeof(va->cpumap));
+    set_bit_map(va->cpumap, 1);
+    guest_write(&f.g0, f.arg_ro, &op, sizeof(op));
+    CHECK_EQ(hcall(&f.c0, __HYPERVISOR_domctl, f.arg_ro, 0, 0), 0);
+    CHECK(cpumask_test_cpu(1, &d->vcpu[1]->cpu_hard_affinity));
+    CHECK_EQ(cpumask_weight(&d->vcpu[1]->cpu_hard_affinity), 1);
+    fx_finish();
+}
+
 TEST(domctl_unknown_commands)
 {
-    /* 14 and 15 (vCPU affinity) are declared but not implemented here. */
-    static const u32 cmds[] = { 0, 14, 15, 17, 100, ~0u };
+    static const u32 cmds[] = { 0, 17, 100, ~0u };
 
     fx_setup();
     for ( unsigned int i = 0; i < ARRAY_SIZE(cmds); i++ )

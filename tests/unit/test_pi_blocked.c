@@ -780,6 +780,123 @@ TEST(leave_racing_the_handler_removes_once)
     env_teardown();
 }
 
+/* --- moving a blocked vCPU to another pCPU's list (pinning) --- */
+
+/* vcpu_migrate() for vCPU i, then its architecture hook. */
+static bool pin(unsigned int i, unsigned int cpu)
+{
+    VC(i)->processor = cpu;
+    return pi_blocked_move(VC(i), cpu);
+}
+
+TEST(move_takes_a_blocked_vcpu_to_a_list_of_its_new_pcpu)
+{
+    env_setup(3, 6, "pi_wakeup_vectors=2");
+    REQUIRE(hlt(4));                        /* pCPU 1, list 0 */
+    REQUIRE(hlt(1));                        /* pCPU 1, list 1 */
+    REQUIRE(hlt(2));                        /* pCPU 2, list 0 */
+    CHECK(pin(4, 2));
+    CHECK_EQ(HV(4)->pi_blocked_cpu, 2);
+    CHECK_EQ(HV(4)->pi_blocked_index, 1);   /* the least loaded */
+    CHECK_EQ(total_blocked(1), 1);
+    CHECK_EQ(peek_nr_blocked(1), 1);
+    CHECK_EQ(total_blocked(2), 2);
+    CHECK_EQ(peek_nr_blocked(2), 2);
+    CHECK_EQ(peek_peak_blocked(2), 2);
+    CHECK_EQ(nv(4), peek_vector(2, 1));
+    CHECK_EQ(ndst(4), ENV_APIC_ID(2));
+    CHECK(!(ctl(4) & (PI_SN | PI_ON)));
+
+    /* A post now notifies the new list, whose handler wakes it. */
+    pi_post(VC(4), 0x61);
+    CHECK(env_notified(rec.nr_notify - 1, 2, peek_vector(2, 1)));
+    env_interrupt(2, peek_vector(2, 1));
+    CHECK_EQ(rec.wake[4], 1);
+    CHECK(!pi_blocked_on_list(VC(4)));
+    CHECK_EQ(total_blocked(2), 1);
+
+    /* Nothing to do: on no list, already there, pCPU changed since. */
+    CHECK(!pin(0, 1));
+    CHECK(!pin(2, 2));
+    VC(1)->processor = 0;
+    CHECK(!pi_blocked_move(VC(1), 2));
+    CHECK_EQ(HV(1)->pi_blocked_cpu, 1);
+    CHECK_EQ(nv(1), peek_vector(1, 1));
+    CHECK_EQ(ndst(1), ENV_APIC_ID(1));
+    env_teardown();
+}
+
+TEST(move_leaves_a_posted_vcpu_to_its_old_list)
+{
+    env_setup(3, 6, "pi_wakeup_vectors=2");
+    REQUIRE(hlt(4));
+    pi_post(VC(4), 0x62);
+    CHECK(env_notified(rec.nr_notify - 1, 1, peek_vector(1, 0)));
+    CHECK(!pin(4, 2));
+    CHECK_EQ(HV(4)->pi_blocked_cpu, 1);
+    CHECK_EQ(nv(4), peek_vector(1, 0));
+    CHECK_EQ(ndst(4), ENV_APIC_ID(1));
+    CHECK_EQ(total_blocked(2), 0);
+    /* The notification already sent wakes it. */
+    env_interrupt(1, peek_vector(1, 0));
+    CHECK_EQ(rec.wake[4], 1);
+    CHECK(!pi_blocked_on_list(VC(4)));
+    env_teardown();
+}
+
+static void post_vcpu4(void)
+{
+    pi_post(VC(4), 0x63);
+}
+
+/*
+ * A post lands inside the move, after its first lock and before the
+ * cmpxchg: it reads the old list's vector and pCPU and notifies them.
+ * The move must see its ON and leave the vCPU there, or that
+ * notification finds nobody and the vCPU sleeps with ON set.
+ */
+TEST(move_racing_a_post_loses_nothing)
+{
+    env_setup(3, 6, "pi_wakeup_vectors=2");
+    REQUIRE(hlt(4));                        /* pCPU 1 */
+    env_lock_hook = post_vcpu4;
+    CHECK(!pin(4, 2));
+    CHECK(env_lock_hook == NULL);           /* it did run */
+    CHECK(env_notified(rec.nr_notify - 1, 1, peek_vector(1, 0)));
+    env_interrupt(1, peek_vector(1, 0));
+    CHECK_EQ(rec.wake[4], 1);
+    CHECK(!pi_blocked_on_list(VC(4)));
+    CHECK_EQ(total_blocked(1) + total_blocked(2), 0);
+    env_teardown();
+}
+
+static void move_vcpu4_to_2(void)
+{
+    CHECK(pin(4, 2));
+}
+
+/*
+ * Woken by a kick while on pCPU 1's list, then moved to pCPU 2's between
+ * leave()'s look at its fields and its lock: leave() must find it on the
+ * new list and take it off there.
+ */
+TEST(leave_racing_a_move_takes_the_vcpu_off_its_new_list)
+{
+    env_setup(3, 6, "pi_wakeup_vectors=2");
+    REQUIRE(hlt(4));
+    kick(4);
+    env_lock_pre_hook = move_vcpu4_to_2;
+    switch_to(4, 0);
+    CHECK(env_lock_pre_hook == NULL);       /* it did run */
+    CHECK(!pi_blocked_on_list(VC(4)));
+    CHECK_EQ(total_blocked(1), 0);
+    CHECK_EQ(total_blocked(2), 0);
+    CHECK_EQ(peek_nr_blocked(2), 0);
+    CHECK_EQ(nv(4), POSTED_INTR_VECTOR);
+    CHECK_EQ(ndst(4), ENV_APIC_ID(0));
+    env_teardown();
+}
+
 /* --- the dump --- */
 
 TEST(dump_shows_lists_and_counters)
@@ -828,10 +945,11 @@ static struct
 {
     struct sp_cpu cpu[SP_CPUS];
     bool kicker_on;                         /* the kicker runs */
+    bool mover_on;                          /* the mover runs */
     bool stop_posting, stop_cpus, stop_checker;
     unsigned long posts, kicks, kick_wakes, hlts, enters, refused,
                   pending_no_sleep, resumed, blocks, preempts, switches,
-                  checks, rq_overflow;
+                  checks, rq_overflow, move_tries, moves;
     unsigned long violations;
     char first_violation[160];
 } sp;
@@ -965,6 +1083,9 @@ static void sp_run(unsigned int cpu, struct env_vcpu *e)
             e->since_entry = false;
             pi_blocked_leave(v);
             pi_set_running(v, cpu);
+            if ( pi_blocked_on_list(v) )
+                sp_violation("vCPU %u resumes on pCPU %u still on a list",
+                             v->vcpu_id, cpu);
         }
         pi_sync_pir_to_irr(v);
         for ( unsigned int w = 0; w < 8; w++ )
@@ -1061,6 +1182,9 @@ static void *sp_cpu_main(void *arg)
         /* sched_context_switch() for next. */
         pi_blocked_leave(&e->v);
         pi_set_running(&e->v, cpu);
+        /* Only its own HLT puts it on a list again. */
+        if ( pi_blocked_on_list(&e->v) )
+            sp_violation("vCPU %u runs on pCPU %u still on a list", id, cpu);
         sp_add(&sp.switches, 1);
         sp_run(cpu, e);
     }
@@ -1099,6 +1223,46 @@ static void *sp_kicker(void *arg)
             sp_add(&sp.kick_wakes, 1);
         }
         sp_add(&sp.kicks, 1);
+        for ( unsigned int d = sp_rnd() % 200; d; d-- )
+            cpu_relax();
+        if ( sp_rnd() % 64 == 0 )
+            sched_yield();
+    }
+    return NULL;
+}
+
+/*
+ * Pinning (core.c's vcpu_set_hard_affinity() and vcpu_migrate(), then
+ * the architecture's hook): a vCPU descheduled as blocked, off its pCPU
+ * (not is_running), changes pCPU under its scheduling lock, then, with
+ * no lock held, its wakeup list follows it.  Posts, handlers, kicks and
+ * leaves race with every step.
+ */
+static void *sp_mover(void *arg)
+{
+    (void)arg;
+    sp_seed = 0x27d4eb2fu;
+    while ( !__atomic_load_n(&sp.stop_posting, __ATOMIC_SEQ_CST) )
+    {
+        unsigned int id = sp_rnd() % SP_VCPUS, target = SP_CPUS;
+        struct env_vcpu *e = &env_vcpus[id];
+        unsigned long f;
+
+        spin_lock_irqsave(&e->slock, f);
+        if ( e->state == VS_BLOCKED &&
+             !__atomic_load_n(&e->is_running, __ATOMIC_ACQUIRE) )
+        {
+            target = (e->v.processor + 1 + sp_rnd() % (SP_CPUS - 1)) %
+                     SP_CPUS;
+            WRITE_ONCE(e->v.processor, target);
+        }
+        spin_unlock_irqrestore(&e->slock, f);
+        if ( target < SP_CPUS )
+        {
+            sp_add(&sp.move_tries, 1);
+            if ( pi_blocked_move(&e->v, target) )
+                sp_add(&sp.moves, 1);
+        }
         for ( unsigned int d = sp_rnd() % 200; d; d-- )
             cpu_relax();
         if ( sp_rnd() % 64 == 0 )
@@ -1185,6 +1349,8 @@ static bool sp_enough(void)
            (!sp.kicker_on ||
             (__atomic_load_n(&sp.resumed, __ATOMIC_RELAXED) >= 20 &&
              __atomic_load_n(&sp.kick_wakes, __ATOMIC_RELAXED) >= 100)) &&
+           (!sp.mover_on ||
+            __atomic_load_n(&sp.moves, __ATOMIC_RELAXED) >= 1000) &&
            __atomic_load_n(&sp.blocks, __ATOMIC_RELAXED) >= 10000 &&
            __atomic_load_n(&sp.checks, __ATOMIC_RELAXED) >= 100;
 }
@@ -1209,15 +1375,17 @@ static bool sp_quiescent(void)
  * it, the HLT path as hvm.c does it, with the real pi.c/pi_blocked.c);
  * a poster thread and the running vCPUs post interrupts, a kicker (if
  * 'kicks') wakes vCPUs the other way (INIT/SIPI/NMI), a checker holds
- * every list lock now and then and checks the lists.  Notifications wait
+ * every list lock now and then and checks the lists, a mover (if
+ * 'moves') pins blocked vCPUs to other pCPUs, moving them between the
+ * pCPUs' lists.  Notifications wait
  * on their target pCPU until its thread takes them.  Then posting stops,
  * and every vCPU must end blocked with nothing posted (no lost wakeup: a
  * vCPU left blocked with ON set was never woken) on exactly the list its
  * NV names.
  */
-static void sp_stress(bool kicks)
+static void sp_stress(bool kicks, bool moves)
 {
-    pthread_t cpus[SP_CPUS], poster, kicker, checker;
+    pthread_t cpus[SP_CPUS], poster, kicker, mover, checker;
     const char *secs_env = getenv("PI_BLOCKED_STRESS_SECONDS");
     double secs = secs_env ? atof(secs_env) : 2.0, t0, ran;
     unsigned long woken = 0, runs = 0, spurious = 0, max_scan = 0;
@@ -1227,6 +1395,7 @@ static void sp_stress(bool kicks)
     env_setup(SP_CPUS, SP_VCPUS, "pi_wakeup_vectors=4");
     memset(&sp, 0, sizeof(sp));
     sp.kicker_on = kicks;
+    sp.mover_on = moves;
     env_queue_notifications = true;
     env_wake_hook = sp_wake;
     for ( unsigned int c = 0; c < SP_CPUS; c++ )
@@ -1246,6 +1415,8 @@ static void sp_stress(bool kicks)
     REQUIRE_EQ(pthread_create(&poster, NULL, sp_poster, NULL), 0);
     if ( kicks )
         REQUIRE_EQ(pthread_create(&kicker, NULL, sp_kicker, NULL), 0);
+    if ( moves )
+        REQUIRE_EQ(pthread_create(&mover, NULL, sp_mover, NULL), 0);
     REQUIRE_EQ(pthread_create(&checker, NULL, sp_checker, NULL), 0);
 
     /*
@@ -1261,6 +1432,8 @@ static void sp_stress(bool kicks)
     pthread_join(poster, NULL);
     if ( kicks )
         pthread_join(kicker, NULL);
+    if ( moves )
+        pthread_join(mover, NULL);
 
     /* Drain: every vCPU runs out of work and blocks. */
     t0 = now_s();
@@ -1321,18 +1494,26 @@ static void sp_stress(bool kicks)
             runs += s.handler_runs;
             spurious += s.spurious;
             max_scan = max(max_scan, (unsigned long)s.max_scan);
-            /* Least-loaded placement bounds every scan. */
-            CHECK(s.max_scan <= DIV_ROUND_UP(peak, SP_K));
+            /*
+             * Least-loaded placement bounds every scan.  Not with moves:
+             * a move to another pCPU can join a list that pCPU's own
+             * HLT picked at the same time (pi_blocked.c's
+             * least_loaded()).
+             */
+            if ( !moves )
+                CHECK(s.max_scan <= DIV_ROUND_UP(peak, SP_K));
         }
     }
 
     printf("  %.1f s: %lu posts, %lu HLTs, %lu blocked (%lu refused with "
            "ON set, %lu saw it pending), %lu resumed before descheduling, "
            "%lu kick wakeups; handler: %lu runs, %lu woken, %lu spurious, "
-           "max scan %lu; %lu context switches, %lu list checks\n",
+           "max scan %lu; %lu context switches, %lu list checks, "
+           "%lu of %lu moves done\n",
            ran, sp.posts, sp.hlts, sp.blocks, sp.refused,
            sp.pending_no_sleep, sp.resumed, sp.kick_wakes, runs, woken,
-           spurious, max_scan, sp.switches, sp.checks);
+           spurious, max_scan, sp.switches, sp.checks, sp.moves,
+           sp.move_tries);
 
     /* Every path was taken, or the test proved nothing. */
     CHECK(sp_enough());
@@ -1352,13 +1533,28 @@ static void sp_stress(bool kicks)
  */
 TEST(stress_posts_against_blocking)
 {
-    sp_stress(false);
+    sp_stress(false, false);
 }
 
 /* With kicks too: vCPUs leave lists through pi_blocked_leave. */
 TEST(stress_posts_against_blocking_and_other_wakeups)
 {
-    sp_stress(true);
+    sp_stress(true, false);
+}
+
+/*
+ * Pinning too: blocked vCPUs move between the pCPUs' lists while posts
+ * (and their notifications), handlers and HLTs race with the moves.
+ */
+TEST(stress_posts_against_blocking_and_moves)
+{
+    sp_stress(false, true);
+}
+
+/* Moves with kicks: leaves race with moves as well. */
+TEST(stress_posts_against_moves_and_other_wakeups)
+{
+    sp_stress(true, true);
 }
 
 /*

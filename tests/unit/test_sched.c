@@ -842,6 +842,59 @@ TEST(pin_mid_run_vcpu_only_runs_on_allowed_pcpus_from_then_on)
     finish();
 }
 
+/*
+ * A blocked vCPU pinned away from its pCPU moves at once (its pCPU is in
+ * the new mask when the pin returns, for getvcpuinfo), and the
+ * architecture hears of it (x86 moves its wakeup list), with no lock
+ * held; it then wakes on that pCPU.
+ */
+TEST(pin_of_a_blocked_vcpu_moves_it_at_once)
+{
+    struct sim_domain *sd;
+    struct vcpu *v;
+    cpumask_t m;
+    unsigned int from, to;
+
+    boot(4, NULL);
+    sd = sim_domain_create(1, 256, 0, SIM_CPU_BOUND);
+    sim_domain_start(sd);
+    sim_run_for(MILLISECS(20));
+    v = &sd->vcpus[0]->v;
+    from = v->processor;
+    REQUIRE(sched_res_of(from)->curr == v);
+
+    sim_cpu = from;
+    vcpu_block();
+    sim_cpu = SIM_CTL_CPU;
+    sim_drain_softirqs();
+    REQUIRE(!v->is_running);
+    REQUIRE_EQ(v->runstate.state, RUNSTATE_blocked);
+
+    to = (from + 2) % 4;
+    cpumask_clear(&m);
+    cpumask_set_cpu(to, &m);
+    sim_stats.migrated_hooks = 0;
+    CHECK_EQ(sim_vcpu_pin(sd->vcpus[0], &m), 0);
+    CHECK_EQ(v->processor, to);
+    CHECK_EQ(v->runstate.state, RUNSTATE_blocked);
+    CHECK_EQ(sim_stats.migrated_hooks, 1);
+    CHECK_EQ(sim_stats.last_migrated_cpu, to);
+
+    /* Pinned where it is: nothing moves. */
+    CHECK_EQ(sim_vcpu_pin(sd->vcpus[0], &m), 0);
+    CHECK_EQ(sim_stats.migrated_hooks, 1);
+
+    __atomic_fetch_and(&v->pause_flags, ~VPF_blocked, __ATOMIC_SEQ_CST);
+    vcpu_wake(v);
+    sim_drain_softirqs();
+    CHECK(v->is_running);
+    CHECK_EQ(v->processor, to);
+    CHECK(sched_res_of(to)->curr == v);
+    sim_run_for(MILLISECS(50));
+    CHECK_EQ(sd->vcpus[0]->nr_forbidden_cpu, 0);
+    finish();
+}
+
 TEST(yield_lets_an_equal_vcpu_run_at_once)
 {
     struct sim_domain *sd;

@@ -34,6 +34,7 @@
 #include <xen/hypercall.h>
 #include <xen/mm.h>
 #include <xen/sched.h>
+#include <xen/smp.h>
 #include <xen/spinlock.h>
 #include <xen/xmalloc.h>
 
@@ -156,6 +157,11 @@ static int check_unused(const struct xen_domctl *op)
         break;
     case XEN_DOMCTL_console_io:
         used = sizeof(op->u.console_io);
+        break;
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getvcpuaffinity:
+        used = sizeof(op->u.vcpuaffinity);
+        pads_zero = !op->u.vcpuaffinity.pad;
         break;
     default:
         return -ENOSYS;
@@ -464,6 +470,46 @@ static long console_io(struct hypercall_ctx *ctx, struct domain *d,
     }
 }
 
+/*
+ * set/getvcpuaffinity: the vCPU index (-EINVAL beyond the domain's vCPUs
+ * or for one that does not exist, as getvcpuinfo), then for set the map:
+ * no bit at or beyond NR_CPUS, none for an offline pCPU, not empty
+ * (-EINVAL).  Nothing is changed by a refusal.  Get returns the hard
+ * affinity in force, in the same layout.
+ */
+static long vcpuaffinity(struct domain *d, unsigned int cmd,
+                         struct xen_domctl_vcpuaffinity *va)
+{
+    struct vcpu *v;
+    cpumask_t mask;
+
+    if ( va->vcpu >= d->max_vcpus || !(v = d->vcpu[va->vcpu]) )
+        return -EINVAL;
+
+    if ( cmd == XEN_DOMCTL_getvcpuaffinity )
+    {
+        memset(va->cpumap, 0, sizeof(va->cpumap));
+        for ( unsigned int c = 0;
+              c < NR_CPUS && c < XEN_DOMCTL_CPUMAP_BITS; c++ )
+            if ( cpumask_test_cpu(c, &v->cpu_hard_affinity) )
+                va->cpumap[c / 64] |= 1ULL << (c % 64);
+        return 0;
+    }
+
+    cpumask_clear(&mask);
+    for ( unsigned int c = 0; c < XEN_DOMCTL_CPUMAP_BITS; c++ )
+    {
+        if ( !(va->cpumap[c / 64] & (1ULL << (c % 64))) )
+            continue;
+        if ( c >= NR_CPUS || !cpumask_test_cpu(c, &cpu_online_map) )
+            return -EINVAL;
+        cpumask_set_cpu(c, &mask);
+    }
+    if ( cpumask_empty(&mask) )
+        return -EINVAL;
+    return vcpu_set_hard_affinity(v, &mask);
+}
+
 long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
 {
     struct domain *caller = ctx->v->domain, *d = NULL, *created = NULL;
@@ -593,6 +639,12 @@ long do_domctl(struct hypercall_ctx *ctx, u64 uarg)
     case XEN_DOMCTL_console_io:
         rc = console_io(ctx, d, &op.u.console_io);
         copyback = !rc;
+        break;
+
+    case XEN_DOMCTL_setvcpuaffinity:
+    case XEN_DOMCTL_getvcpuaffinity:
+        rc = vcpuaffinity(d, op.cmd, &op.u.vcpuaffinity);
+        copyback = !rc && op.cmd == XEN_DOMCTL_getvcpuaffinity;
         break;
     }
 

@@ -273,3 +273,30 @@ int sched_adjust_global(struct xen_sysctl_scheduler_op *op)
         return -EINVAL;
     }
 }
+
+/*
+ * Pinning: the mask becomes v's hard affinity, as in core.c (which also
+ * moves v).  The domctl must have refused an empty mask or one with an
+ * offline pCPU before calling: such a call is a violation here.
+ */
+int vcpu_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
+{
+    unsigned int cpu;
+
+    record(SD_set_affinity, NULL, v, cpumask_next(-1, mask));
+    if ( !sd_vcpu_in_sched(v) )
+        violation("affinity of a vCPU not in the scheduler", v);
+    if ( cpumask_empty(mask) )
+    {
+        violation("empty affinity passed on", v);
+        return -EINVAL;
+    }
+    for_each_cpu ( cpu, mask )
+        if ( !cpumask_test_cpu(cpu, &cpu_online_map) )
+        {
+            violation("offline pCPU in an affinity passed on", v);
+            return -EINVAL;
+        }
+    cpumask_copy(&v->cpu_hard_affinity, mask);
+    return 0;
+}

@@ -15,6 +15,7 @@ enum sd_op
 {
     SD_init_domain, SD_destroy_domain, SD_init_vcpu, SD_destroy_vcpu,
     SD_wake, SD_sleep_nosync, SD_sleep_sync, SD_adjust, SD_adjust_global,
+    SD_set_affinity,
 };
 
 struct sd_event
@@ -27,7 +28,7 @@ struct sd_event
 
 struct sched_double
 {
-    unsigned int calls[SD_adjust_global + 1];
+    unsigned int calls[SD_set_affinity + 1];
     int live_domains, live_vcpus;   /* in the scheduler now */
 
     /* Protocol violations seen (each also fails the test at once). */

@@ -236,6 +236,22 @@ static void wake_fn(void *data)
 
 /* ---- The architecture's context switch ---------------------------------- */
 
+/*
+ * The architecture's view of a migration for pinning: v must be off every
+ * pCPU, already on 'cpu', with no lock held (x86 takes its wakeup-list
+ * locks here, which come before the schedule locks).
+ */
+void sched_vcpu_migrated(struct vcpu *v, unsigned int cpu)
+{
+    if ( sim_locks_held() )
+        sim_violation("migration hook with %u lock(s) held",
+                      sim_locks_held());
+    if ( v->is_running || v->processor != cpu )
+        sim_violation("migration hook: vCPU running or not on CPU%u", cpu);
+    sim_stats.migrated_hooks++;
+    sim_stats.last_migrated_cpu = cpu;
+}
+
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)
 {
     unsigned int cpu = sim_cpu;

@@ -159,6 +159,8 @@ struct sim_stats
     u64 wakes;
     s_time_t max_idle_with_work;        /* longest such episode seen */
     s_time_t max_wait;                  /* longest runnable wait seen */
+    u64 migrated_hooks;                 /* sched_vcpu_migrated() calls */
+    unsigned int last_migrated_cpu;     /* the last one's pCPU */
 };
 extern struct sim_stats sim_stats;
 void sim_violation(const char *fmt, ...) __printf(1, 2);

@@ -104,6 +104,16 @@ void sched_context_switch(struct vcpu *prev, struct vcpu *next)
     }
 }
 
+void sched_vcpu_migrated(struct vcpu *v, unsigned int cpu)
+{
+    /*
+     * A blocked vCPU's wakeup list follows it, so that its interrupts
+     * notify the pCPU it may run on; a vCPU on no list is left alone.
+     */
+    if ( !is_idle_vcpu(v) && v->hvm )
+        pi_blocked_move(v, cpu);
+}
+
 unsigned int arch_domain_console_input(struct domain *d, const char *buf,
                                        unsigned int len)
 {

@@ -211,11 +211,13 @@ static bool cpu_allowed(const struct vcpu *v, unsigned int cpu)
 }
 
 /*
- * Move v, which is waiting for a pCPU (runstate runnable, not running),
+ * Move v, which is not running (waiting for a pCPU, blocked or down),
  * off a pCPU its affinity no longer allows.  Both locks are held and v
  * is not running, so the policy sees it leave one runqueue and join the
- * other atomically.  A running v is left to schedule(), which calls us
- * again once it is off its pCPU.
+ * other atomically (a v on no runqueue just changes pCPU).  A running v
+ * is left to schedule() and context_saved(), which call us again once
+ * it is off its pCPU.  Then, without the locks, the architecture moves
+ * what it keeps per pCPU (x86: a blocked v's wakeup list).
  */
 static void vcpu_migrate(struct vcpu *v)
 {
@@ -234,8 +236,15 @@ static void vcpu_migrate(struct vcpu *v)
 
         /* Re-check under the locks: the affinity may have moved on. */
         if ( v->is_running || cpu_allowed(v, old_cpu) ||
-             v->runstate.state != RUNSTATE_runnable || !v->sched_priv )
+             v->runstate.state == RUNSTATE_running || !v->sched_priv )
         {
+            /*
+             * Started running there since our caller looked: its pCPU
+             * must deschedule it, and context_saved() calls us again.
+             */
+            if ( v->sched_priv && !cpu_allowed(v, old_cpu) &&
+                 sched_res_of(old_cpu)->curr == v )
+                cpu_raise_softirq(old_cpu, SCHEDULE_SOFTIRQ);
             vcpu_double_unlock(old_cpu, new_cpu, flags);
             return;
         }
@@ -246,6 +255,7 @@ static void vcpu_migrate(struct vcpu *v)
             per_cpu(sched_migrations, new_cpu)++;
             ops->insert_vcpu(v);
             vcpu_double_unlock(old_cpu, new_cpu, flags);
+            sched_vcpu_migrated(v, new_cpu);
             return;
         }
         /* pick_cpu saw an older mask: ask again. */
@@ -276,9 +286,12 @@ static void context_saved(struct vcpu *prev)
 
     WRITE_ONCE(prev->is_running, false);
     ops->context_saved(prev);
-    /* Preempted after its affinity changed: it must move now. */
+    /*
+     * Preempted or blocked after its affinity changed (while it was
+     * still running, so vcpu_set_hard_affinity() could not move it): it
+     * must move now.
+     */
     move = !is_idle_vcpu(prev) && prev->sched_priv &&
-           prev->runstate.state == RUNSTATE_runnable &&
            !cpu_allowed(prev, prev->processor);
     vcpu_schedule_unlock_irqrestore(lock, flags);
 
@@ -632,7 +645,7 @@ int vcpu_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
     unsigned int cpu;
     unsigned long flags;
     spinlock_t *lock;
-    bool running, waiting;
+    bool running;
 
     if ( is_idle_vcpu(v) || cpumask_empty(mask) )
         return -EINVAL;
@@ -644,20 +657,32 @@ int vcpu_set_hard_affinity(struct vcpu *v, const cpumask_t *mask)
     cpumask_copy(&v->cpu_hard_affinity, mask);
     cpu = v->processor;
     running = sched_res_of(cpu)->curr == v;
-    waiting = v->runstate.state == RUNSTATE_runnable && !v->is_running;
     vcpu_schedule_unlock_irqrestore(lock, flags);
 
     if ( cpumask_test_cpu(cpu, mask) )
         return 0;
     /*
      * Running there: schedule() takes it off (the policy no longer keeps
-     * or queues it on a pCPU it may not use) and moves it.  Waiting: move
-     * it now.  Blocked or offline: vcpu_wake() places it.
+     * or queues it on a pCPU it may not use) and context_saved() moves
+     * it.  Otherwise (waiting, blocked, down) move it now, once it is
+     * off its pCPU: a v being switched out (is_running, curr already
+     * the next one) is at most a context switch away from that.  The
+     * acquire pairs with context_saved()'s unlock after it cleared
+     * is_running.  If context_saved() read the new mask, it moves v
+     * itself and vcpu_migrate() below finds nothing left to do.  If v
+     * is picked to run again meanwhile (curr once more), waiting would
+     * last as long as it runs: vcpu_migrate() then finds it running and
+     * has its pCPU deschedule it instead.
      */
     if ( running )
+    {
         cpu_raise_softirq(cpu, SCHEDULE_SOFTIRQ);
-    else if ( waiting )
-        vcpu_migrate(v);
+        return 0;
+    }
+    while ( __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) &&
+            READ_ONCE(sched_res_of(READ_ONCE(v->processor))->curr) != v )
+        cpu_relax();
+    vcpu_migrate(v);
     return 0;
 }
 

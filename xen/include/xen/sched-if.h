@@ -85,6 +85,15 @@ void vcpu_schedule_unlock_irqrestore(spinlock_t *lock, unsigned long flags);
  */
 void sched_context_switch(struct vcpu *prev, struct vcpu *next);
 
+/*
+ * Hook the architecture implements: vcpu_migrate() has just moved v,
+ * which is not running, to pCPU 'cpu' because its affinity no longer
+ * allows the old one.  Called with no schedule lock held, so that the
+ * architecture may take locks that come before them (x86: a blocked
+ * vCPU's wakeup lists move with it).
+ */
+void sched_vcpu_migrated(struct vcpu *v, unsigned int cpu);
+
 extern const struct scheduler sched_credit_def;
 
 #endif /* XEN_SCHED_IF_H */

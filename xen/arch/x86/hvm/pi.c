@@ -15,6 +15,10 @@
  *  - HLT (the owner): set VPF_blocked, then look again (pi_pending(),
  *    vlapic_has_wakeup()); then pi_blocked_enter() switches NV to a
  *    wakeup vector unless ON is set; sleep only if nothing is there.
+ *  - move (pinning, any pCPU, both lists' locks held): a blocked v's NV
+ *    and NDST switch to a list of its new pCPU with a cmpxchg that
+ *    refuses if ON is set, then v itself changes list (pi_blocked.c,
+ *    "Migration").
  * Senders never take a lock of the target, nor call the scheduler.
  *
  * The control word is read and written as one u64 (ON bit 0, SN bit 1,

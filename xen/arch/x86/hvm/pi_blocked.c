@@ -17,9 +17,41 @@
  *
  * Who touches a list: pi_blocked_enter() on the list's own pCPU (adds),
  * the wakeup handler on the list's own pCPU (removes entries whose ON is
- * set), and pi_blocked_leave() on any pCPU (removes one entry).  Every
- * lock is taken with interrupts off: the handler takes it in interrupt
- * context on the same pCPU as pi_blocked_enter().
+ * set), pi_blocked_leave() on any pCPU (removes one entry), and
+ * pi_blocked_move() on any pCPU (moves one entry to a list of another
+ * pCPU, after pinning).  Every lock is taken with interrupts off: the
+ * handler takes it in interrupt context on the same pCPU as
+ * pi_blocked_enter().
+ *
+ * Lock order: only pi_blocked_move() holds two list locks, and takes
+ * them in ascending (pCPU, index) order, the order of peek_lock_all()
+ * in the unit tests.  A list lock comes before the schedule locks (the
+ * handler calls vcpu_wake() holding one); no list lock is ever taken
+ * with a schedule lock held.
+ *
+ * Migration (pinning).  When vcpu_set_hard_affinity() takes a vCPU's
+ * pCPU away, the scheduler moves v->processor (vcpu_migrate(), schedule
+ * locks, v not running) and then, without those locks, calls
+ * sched_vcpu_migrated(), which calls pi_blocked_move().  Its rules:
+ *  - the entry, pi_blocked_cpu/index and NV/NDST move in one critical
+ *    section holding the old and the new list's locks, so whoever looks
+ *    under a list lock sees v on exactly one list, the one NV names;
+ *  - NV/NDST are rewritten by cmpxchg that fails on ON, like the one in
+ *    pi_blocked_enter(): a post whose ON set comes first has notified
+ *    the old list, so v stays there and that list's handler wakes it; a
+ *    post after the cmpxchg notifies the new list, whose handler waits
+ *    for the lock and then finds v.  So no post is lost, and v never
+ *    sleeps with ON set (only a vCPU with ON clear moves);
+ *  - SN stays 0 (v is on a list throughout);
+ *  - nothing moves if v left the list meanwhile (it is waking and runs
+ *    where the scheduler puts it) or its pCPU changed again (the later
+ *    change makes its own move);
+ *  - pi_blocked_leave() reads cpu and index without a lock, so it
+ *    checks both under the list's lock and looks again if a move got
+ *    there first.
+ * A notification that left before a move reaches the old pCPU and finds
+ * v there (the move refused on ON) or not at all (v woke already): at
+ * worst a spurious handler run, never a lost wakeup.
  */
 #include <xen/lib.h>
 #include <xen/errno.h>
@@ -89,7 +121,7 @@ struct pi_blocked_pcpu
     u8 index_of[PI_WAKEUP_POOL_SIZE];
     /* vCPUs on this pCPU's lists, and the most there ever were. */
     unsigned int nr_blocked;    /* atomic */
-    unsigned int peak_blocked;  /* written by this pCPU only */
+    unsigned int peak_blocked;  /* atomic maximum (peak_note()) */
     struct pi_blocked_list lists[PI_WAKEUP_VECTORS_MAX];
 };
 
@@ -150,6 +182,21 @@ static unsigned int blocked_count_add(struct pi_blocked_list *l,
 {
     __atomic_store_n(&l->count, l->count + delta, __ATOMIC_RELAXED);
     return __atomic_add_fetch(&pc->nr_blocked, delta, __ATOMIC_RELAXED);
+}
+
+/*
+ * Raise pc's peak to 'blocked'.  Adds come from this pCPU's HLTs and from
+ * moves on any pCPU, so the maximum is a CAS loop, not a plain store.
+ */
+static void peak_note(struct pi_blocked_pcpu *pc, unsigned int blocked)
+{
+    unsigned int peak = __atomic_load_n(&pc->peak_blocked, __ATOMIC_RELAXED);
+
+    while ( blocked > peak &&
+            !__atomic_compare_exchange_n(&pc->peak_blocked, &peak, blocked,
+                                         false, __ATOMIC_RELAXED,
+                                         __ATOMIC_RELAXED) )
+        ;
 }
 
 /* Take h off list l (lock held): the entry and its fields go together. */
@@ -299,29 +346,20 @@ int pi_blocked_init(void)
     return 0;
 }
 
-bool pi_blocked_enter(struct vcpu *v)
+/*
+ * The least-loaded list of pc, lowest index on a tie.  The counts are
+ * read without the locks.  Without pinning, only pc's own pCPU adds
+ * entries (pi_blocked_enter(), not reentrantly) and others only remove,
+ * so a stale count is at most an overestimate: at the time of the choice
+ * the list holds at most floor(blocked / K) entries, so no list ever
+ * holds more than ceil(peak blocked / K), the bound on a handler's scan.
+ * A move adds from another pCPU and can beat a concurrent choice here to
+ * the same list: each such race adds one entry beyond the bound.
+ */
+static unsigned int least_loaded(struct pi_blocked_pcpu *pc)
 {
-    unsigned int cpu = smp_processor_id();
-    struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
-    struct hvm_vcpu *h = v->hvm;
-    struct pi_desc *pi = vcpu_pi_desc(v);
-    struct pi_blocked_list *l;
-    unsigned int best = 0, best_count = ~0u, blocked;
-    unsigned long flags;
-    u64 old, new;
+    unsigned int best = 0, best_count = ~0u;
 
-    /* Off every list since it last ran: see hvm_vcpu_run()'s resume. */
-    ASSERT(__atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_RELAXED) < 0);
-    ASSERT(pc->nr);
-
-    /*
-     * Least-loaded list, lowest index on a tie.  The counts are read
-     * without the locks: only this pCPU adds entries (here, not
-     * reentrantly), others only remove, so a stale count is at most an
-     * overestimate.  At the time of this choice the list holds at most
-     * floor(blocked / K) entries, so no list ever holds more than
-     * ceil(peak blocked / K): the bound on a handler's scan.
-     */
     for ( unsigned int i = 0; i < pc->nr; i++ )
     {
         unsigned int c = __atomic_load_n(&pc->lists[i].count,
@@ -340,6 +378,25 @@ bool pi_blocked_enter(struct vcpu *v)
                 break;
         }
     }
+    return best;
+}
+
+bool pi_blocked_enter(struct vcpu *v)
+{
+    unsigned int cpu = smp_processor_id();
+    struct pi_blocked_pcpu *pc = &per_cpu(pi_blocked, cpu);
+    struct hvm_vcpu *h = v->hvm;
+    struct pi_desc *pi = vcpu_pi_desc(v);
+    struct pi_blocked_list *l;
+    unsigned int best, blocked;
+    unsigned long flags;
+    u64 old, new;
+
+    /* Off every list since it last ran: see hvm_vcpu_run()'s resume. */
+    ASSERT(__atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_RELAXED) < 0);
+    ASSERT(pc->nr);
+
+    best = least_loaded(pc);
     l = &pc->lists[best];
 
     /*
@@ -348,7 +405,8 @@ bool pi_blocked_enter(struct vcpu *v)
      */
     spin_lock_irqsave(&l->lock, flags);
     h->pi_blocked_vcpu = v;
-    h->pi_blocked_index = best;
+    /* Read without the lock by leave and move: see their checks. */
+    __atomic_store_n(&h->pi_blocked_index, (int)best, __ATOMIC_RELAXED);
     list_add_tail(&h->pi_blocked_link, &l->vcpus);
     blocked = blocked_count_add(l, pc, 1);
     __atomic_store_n(&h->pi_blocked_cpu, (int)cpu, __ATOMIC_RELAXED);
@@ -389,8 +447,7 @@ bool pi_blocked_enter(struct vcpu *v)
     }
 
     /* The count our add made, so no concurrent removal hides a peak. */
-    if ( blocked > pc->peak_blocked )
-        WRITE_ONCE(pc->peak_blocked, blocked);
+    peak_note(pc, blocked);
     spin_unlock_irqrestore(&l->lock, flags);
     return true;
 }
@@ -398,37 +455,159 @@ bool pi_blocked_enter(struct vcpu *v)
 void pi_blocked_leave(struct vcpu *v)
 {
     struct hvm_vcpu *h = v->hvm;
-    struct pi_blocked_pcpu *pc;
-    struct pi_blocked_list *l;
     unsigned long flags;
-    int cpu;
 
-    /*
-     * Acquire, pairing with list_remove_locked(): -1 means the handler
-     * (or an earlier leave) took v off, with everything it did to the
-     * descriptor done.  A value >= 0 is the list v joined in its last
-     * HLT: pi_blocked_enter() ran on v's previous pCPU, and the
-     * scheduler's locks order that before v is picked to run here.
-     * Only v's own HLT puts it on a list again, and v is not running,
-     * so cpu and index stay valid while we look.
-     */
-    cpu = __atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_ACQUIRE);
-    if ( cpu < 0 )
-        return;
-    pc = &per_cpu(pi_blocked, cpu);
-    l = &pc->lists[h->pi_blocked_index];
+    for ( ; ; )
+    {
+        struct pi_blocked_pcpu *pc;
+        struct pi_blocked_list *l;
+        bool here;
+        int cpu, idx;
 
-    spin_lock_irqsave(&l->lock, flags);
-    /* The handler may have taken v off meanwhile. */
-    if ( h->pi_blocked_cpu == cpu )
-        list_remove_locked(l, pc, h);
-    spin_unlock_irqrestore(&l->lock, flags);
+        /*
+         * Acquire, pairing with the release stores of list_remove_locked()
+         * and pi_blocked_move(): -1 means the handler (or an earlier
+         * leave) took v off, with everything it did to the descriptor
+         * done.  A value >= 0 names the list v joined in its last HLT
+         * or a list a move put it on since; v is not running, so only a
+         * move or the handler can change it while we look.  cpu and idx
+         * are two loads and a move may run between them: the check
+         * under the lock below catches that.
+         */
+        cpu = __atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_ACQUIRE);
+        if ( cpu < 0 )
+            return;
+        idx = __atomic_load_n(&h->pi_blocked_index, __ATOMIC_RELAXED);
+        pc = &per_cpu(pi_blocked, cpu);
+        l = &pc->lists[idx];
+
+        spin_lock_irqsave(&l->lock, flags);
+        /*
+         * The fields change only under the lock of the list v is on
+         * (a move holds both lists' locks).  So if, under l's lock,
+         * they name l, v is on l and stays there until we unlock.
+         * Otherwise the handler took v off (-1: done) or a move took
+         * it to another list (look again).
+         */
+        here = h->pi_blocked_cpu == cpu && h->pi_blocked_index == idx;
+        if ( here )
+            list_remove_locked(l, pc, h);
+        spin_unlock_irqrestore(&l->lock, flags);
+        if ( here )
+            break;
+    }
 
     /*
      * The descriptor may still name l's vector: the caller switches it
      * next (pi_set_running).  A post in between sends l's vector to
      * pCPU cpu, whose handler finds nothing of v's: a spurious run.
      */
+}
+
+bool pi_blocked_move(struct vcpu *v, unsigned int cpu)
+{
+    struct hvm_vcpu *h = v->hvm;
+    struct pi_desc *pi = vcpu_pi_desc(v);
+    struct pi_blocked_pcpu *opc, *npc;
+    struct pi_blocked_list *ol, *nl, *first, *second;
+    unsigned int ni, blocked;
+    unsigned long flags;
+    bool moved = false;
+    int ocpu, oi;
+    u64 old, new;
+
+    if ( cpu >= NR_CPUS || !cpumask_test_cpu(cpu, &cpu_online_map) )
+        return false;
+    npc = &per_cpu(pi_blocked, cpu);
+    /* Acquire: pairs with pi_blocked_cpu_init()'s release of nr. */
+    if ( !__atomic_load_n(&npc->nr, __ATOMIC_ACQUIRE) )
+        return false;
+
+    /*
+     * A first look without locks, to know which locks to take; checked
+     * again under them.  Acquire for the same reason as in
+     * pi_blocked_leave().
+     */
+    ocpu = __atomic_load_n(&h->pi_blocked_cpu, __ATOMIC_ACQUIRE);
+    if ( ocpu < 0 || ocpu == (int)cpu )
+        return false;
+    oi = __atomic_load_n(&h->pi_blocked_index, __ATOMIC_RELAXED);
+    opc = &per_cpu(pi_blocked, ocpu);
+    ol = &opc->lists[oi];
+    ni = least_loaded(npc);
+    nl = &npc->lists[ni];
+
+    /*
+     * Both locks, in ascending (pCPU, index) order (the pCPUs differ),
+     * with interrupts off as every list lock is.  While we hold them
+     * neither list's handler, nor a leave, nor another move can touch
+     * v's entry or fields: the move of the entry, of the fields and of
+     * NV/NDST is one step for all of them.
+     */
+    first = (unsigned int)ocpu < cpu ? ol : nl;
+    second = first == ol ? nl : ol;
+    local_irq_save(flags);
+    spin_lock(&first->lock);
+    spin_lock(&second->lock);
+
+    /*
+     * Still on ol?  If not, the handler or a leave took v off (it is
+     * being woken and will run where the scheduler puts it) or another
+     * move moved it: nothing to do.  If v's pCPU is no longer 'cpu', a
+     * later pinning moved it again and makes its own move.
+     */
+    if ( h->pi_blocked_cpu != ocpu || h->pi_blocked_index != oi ||
+         READ_ONCE(v->processor) != cpu )
+        goto out;
+
+    /*
+     * Rewrite NV and NDST unless ON is set, with a cmpxchg of the
+     * control word.  A poster's ON fetch-or (pi_post() step 2) is an RMW
+     * of the same word, so the two are ordered:
+     *  - the post's comes first: we read ON here and leave v where it
+     *    is.  That post owns ON, read ol's vector and pCPU with it and
+     *    notifies ol; ol's handler takes ol's lock after we drop it,
+     *    finds v with ON and wakes it.  v never sleeps with ON set and
+     *    the post is not lost;
+     *  - ours comes first: the post reads nl's vector and the new NDST
+     *    (SN stays 0) with its ON, and notifies nl on 'cpu'; that
+     *    handler takes nl's lock, which we hold until v is on nl, so it
+     *    finds v there.
+     * A post that finds ON already set notifies nobody; its bit is
+     * taken by the sync after the wake the ON owner caused.  v is on ol
+     * until the list_del() below and on nl after list_add_tail(), both
+     * under both locks: never on two lists for anyone who looks under
+     * a lock.  SN is 0 already: v is on a list.
+     */
+    old = __atomic_load_n(&pi->control, __ATOMIC_RELAXED);
+    do {
+        if ( old & PI_ON )
+            goto out;
+        new = (old & ~(PI_NV_MASK | PI_NDST_MASK)) |
+              ((u64)nl->vector << PI_NV_SHIFT) |
+              ((u64)ndst_of_cpu(cpu) << PI_NDST_SHIFT);
+    } while ( !__atomic_compare_exchange_n(&pi->control, &old, new, false,
+                                           __ATOMIC_SEQ_CST,
+                                           __ATOMIC_RELAXED) );
+
+    list_del(&h->pi_blocked_link);
+    blocked_count_add(ol, opc, -1);
+    list_add_tail(&h->pi_blocked_link, &nl->vcpus);
+    blocked = blocked_count_add(nl, npc, 1);
+    __atomic_store_n(&h->pi_blocked_index, (int)ni, __ATOMIC_RELAXED);
+    /*
+     * Release, index first: a leave that reads the new pCPU with acquire
+     * reads the new index too (and checks both under nl's lock anyway).
+     */
+    __atomic_store_n(&h->pi_blocked_cpu, (int)cpu, __ATOMIC_RELEASE);
+    peak_note(npc, blocked);
+    moved = true;
+
+ out:
+    spin_unlock(&second->lock);
+    spin_unlock(&first->lock);
+    local_irq_restore(flags);
+    return moved;
 }
 
 bool pi_blocked_on_list(const struct vcpu *v)

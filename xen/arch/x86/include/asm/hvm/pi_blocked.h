@@ -63,6 +63,16 @@ bool pi_blocked_enter(struct vcpu *v);
 void pi_blocked_leave(struct vcpu *v);
 
 /*
+ * Pinning: v's pCPU is now 'cpu' (the scheduler moved it).  If v is on a
+ * wakeup list of another pCPU, move it to the least-loaded list of 'cpu'
+ * and point NV/NDST there, unless an interrupt is posted already (ON
+ * set: the old list's handler is about to wake it) or v's pCPU has
+ * changed again since.  Any pCPU, no schedule lock held.  Returns
+ * whether it moved v.
+ */
+bool pi_blocked_move(struct vcpu *v, unsigned int cpu);
+
+/*
  * Whether v is on a wakeup list, for the context switch: a blocked prev
  * must keep notifying its list, a preempted one gets SN.  "No" stays
  * true until v runs again (only its own HLT puts it on a list); "yes"
