@@ -895,6 +895,41 @@ TEST(pin_of_a_blocked_vcpu_moves_it_at_once)
     finish();
 }
 
+/*
+ * A running vCPU pinned away moves when its pCPU has switched it out
+ * (context_saved), outside the locks.  All through that move it is
+ * marked migrating, which vcpu_sleep_sync() waits for: a domain being
+ * destroyed must not free it under the move.
+ */
+TEST(context_saved_move_is_waited_for)
+{
+    struct sim_domain *sd;
+    struct vcpu *v;
+    cpumask_t m;
+    unsigned int from, to;
+
+    boot(4, NULL);
+    sd = sim_domain_create(1, 256, 0, SIM_CPU_BOUND);
+    sim_domain_start(sd);
+    sim_run_for(MILLISECS(20));
+    v = &sd->vcpus[0]->v;
+    from = v->processor;
+    REQUIRE(sched_res_of(from)->curr == v);
+
+    to = (from + 2) % 4;
+    cpumask_clear(&m);
+    cpumask_set_cpu(to, &m);
+    sim_stats.migrated_hooks = 0;
+    CHECK_EQ(sim_vcpu_pin(sd->vcpus[0], &m), 0);
+    sim_drain_softirqs();
+    CHECK_EQ(sim_stats.migrated_hooks, 1);
+    CHECK_EQ(sim_stats.last_migrated_cpu, to);
+    CHECK(sim_stats.last_migrated_marked);
+    CHECK(!v->is_migrating);
+    CHECK_EQ(v->processor, to);
+    finish();
+}
+
 TEST(yield_lets_an_equal_vcpu_run_at_once)
 {
     struct sim_domain *sd;

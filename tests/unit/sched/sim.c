@@ -250,6 +250,7 @@ void sched_vcpu_migrated(struct vcpu *v, unsigned int cpu)
         sim_violation("migration hook: vCPU running or not on CPU%u", cpu);
     sim_stats.migrated_hooks++;
     sim_stats.last_migrated_cpu = cpu;
+    sim_stats.last_migrated_marked = READ_ONCE(v->is_migrating);
 }
 
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)

@@ -161,6 +161,7 @@ struct sim_stats
     s_time_t max_wait;                  /* longest runnable wait seen */
     u64 migrated_hooks;                 /* sched_vcpu_migrated() calls */
     unsigned int last_migrated_cpu;     /* the last one's pCPU */
+    bool last_migrated_marked;          /* it had is_migrating set */
 };
 extern struct sim_stats sim_stats;
 void sim_violation(const char *fmt, ...) __printf(1, 2);

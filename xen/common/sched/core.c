@@ -284,19 +284,29 @@ static void context_saved(struct vcpu *prev)
     spinlock_t *lock = vcpu_schedule_lock_irqsave(prev, &flags);
     bool move;
 
-    WRITE_ONCE(prev->is_running, false);
-    ops->context_saved(prev);
     /*
      * Preempted or blocked after its affinity changed (while it was
      * still running, so vcpu_set_hard_affinity() could not move it): it
-     * must move now.
+     * must move now, after the unlock.  Until that move is over,
+     * is_migrating keeps vcpu_sleep_sync() waiting, so that a domain
+     * being destroyed does not free prev under vcpu_migrate().  It is set
+     * before is_running is cleared with release: a waiter that sees
+     * is_running false (acquire) sees is_migrating set.
      */
     move = !is_idle_vcpu(prev) && prev->sched_priv &&
            !cpu_allowed(prev, prev->processor);
+    if ( move )
+        WRITE_ONCE(prev->is_migrating, true);
+    __atomic_store_n(&prev->is_running, false, __ATOMIC_RELEASE);
+    ops->context_saved(prev);
     vcpu_schedule_unlock_irqrestore(lock, flags);
 
     if ( move )
+    {
         vcpu_migrate(prev);
+        /* Release: the move's last use of prev comes before this. */
+        __atomic_store_n(&prev->is_migrating, false, __ATOMIC_RELEASE);
+    }
 }
 
 /*
@@ -590,8 +600,13 @@ void vcpu_sleep_sync(struct vcpu *v)
 
     vcpu_sleep_nosync(v);
 
-    /* Acquire: pairs with the unlock that published is_running = false. */
-    while ( __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) )
+    /*
+     * Acquire: pairs with context_saved()'s release stores, so once both
+     * read false nothing of the scheduler touches v any more (unless v is
+     * woken again).
+     */
+    while ( __atomic_load_n(&v->is_running, __ATOMIC_ACQUIRE) ||
+            __atomic_load_n(&v->is_migrating, __ATOMIC_ACQUIRE) )
         cpu_relax();
 }
 

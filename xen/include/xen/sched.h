@@ -42,6 +42,7 @@ struct vcpu
     /* Scheduling: protected by the schedule lock of 'processor'. */
     unsigned int processor;             /* pCPU assigned */
     bool is_running;                    /* on a pCPU right now */
+    bool is_migrating;                  /* context_saved() moving it */
     struct vcpu_runstate_info runstate;
     void *sched_priv;                   /* policy data (credit.c) */
     cpumask_t cpu_hard_affinity;        /* pCPUs it may run on */
