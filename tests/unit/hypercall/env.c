@@ -356,3 +356,12 @@ void arch_vcpu_nmi_trigger(struct vcpu *v)
     env_nmi_trigger_calls++;
     env_nmi_trigger_last = v;
 }
+
+unsigned int env_power_trigger_calls;
+struct domain *env_power_trigger_last;
+
+void arch_domain_power_trigger(struct domain *d)
+{
+    env_power_trigger_calls++;
+    env_power_trigger_last = d;
+}

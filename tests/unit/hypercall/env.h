@@ -69,5 +69,8 @@ extern unsigned int env_dom0_stopped_calls;
 /* arch_vcpu_nmi_trigger(): calls, and the vCPU of the last one. */
 extern unsigned int env_nmi_trigger_calls;
 extern struct vcpu *env_nmi_trigger_last;
+/* arch_domain_power_trigger(): calls, and the domain of the last one. */
+extern unsigned int env_power_trigger_calls;
+extern struct domain *env_power_trigger_last;
 
 #endif /* UNIT_HYPERCALL_ENV_H */

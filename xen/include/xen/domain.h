@@ -43,4 +43,12 @@ unsigned int arch_domain_console_input(struct domain *d, const char *buf,
  */
 void arch_vcpu_nmi_trigger(struct vcpu *v);
 
+/*
+ * d's power button pressed (XEN_DOMCTL_SENDTRIGGER_POWER): the platform
+ * tells the guest, whose OS decides what follows (usually a power-off).
+ * Pressing again before the guest has taken the press changes nothing.
+ * Any pCPU, not hard IRQ context.
+ */
+void arch_domain_power_trigger(struct domain *d);
+
 #endif /* XEN_DOMAIN_H */
