@@ -386,7 +386,11 @@ int main(int argc, char **argv)
             bad |= privcmd_test("power", argv[i] + 6);
     bad |= run_scripts(argc, argv);
     if ( has_arg(argc, argv, "acpid") )
+    {
         bad |= load_button_modules();
+        /* The GED's interrupt, as Linux's evged.c requested it. */
+        report_irq("ACPI:Ged");
+    }
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
     if ( has_arg(argc, argv, "acpid") && !bad )
     {
