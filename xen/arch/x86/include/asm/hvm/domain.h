@@ -89,7 +89,7 @@ struct vrtc
     u8 nvram[128];              /* bytes 0x0e-0x7f (0x32 aside) */
 };
 
-/* The GED's event status register (acpi_pm.c); 'sts' under 'lock'. */
+/* The GED's event status register (acpi_pm.c); ged_sts under 'lock'. */
 struct vacpi_pm
 {
     spinlock_t lock;
