@@ -36,9 +36,9 @@ $(DIST)/xen-lite $(DIST)/xen-lite.elf32: xen
 # Debian bookworm's stock Linux 6.1 (vmlinux, for the PVH entry), its
 # linux-headers, and the test initramfs (busybox, tests/linux/init.c, the
 # dom0 driver tools/dom0/privcmd built against those headers and its test
-# tool), under build/.  The first run downloads with apt-get download;
-# after that it is cached: the fetch scripts return at once when their
-# caches are complete.
+# tool, the kernel's button and evdev modules), under build/.  The first
+# run downloads with apt-get download; after that it is cached: the fetch
+# scripts return at once when their caches are complete.
 LINUX := build/linux
 PRIVCMD := build/dom0/privcmd
 linux: deps
@@ -50,7 +50,8 @@ $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
                          tests/linux/privcmd_test.c \
                          tools/include/xen-lite/privcmd.h \
                          $(PRIVCMD)/privcmd.ko scripts/mkinitramfs.sh
-	scripts/mkinitramfs.sh $(LINUX)/busybox $(PRIVCMD)/privcmd.ko $@
+	scripts/mkinitramfs.sh $(LINUX)/busybox $(PRIVCMD)/privcmd.ko \
+	    $(LINUX)/root/lib/modules/$$(sed -n 's/^ABI=//p' $(LINUX)/version) $@
 
 # The dom0 driver, built out of tree against those headers.
 $(PRIVCMD)/privcmd.ko: $(LINUX)/version tools/dom0/privcmd/privcmd.c \

@@ -3,21 +3,30 @@
 # static busybox (with its applet links), the project's /init
 # (tests/linux/init.c, linked statically), the dom0 driver PRIVCMD_KO
 # (tools/dom0/privcmd, built by the Makefile) as /lib/modules/privcmd.ko,
-# which /init loads, and its test tool /bin/privcmd-test
-# (tests/linux/privcmd_test.c, static).
+# which /init loads, its test tool /bin/privcmd-test
+# (tests/linux/privcmd_test.c, static), and the kernel's ACPI button and
+# evdev modules from MODULES_DIR (the kernel package's
+# lib/modules/VERSION) as /lib/modules/button.ko and evdev.ko, which /init
+# loads for busybox acpid.
 #
-#   scripts/mkinitramfs.sh BUSYBOX PRIVCMD_KO OUTPUT
+#   scripts/mkinitramfs.sh BUSYBOX PRIVCMD_KO MODULES_DIR OUTPUT
 set -euo pipefail
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
-[ $# -eq 3 ] || die "usage: mkinitramfs.sh BUSYBOX PRIVCMD_KO OUTPUT"
+[ $# -eq 4 ] ||
+    die "usage: mkinitramfs.sh BUSYBOX PRIVCMD_KO MODULES_DIR OUTPUT"
 repo=$(cd "$(dirname "$0")/.." && pwd)
 busybox=$1
 privcmd_ko=$2
-out=$3
+modules=$3
+out=$4
 [ -x "$busybox" ] || die "$busybox: not an executable"
 [ -f "$privcmd_ko" ] || die "$privcmd_ko: no such module"
+for ko in acpi/button.ko input/evdev.ko; do
+    [ -f "$modules/kernel/drivers/$ko" ] ||
+        die "$modules/kernel/drivers/$ko: no such module"
+done
 command -v cpio >/dev/null || die "cpio missing"
 cc=${CC:-gcc}
 
@@ -32,6 +41,8 @@ done
     "$repo/tests/linux/init.c"
 # Without its debug sections, as Debian ships its modules.
 strip --strip-debug -o "$tree/lib/modules/privcmd.ko" "$privcmd_ko"
+cp "$modules/kernel/drivers/acpi/button.ko" \
+   "$modules/kernel/drivers/input/evdev.ko" "$tree/lib/modules/"
 "$cc" -std=gnu11 -static -O2 -Wall -Wextra -Werror \
     -I"$repo/xen/include" -I"$repo/tools/include" \
     -o "$tree/bin/privcmd-test" "$repo/tests/linux/privcmd_test.c"

@@ -9,7 +9,11 @@
  * domain with `poweroff -f` (ACPI power-off) instead; "shell" starts a
  * busybox shell; "privcmd" (in dom0) or "privcmd-domu" (in another
  * domain) runs /bin/privcmd-test (tests/linux/privcmd_test.c) before the
- * end; "script=NAME" runs the shell script /tests/NAME.sh.  Before
+ * end, "power=N" runs "privcmd-test power N" (press domain N's power
+ * button until it powers off); "script=NAME" runs the shell script
+ * /tests/NAME.sh; "acpid" loads Linux's ACPI button and evdev modules,
+ * then, after everything else, starts busybox acpid with a config that
+ * turns the power button into `poweroff -f` and waits for it.  Before
  * anything else, once /dev, /proc, /sys and /run (a tmpfs, for xl-lite's
  * state in dom0's image) are mounted, it loads the dom0 driver
  * /lib/modules/privcmd.ko (tools/dom0/privcmd), which refuses to load
@@ -34,6 +38,8 @@
 
 #define EXIT_PORT   0xf4
 #define PRIVCMD_KO  "/lib/modules/privcmd.ko"
+#define EVDEV_KO    "/lib/modules/evdev.ko"
+#define BUTTON_KO   "/lib/modules/button.ko"
 
 static int mount_one(const char *src, const char *dir, const char *type)
 {
@@ -202,28 +208,98 @@ static int read_typed_line(void)
                   "echo \"XENLITE-INIT read $line\"'") != 0;
 }
 
-/*
- * The dom0 driver, with finit_module(2) as insmod would.  Not being on
- * xen-lite (ENODEV: the initramfs booted by QEMU alone) is no failure.
- */
-static int load_privcmd(void)
+/* finit_module(2) of 'path', as insmod would: 0 or an errno. */
+static int load_module(const char *name, const char *path)
 {
-    int fd = open(PRIVCMD_KO, O_RDONLY | O_CLOEXEC), err;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 
     if ( fd < 0 )
     {
-        printf("XENLITE-INIT privcmd %s: %s\n", PRIVCMD_KO, strerror(errno));
-        return 1;
+        err = errno;
+        printf("XENLITE-INIT %s %s: %s\n", name, path, strerror(err));
+        return err;
     }
     err = syscall(SYS_finit_module, fd, "", 0) ? errno : 0;
     close(fd);
     if ( err )
+        printf("XENLITE-INIT %s not loaded: %s\n", name, strerror(err));
+    else
+        printf("XENLITE-INIT %s loaded\n", name);
+    return err;
+}
+
+/*
+ * The dom0 driver.  Not being on xen-lite (ENODEV: the initramfs booted
+ * by QEMU alone) is no failure.
+ */
+static int load_privcmd(void)
+{
+    int err = load_module("privcmd", PRIVCMD_KO);
+
+    return err && err != ENODEV;
+}
+
+/*
+ * Linux's ACPI power button driver, which turns the PNP0C0C device's
+ * notifications into KEY_POWER, and evdev, through which acpid reads
+ * them (both modules in Debian's kernel).  evdev first: it attaches to
+ * the button's input device when that appears.
+ */
+static int load_button_modules(void)
+{
+    return load_module("evdev", EVDEV_KO) || load_module("button", BUTTON_KO);
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    ssize_t len = strlen(text);
+    int bad = fd < 0 || write(fd, text, len) != len;
+
+    if ( fd >= 0 )
+        bad |= close(fd) != 0;
+    if ( bad )
+        printf("XENLITE-INIT write %s: %s\n", path, strerror(errno));
+    return bad;
+}
+
+/*
+ * busybox acpid in the foreground (-d: its log on the console).  It maps
+ * the KEY_POWER of /dev/input/event* to the event "PWRF" (its built-in
+ * map, /etc/acpi.map absent) and, through the action file
+ * /etc/acpid.conf, "PWRF" to the program power.sh in its config
+ * directory /etc/acpi, which it runs from there.  Returns only if acpid
+ * could not be started or ended.
+ */
+static int run_acpid(void)
+{
+    int status;
+    pid_t pid;
+
+    mkdir("/etc", 0755);
+    mkdir("/etc/acpi", 0755);
+    if ( write_file("/etc/acpid.conf", "PWRF power.sh\n", 0644) ||
+         write_file("/etc/acpi/power.sh",
+                    "#!/bin/sh\n"
+                    "echo XENLITE-INIT acpid: power button, poweroff -f\n"
+                    "exec /bin/poweroff -f\n", 0755) )
+        return 1;
+    pid = fork();
+    if ( pid == 0 )
     {
-        printf("XENLITE-INIT privcmd not loaded: %s\n", strerror(err));
-        return err != ENODEV;
+        execl("/bin/acpid", "acpid", "-d", "-c", "/etc/acpi",
+              "-a", "/etc/acpid.conf", "-p", "/run/acpid.pid", (char *)NULL);
+        printf("XENLITE-INIT exec acpid: %s\n", strerror(errno));
+        _exit(127);
     }
-    printf("XENLITE-INIT privcmd loaded\n");
-    return 0;
+    if ( pid < 0 )
+        return 1;
+    printf("XENLITE-INIT acpid started, waiting for the power button\n");
+    if ( waitpid(pid, &status, 0) != pid )
+        return 1;
+    printf("XENLITE-INIT acpid ended, status %d\n",
+           WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 1;
 }
 
 /*
@@ -253,15 +329,17 @@ static int run_scripts(int argc, char **argv)
     return bad;
 }
 
-/* Runs /bin/privcmd-test 'mode'; nonzero unless it exits with 0. */
-static int privcmd_test(const char *mode)
+/*
+ * Runs /bin/privcmd-test 'mode' ['arg']; nonzero unless it exits with 0.
+ */
+static int privcmd_test(const char *mode, const char *arg)
 {
     int status;
     pid_t pid = fork();
 
     if ( pid == 0 )
     {
-        execl("/bin/privcmd-test", "privcmd-test", mode, (char *)NULL);
+        execl("/bin/privcmd-test", "privcmd-test", mode, arg, (char *)NULL);
         printf("XENLITE-INIT exec privcmd-test: %s\n", strerror(errno));
         _exit(127);
     }
@@ -300,11 +378,25 @@ int main(int argc, char **argv)
         bad |= read_typed_line();
     }
     if ( has_arg(argc, argv, "privcmd") )
-        bad |= privcmd_test("dom0");
+        bad |= privcmd_test("dom0", NULL);
     if ( has_arg(argc, argv, "privcmd-domu") )
-        bad |= privcmd_test("domu");
+        bad |= privcmd_test("domu", NULL);
+    for ( int i = 1; i < argc; i++ )
+        if ( !strncmp(argv[i], "power=", 6) )
+            bad |= privcmd_test("power", argv[i] + 6);
     bad |= run_scripts(argc, argv);
+    if ( has_arg(argc, argv, "acpid") )
+    {
+        bad |= load_button_modules();
+        /* The GED's interrupt, as Linux's evged.c requested it. */
+        report_irq("ACPI:Ged");
+    }
     printf("XENLITE-INIT %s\n", bad ? "FAIL" : "OK");
+    if ( has_arg(argc, argv, "acpid") && !bad )
+    {
+        setenv("PATH", "/bin:/sbin", 1);
+        bad |= run_acpid();
+    }
     if ( has_arg(argc, argv, "shell") )
     {
         /* make run: a shell on the console; poweroff -f ends the domain. */

@@ -8,6 +8,9 @@
  *
  *   privcmd-test dom0     in the privileged domain: sysctl and domctl work
  *   privcmd-test domu     in any other: they give -EPERM
+ *   privcmd-test power D  in the privileged domain: press domain D's ACPI
+ *                         power button (XEN_DOMCTL_SENDTRIGGER_POWER)
+ *                         until D has shut down (powered off) or gone
  *
  * Buffers the hypervisor reads or writes are mlock()ed, as the driver's
  * header asks; two checks show what happens to buffers that are not
@@ -335,19 +338,114 @@ static void check_unprivileged(int fd)
           "without CAP_SYS_ADMIN: open EACCES and ioctl EPERM");
 }
 
+static int64_t sendtrigger(int fd, struct xen_domctl *op, uint16_t domid,
+                           uint32_t trigger, uint32_t vcpu)
+{
+    memset(op, 0, sizeof(*op));
+    op->cmd = XEN_DOMCTL_sendtrigger;
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    op->domain = domid;
+    op->u.sendtrigger.trigger = trigger;
+    op->u.sendtrigger.vcpu = vcpu;
+    return hypercall(fd, __HYPERVISOR_domctl, (uintptr_t)op, 0, 0);
+}
+
+/*
+ * Whether domid has shut down: 1 (its reason in *reason, or -1 when it
+ * is gone already), 0 while it runs, -1 on another error.
+ */
+static int domain_shut_down(int fd, struct xen_domctl *op, uint16_t domid,
+                            int *reason)
+{
+    int64_t rc;
+
+    memset(op, 0, sizeof(*op));
+    op->cmd = XEN_DOMCTL_getdomaininfo;
+    op->interface_version = XEN_DOMCTL_INTERFACE_VERSION;
+    op->domain = domid;
+    rc = hypercall(fd, __HYPERVISOR_domctl, (uintptr_t)op, 0, 0);
+    if ( rc == -XEN_ESRCH )
+    {
+        *reason = -1;
+        return 1;
+    }
+    if ( rc )
+        return -1;
+    if ( !(op->u.getdomaininfo.flags & XEN_DOMINF_shutdown) )
+        return 0;
+    *reason = (op->u.getdomaininfo.flags >> XEN_DOMINF_shutdownshift) & 0xff;
+    return 1;
+}
+
+#define PRESS_WAIT_MS   2000    /* for the guest to act on one press */
+#define PRESSES_MAX     30      /* a guest still booting misses presses */
+
+/*
+ * As a person at the machine would: press, wait, press again if nothing
+ * happened.  Presses that reach the guest before its power button driver
+ * and acpid are ready are lost (the guest took them, nobody acted), so
+ * one press is not enough while it boots.  First the refusals a bad vCPU
+ * gets through the real path.
+ */
+static void press_power(int fd, struct xen_domctl *op, uint16_t domid)
+{
+    int64_t rc;
+    int state = 0, reason = 0;
+    unsigned int presses, ms;
+
+    rc = sendtrigger(fd, op, domid, XEN_DOMCTL_SENDTRIGGER_POWER, 4096);
+    printf("XENLITE-PRIVCMD power d%u vcpu 4096 -> %lld\n", domid,
+           (long long)rc);
+    check(rc == -XEN_EINVAL, "a vCPU the domain does not have: -EINVAL");
+    rc = sendtrigger(fd, op, domid, 2, 0);
+    printf("XENLITE-PRIVCMD trigger 2 d%u -> %lld\n", domid, (long long)rc);
+    check(rc == -XEN_ENOSYS, "a trigger the platform does not have");
+
+    for ( presses = 0; presses < PRESSES_MAX && state == 0; )
+    {
+        rc = sendtrigger(fd, op, domid, XEN_DOMCTL_SENDTRIGGER_POWER, 0);
+        presses++;
+        printf("XENLITE-PRIVCMD power d%u press %u -> %lld\n", domid,
+               presses, (long long)rc);
+        if ( rc )
+        {
+            check(false, "pressing the power button should work");
+            return;
+        }
+        for ( ms = 0; ms < PRESS_WAIT_MS && state == 0; ms += 100 )
+        {
+            usleep(100 * 1000);
+            state = domain_shut_down(fd, op, domid, &reason);
+        }
+    }
+    printf("XENLITE-PRIVCMD power d%u after %u presses: %s reason %d\n",
+           domid, presses,
+           state == 1 ? "shut down" : state == 0 ? "still running" : "error",
+           reason);
+    check(state == 1 && (reason == SHUTDOWN_poweroff || reason == -1),
+          "the domain should have powered off");
+}
+
 int main(int argc, char **argv)
 {
-    bool dom0;
-    char *page;
+    bool dom0, power = false;
+    unsigned long domid = 0;
+    char *page, *end;
     int fd;
 
     setvbuf(stdout, NULL, _IONBF, 0);
-    if ( argc != 2 || (strcmp(argv[1], "dom0") && strcmp(argv[1], "domu")) )
+    if ( argc == 3 && !strcmp(argv[1], "power") )
     {
-        fprintf(stderr, "usage: privcmd-test dom0|domu\n");
+        domid = strtoul(argv[2], &end, 0);
+        power = *argv[2] && !*end && domid < 0x7ff0;
+    }
+    if ( !power &&
+         (argc != 2 || (strcmp(argv[1], "dom0") && strcmp(argv[1], "domu"))) )
+    {
+        fprintf(stderr, "usage: privcmd-test dom0|domu|power DOMID\n");
         return 2;
     }
-    dom0 = !strcmp(argv[1], "dom0");
+    dom0 = power || !strcmp(argv[1], "dom0");
 
     check_node();
     check_taint();
@@ -362,6 +460,13 @@ int main(int argc, char **argv)
 
     /* One locked page: the console text, then the sysctl/domctl struct. */
     page = locked_pages(1);
+    if ( power )
+    {
+        press_power(fd, (struct xen_domctl *)page, domid);
+        close(fd);
+        printf("XENLITE-PRIVCMD %s\n", failed ? "FAIL" : "OK");
+        return failed;
+    }
     check_console_write(fd, page, dom0 ? "dom0" : "domU");
     check_enosys(fd);
     check_physinfo(fd, (struct xen_sysctl *)page, dom0);

@@ -158,7 +158,9 @@ static bool table_has(u64 gpa, u32 tlen, const void *what, size_t len)
 
 /*
  * The DSDT is the AML iasl compiled from dsdt.asl, whole, with a valid
- * header, and holds COM1 and \_S5 as the ASL says.
+ * header, and holds COM1, \_S5 and the power button behind its Generic
+ * Event Device as the ASL says, on the port, bit and GSI that acpi_pm.c
+ * models (asm/hvm/io.h).
  */
 static void check_dsdt(u64 dsdt)
 {
@@ -170,8 +172,32 @@ static void check_dsdt(u64 dsdt)
     /* IO (Decode16, 0x3f8, 0x3f8, 1, 8), IRQNoFlags () {4}, EndTag. */
     static const u8 crs[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01,
                               0x08, 0x22, 0x10, 0x00, 0x79 };
+    /* EISAID("PNP0C0C"), the control-method power button. */
+    static const u8 pnp0c0c[] = { 0x0c, 0x41, 0xd0, 0x0c, 0x0c };
+    /* _HID "ACPI0013" (the GED) as a StringPrefix string. */
+    static const u8 acpi0013[] = { 0x0d, 'A', 'C', 'P', 'I', '0', '0', '1',
+                                   '3', 0x00 };
+    /*
+     * _CRS of the GED: Interrupt (ResourceConsumer, Level, ActiveHigh,
+     * Exclusive) {ACPI_GED_GSI}: an Extended Interrupt Descriptor
+     * (0x89, length 6, flags 0x01 = consumer with the rest zero: level,
+     * active high, exclusive), one interrupt, then the EndTag.
+     */
+    static const u8 ged_crs[] = { 0x89, 0x06, 0x00, 0x01, 0x01,
+                                  ACPI_GED_GSI, 0x00, 0x00, 0x00, 0x79 };
+    /* OperationRegion (EREG, SystemIO, ACPI_GED_STATUS_PORT, 1). */
+    static const u8 ereg[] = { 0x5b, 0x80, 'E', 'R', 'E', 'G', 0x01, 0x0b,
+                               ACPI_GED_STATUS_PORT & 0xff,
+                               ACPI_GED_STATUS_PORT >> 8, 0x01 };
+    /* Method (_EVT, 1, Serialized): flags 0x09. */
+    static const u8 evt[] = { '_', 'E', 'V', 'T', 0x09 };
+    /* Notify (PWRB, 0x80) and the bit _EVT tests (And Local0 0x01). */
+    static const u8 notify[] = { 0x86, 'P', 'W', 'R', 'B', 0x0a, 0x80 };
+    static const u8 pwrbtn_bit[] = { 0x7b, 0x60, ACPI_GED_PWRBTN_STS };
     u32 len = rd32(dsdt + 4);
 
+    BUILD_BUG_ON(ACPI_GED_GSI >= VIOAPIC_PINS);
+    BUILD_BUG_ON(ACPI_GED_PWRBTN_STS > 0x3f);   /* a ByteConst's Data */
     check_table(dsdt, "DSDT", 36);
     CHECK_EQ(len, dsdt_aml_len);
     CHECK(!memcmp(fake_ram() + dsdt, dsdt_aml, dsdt_aml_len));
@@ -187,6 +213,15 @@ static void check_dsdt(u64 dsdt)
     CHECK(table_has(dsdt, len, "_STA", 4));
     CHECK(table_has(dsdt, len, "_CRS", 4));
     CHECK(table_has(dsdt, len, crs, sizeof(crs)));
+    CHECK(table_has(dsdt, len, "PWRB", 4));
+    CHECK(table_has(dsdt, len, pnp0c0c, sizeof(pnp0c0c)));
+    CHECK(table_has(dsdt, len, "GED0", 4));
+    CHECK(table_has(dsdt, len, acpi0013, sizeof(acpi0013)));
+    CHECK(table_has(dsdt, len, ged_crs, sizeof(ged_crs)));
+    CHECK(table_has(dsdt, len, ereg, sizeof(ereg)));
+    CHECK(table_has(dsdt, len, evt, sizeof(evt)));
+    CHECK(table_has(dsdt, len, notify, sizeof(notify)));
+    CHECK(table_has(dsdt, len, pwrbtn_bit, sizeof(pwrbtn_bit)));
     /* It fits below the MADT, which follows it. */
     CHECK(dsdt + len <= GUEST_BIOS_START + 0x400);
 }

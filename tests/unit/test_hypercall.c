@@ -769,10 +769,10 @@ TEST(domctl_sendtrigger)
     CHECK_EQ(domctl_at(&f.c0, &f.g0, f.arg0, &op, true), -ESRCH);
     d->vcpu[1] = v1;
     /*
-     * Triggers this platform does not have (Xen's RESET, INIT, POWER and
-     * SLEEP are 2-5), and nonsense.
+     * Triggers this platform does not have (Xen's RESET, INIT and SLEEP
+     * are 2, 4 and 5), and nonsense.
      */
-    static const u32 bad_triggers[] = { 0, 2, 3, 4, 5, 6, 0x100, ~0u };
+    static const u32 bad_triggers[] = { 0, 2, 4, 5, 6, 0x100, ~0u };
     for ( unsigned int i = 0; i < ARRAY_SIZE(bad_triggers); i++ )
     {
         op = valid;
@@ -788,12 +788,78 @@ TEST(domctl_sendtrigger)
     check_domctl_refusals(&valid, sizeof(valid.u.sendtrigger));
     check_domctl_bad_domains(&valid);
     CHECK_EQ(env_nmi_trigger_calls, calls);
+    CHECK_EQ(env_power_trigger_calls, 0);
 
     /* Nothing is copied back: a read-only argument is fine. */
     op = valid;
     guest_write(&f.g0, f.arg_ro, &op, sizeof(op));
     CHECK_EQ(hcall(&f.c0, __HYPERVISOR_domctl, f.arg_ro, 0, 0), 0);
     CHECK_EQ(env_nmi_trigger_calls, calls + 1);
+    fx_finish();
+}
+
+TEST(domctl_sendtrigger_power)
+{
+    struct xen_domctl op, valid;
+    struct domain *d;
+    struct vcpu *v1;
+
+    fx_setup();
+    d = victim(5, 2);
+    env_nmi_trigger_calls = 0;
+    env_power_trigger_calls = 0;
+    env_power_trigger_last = NULL;
+    valid = mk_domctl(XEN_DOMCTL_sendtrigger, 5);
+    valid.u.sendtrigger.trigger = XEN_DOMCTL_SENDTRIGGER_POWER;
+    valid.u.sendtrigger.vcpu = 1;
+    CHECK_EQ(XEN_DOMCTL_SENDTRIGGER_POWER, 3);      /* Xen's value */
+
+    /* The domain's button, whichever valid vCPU is named. */
+    op = valid;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_power_trigger_calls, 1);
+    CHECK(env_power_trigger_last == d);
+    CHECK_EQ(memcmp(&op, &valid, sizeof(op)), 0);
+    op = valid;
+    op.u.sendtrigger.vcpu = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_power_trigger_calls, 2);
+    CHECK(env_power_trigger_last == d);
+    /* du (one vCPU) and the caller's own domain. */
+    op = valid;
+    op.domain = 1;
+    op.u.sendtrigger.vcpu = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_power_trigger_calls, 3);
+    CHECK(env_power_trigger_last == f.du);
+    op = valid;
+    op.domain = 0;
+    CHECK_EQ(domctl(&op), 0);
+    CHECK_EQ(env_power_trigger_calls, 4);
+    CHECK(env_power_trigger_last == f.d0);
+    CHECK_EQ(env_nmi_trigger_calls, 0);
+
+    /* The vCPU is validated all the same. */
+    static const u32 bad_vcpus[] = { 2, 3, 255, 256, 0x80000000u, ~0u };
+    for ( unsigned int i = 0; i < ARRAY_SIZE(bad_vcpus); i++ )
+    {
+        op = valid;
+        op.u.sendtrigger.vcpu = bad_vcpus[i];
+        DOMCTL_REFUSED(&op, -EINVAL);
+    }
+    op = valid;
+    op.domain = 1;
+    DOMCTL_REFUSED(&op, -EINVAL);
+    v1 = d->vcpu[1];
+    d->vcpu[1] = NULL;
+    op = valid;
+    CHECK_EQ(domctl_at(&f.c0, &f.g0, f.arg0, &op, true), -ESRCH);
+    d->vcpu[1] = v1;
+
+    check_domctl_refusals(&valid, sizeof(valid.u.sendtrigger));
+    check_domctl_bad_domains(&valid);
+    CHECK_EQ(env_power_trigger_calls, 4);
+    CHECK_EQ(env_nmi_trigger_calls, 0);
     fx_finish();
 }
 

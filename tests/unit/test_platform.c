@@ -1,7 +1,8 @@
 /*
  * Tests for the HVM platform devices: port and MMIO dispatch (io.c), the
- * UART (vuart.c), the exit port, PIC, PIT, RTC and PCI (platform.c) and
- * the IOAPIC (vioapic.c).  Guests reach every device the way an exit
+ * UART (vuart.c), the exit port, PIC, PIT, RTC and PCI (platform.c), the
+ * ACPI registers with the power button's GED (acpi_pm.c) and the IOAPIC
+ * (vioapic.c).  Guests reach every device the way an exit
  * handler would, through hvm_portio() and hvm_mmio(); the doubles in
  * platform/ record what leaves the models (hvm_domain_exit, vlapic_ipi)
  * and give a settable clock.
@@ -625,8 +626,8 @@ TEST(acpi_reset_register_reboots_on_its_value_only)
     out(0x600, 4, 0x00000034);
     CHECK_EQ(fake_shutdown_calls(), 3);
     CHECK_EQ(fake_shutdown_reason(), 0);
-    /* 0x603 is not part of the block. */
-    CHECK_EQ(in(0x603, 1), 0xff);
+    /* 0x604 is not part of the block. */
+    CHECK_EQ(in(0x604, 1), 0xff);
 }
 
 /* --- PIC --- */
@@ -1579,4 +1580,118 @@ TEST(vioapic_without_hvm_state_is_inert)
     vioapic_set_irq(NULL, 1, true);
     vioapic_eoi(NULL, 0x40);
     CHECK_EQ(fake_ipi_count(), 0);
+}
+
+/* --- ACPI power button: the GED's status register and its line --- */
+
+#define GED_PORT    0x603
+#define GED_GSI     23
+#define GED_VEC     0x51
+
+TEST(acpi_power_button_asserts_level_line_until_cleared)
+{
+    setup();
+    CHECK_EQ(ACPI_GED_STATUS_PORT, GED_PORT);
+    CHECK_EQ(ACPI_GED_GSI, GED_GSI);
+    set_rte(GED_GSI, DEST(1) | RTE_LEVEL | GED_VEC);
+    CHECK_EQ(inb(GED_PORT), 0);
+    CHECK_EQ(fake_ipi_count(), 0);
+
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+    REQUIRE_EQ(fake_ipi_count(), 1);
+    CHECK_EQ(fake_ipi(0)->icr_low, GED_VEC | ICR_ASSERT | ICR_LEVEL);
+    CHECK_EQ(fake_ipi(0)->dest, 1);
+    CHECK(get_rte(GED_GSI) & RTE_RIRR);
+    /* Pressed while pressed: the same press, no new delivery. */
+    acpi_pm_power_button(&dom);
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+    CHECK_EQ(fake_ipi_count(), 1);
+
+    /* EOI before the guest cleared the bit: the line is still up. */
+    vioapic_eoi(&dom, GED_VEC);
+    CHECK_EQ(fake_ipi_count(), 2);
+    /* Writing 0s, or only reserved bits, clears nothing. */
+    outb(GED_PORT, 0);
+    outb(GED_PORT, (u8)~ACPI_GED_PWRBTN_STS);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+    vioapic_eoi(&dom, GED_VEC);
+    CHECK_EQ(fake_ipi_count(), 3);
+
+    /* Write 1 to clear: the line drops, the next EOI delivers nothing. */
+    outb(GED_PORT, ACPI_GED_PWRBTN_STS);
+    CHECK_EQ(inb(GED_PORT), 0);
+    vioapic_eoi(&dom, GED_VEC);
+    CHECK_EQ(fake_ipi_count(), 3);
+    CHECK_EQ(get_rte(GED_GSI) & RTE_RIRR, 0);
+    /* Clearing what is clear changes nothing. */
+    outb(GED_PORT, 0xff);
+    CHECK_EQ(inb(GED_PORT), 0);
+    CHECK_EQ(fake_ipi_count(), 3);
+
+    /* A new press is a new event. */
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(fake_ipi_count(), 4);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+    /* Nothing else moved: no shutdown, no exit, no other pin. */
+    CHECK_EQ(fake_shutdown_calls(), 0);
+    CHECK_EQ(fake_exit_calls(), 0);
+    for ( unsigned int i = 0; i < fake_ipi_count(); i++ )
+        CHECK_EQ(fake_ipi(i)->icr_low & 0xff, GED_VEC);
+}
+
+TEST(acpi_power_button_press_while_masked_is_kept)
+{
+    setup();
+    /* Before the guest has set up the pin: masked (its reset state). */
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(fake_ipi_count(), 0);
+    /* Unmasking the asserted level pin delivers the press. */
+    set_rte(GED_GSI, DEST(0) | RTE_LEVEL | GED_VEC);
+    REQUIRE_EQ(fake_ipi_count(), 1);
+    CHECK_EQ(fake_ipi(0)->icr_low, GED_VEC | ICR_ASSERT | ICR_LEVEL);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+}
+
+TEST(acpi_power_button_edge_pin_sees_one_rising_edge)
+{
+    setup();
+    /* A guest that programs the pin edge sees each press once. */
+    set_rte(GED_GSI, DEST(0) | GED_VEC);
+    acpi_pm_power_button(&dom);
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(fake_ipi_count(), 1);
+    outb(GED_PORT, ACPI_GED_PWRBTN_STS);
+    CHECK_EQ(fake_ipi_count(), 1);
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(fake_ipi_count(), 2);
+}
+
+TEST(acpi_ged_register_in_wide_accesses)
+{
+    setup();
+    acpi_pm_power_button(&dom);
+    /* Byte 3 of a dword at 0x600, byte 1 of a word at 0x602. */
+    CHECK_EQ(in(0x600, 4), (u32)ACPI_GED_PWRBTN_STS << 24);
+    CHECK_EQ(in(0x602, 2), (u32)ACPI_GED_PWRBTN_STS << 8);
+    CHECK_EQ(in(0x603, 1), ACPI_GED_PWRBTN_STS);
+    /* A dword write with only the GED byte set clears it, nothing else. */
+    out(0x600, 4, (u32)ACPI_GED_PWRBTN_STS << 24);
+    CHECK_EQ(inb(GED_PORT), 0);
+    CHECK_EQ(fake_shutdown_calls(), 0);
+    /* No domain, nothing pressed (and no crash). */
+    acpi_pm_power_button(NULL);
+    CHECK_EQ(inb(GED_PORT), 0);
+}
+
+TEST(acpi_power_button_state_reset_by_platform_init)
+{
+    setup();
+    acpi_pm_power_button(&dom);
+    CHECK_EQ(inb(GED_PORT), ACPI_GED_PWRBTN_STS);
+    /* The platform set up again on the same state starts released. */
+    hvm_platform_destroy(&dom);
+    REQUIRE_EQ(hvm_platform_init(&dom), 0);
+    CHECK_EQ(inb(GED_PORT), 0);
 }

@@ -203,7 +203,8 @@ static void getvcpuinfo(struct vcpu *v, struct xen_domctl_getvcpuinfo *vi)
 /*
  * As Xen's: the vCPU index first (-EINVAL beyond the domain's vCPUs,
  * -ESRCH for one that does not exist), then the trigger (-ENOSYS for one
- * this platform does not have).  Nothing is changed by a refusal.
+ * this platform does not have).  Nothing is changed by a refusal.  The
+ * power button belongs to the domain: the vCPU is only validated.
  */
 static long sendtrigger(struct domain *d,
                         const struct xen_domctl_sendtrigger *st)
@@ -219,6 +220,9 @@ static long sendtrigger(struct domain *d,
     {
     case XEN_DOMCTL_SENDTRIGGER_NMI:
         arch_vcpu_nmi_trigger(v);
+        return 0;
+    case XEN_DOMCTL_SENDTRIGGER_POWER:
+        arch_domain_power_trigger(d);
         return 0;
     default:
         return -ENOSYS;

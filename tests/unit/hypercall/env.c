@@ -452,3 +452,12 @@ u32 arch_domain_exit_status(struct domain *d)
     (void)d;
     return env_exit_status;
 }
+
+unsigned int env_power_trigger_calls;
+struct domain *env_power_trigger_last;
+
+void arch_domain_power_trigger(struct domain *d)
+{
+    env_power_trigger_calls++;
+    env_power_trigger_last = d;
+}

@@ -70,6 +70,9 @@ extern unsigned int env_dom0_stopped_calls;
 /* arch_vcpu_nmi_trigger(): calls, and the vCPU of the last one. */
 extern unsigned int env_nmi_trigger_calls;
 extern struct vcpu *env_nmi_trigger_last;
+/* arch_domain_power_trigger(): calls, and the domain of the last one. */
+extern unsigned int env_power_trigger_calls;
+extern struct domain *env_power_trigger_last;
 
 /*
  * The domain-building hooks.  arch_domain_build_platform() records its

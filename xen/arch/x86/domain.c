@@ -71,6 +71,16 @@ void arch_vcpu_nmi_trigger(struct vcpu *v)
     vlapic_lint1_edge(vcpu_vlapic(v));
 }
 
+/*
+ * A hardware-reduced platform's power button: the Generic Event Device's
+ * status bit and interrupt, which its _EVT turns into a notification of
+ * the PNP0C0C device (acpi_pm.c, dsdt.asl).
+ */
+void arch_domain_power_trigger(struct domain *d)
+{
+    acpi_pm_power_button(d);
+}
+
 void sched_context_switch(struct vcpu *prev, struct vcpu *next)
 {
     unsigned int cpu = smp_processor_id();

@@ -116,14 +116,18 @@ struct xen_domctl_scheduler_op
 };
 
 /*
- * sendtrigger: an event from the platform to one vCPU, as `xl trigger`
- * sends.  NMI is the machine's NMI line (the NMI button), which reaches
- * the vCPU through its local APIC's LINT1 input: the guest's LVT LINT1
- * entry decides what it becomes (NMI, a vector, or nothing when masked).
- * A vCPU index beyond the domain's: -EINVAL (checked first); other
- * triggers: -ENOSYS.
+ * sendtrigger: an event from the platform, as `xl trigger` sends.  NMI
+ * is the machine's NMI line (the NMI button) to one vCPU, which reaches
+ * it through its local APIC's LINT1 input: the guest's LVT LINT1 entry
+ * decides what it becomes (NMI, a vector, or nothing when masked).
+ * POWER presses the domain's ACPI power button (`xl shutdown -F`): the
+ * domain's, not a vCPU's, though 'vcpu' is checked all the same; the
+ * guest's OS decides what follows, and a press before the guest has
+ * taken the last one changes nothing.  A vCPU index beyond the
+ * domain's: -EINVAL (checked first); other triggers: -ENOSYS.
  */
-#define XEN_DOMCTL_SENDTRIGGER_NMI  1
+#define XEN_DOMCTL_SENDTRIGGER_NMI      1
+#define XEN_DOMCTL_SENDTRIGGER_POWER    3
 
 struct xen_domctl_sendtrigger
 {

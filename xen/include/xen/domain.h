@@ -93,4 +93,12 @@ long arch_domain_console_read(struct domain *d, u64 *index, char *buf,
  */
 u32 arch_domain_exit_status(struct domain *d);
 
+/*
+ * d's power button pressed (XEN_DOMCTL_SENDTRIGGER_POWER): the platform
+ * tells the guest, whose OS decides what follows (usually a power-off).
+ * Pressing again before the guest has taken the press changes nothing.
+ * Any pCPU, not hard IRQ context.
+ */
+void arch_domain_power_trigger(struct domain *d);
+
 #endif /* XEN_DOMAIN_H */

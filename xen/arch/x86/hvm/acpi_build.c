@@ -30,8 +30,11 @@
  *   LEGACY_DEVICES (the UART is an ISA device) and VGA_NOT_PRESENT; no
  *   8042 keyboard controller.
  * - DSDT: dsdt.asl, compiled by iasl at build time and copied as it is
- *   (iasl wrote its header and checksum): COM1 (PNP0501, 0x3f8, IRQ 4)
- *   and \_S5.
+ *   (iasl wrote its header and checksum): COM1 (PNP0501, 0x3f8, IRQ 4),
+ *   \_S5, and the power button: a PNP0C0C device notified by a Generic
+ *   Event Device (ACPI0013, GSI 23, event register at port 0x603 in
+ *   acpi_pm.c), since PWR_BUTTON says there is no fixed one.  It must
+ *   fit below the MADT (256 bytes; build_dsdt refuses more).
  *
  * Tables are streamed into guest memory piece by piece with a running
  * checksum and their header written last, so the MADT for any vCPU count

@@ -28,7 +28,11 @@ void vioapic_init(struct vioapic *vioapic);
 void vioapic_mmio(struct vcpu *v, bool write, u64 gpa, unsigned int size,
                   u64 *val);
 
-/* The ACPI sleep and reset registers (ACPI_PM_BASE, asm/hvm/io.h). */
+/*
+ * The ACPI sleep and reset registers and the GED's event status register
+ * (ACPI_PM_BASE, asm/hvm/io.h).
+ */
+void acpi_pm_init(struct vacpi_pm *pm);
 void acpi_pm_portio(struct vcpu *v, bool write, u16 port, unsigned int size,
                     u32 *val);
 

@@ -1,9 +1,8 @@
 /*
  * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
- * The plain PC an HVM guest boots on, apart from the UART (vuart.c), the
- * IOAPIC (vioapic.c), the RTC (rtc.c) and the ACPI sleep and reset
- * registers (acpi_pm.c): the exit port, the two 8259 PICs, the 8254 PIT
- * with port 0x61 and the PCI configuration mechanism #1, plus
+ * IOAPIC (vioapic.c), the RTC (rtc.c) and the ACPI sleep, reset and
+ * power button registers (acpi_pm.c): the exit port, the two 8259 PICs,
+ * the 8254 PIT with port 0x61 and the PCI configuration mechanism #1, plus
  * hvm_platform_init()/destroy(), which register and remove every device
  * of the platform.
  *
@@ -641,6 +640,7 @@ int hvm_platform_init(struct domain *d)
     pic_icw_set(d, 0, ICW_READY);
     pic_icw_set(d, 1, ICW_READY);
     vrtc_init(&hvm->rtc);
+    acpi_pm_init(&hvm->acpi_pm);
     hvm->pci_cf8 = 0;
 
     nr_portio = hvm->nr_portio;

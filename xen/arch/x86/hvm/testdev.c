@@ -8,8 +8,11 @@
  * polarity and trigger mode decide what follows, as for any device).
  * Lines 0-15 are the ISA IRQs, which reach the IOAPIC as the MADT says:
  * IRQ 0 on GSI 2 (acpi_build.c's override, QEMU's too), the others on
- * the GSI of the same number; lines 16-23 are GSIs 16-23.  The guest
- * owns these lines alone: no other device model drives them.
+ * the GSI of the same number; lines 16-23 are GSIs 16-23.  Two of them
+ * also have a device of the platform behind them, which sets the level
+ * it holds when its state changes: line 4 the UART (vuart.c) and line 23
+ * the power button's Generic Event Device (acpi_pm.c, only when the
+ * toolstack presses it).  A test driving those lines shares them.
  *
  * Other accesses as QEMU 7.2 answers them (checked by ioapic_lines): a
  * read returns 0 at every size, and 16- and 32-bit writes do nothing

@@ -89,6 +89,13 @@ struct vrtc
     u8 nvram[128];              /* bytes 0x0e-0x7f (0x32 aside) */
 };
 
+/* The GED's event status register (acpi_pm.c); ged_sts under 'lock'. */
+struct vacpi_pm
+{
+    spinlock_t lock;
+    u8 ged_sts;                 /* ACPI_GED_*_STS bits: the line's level */
+};
+
 struct hvm_domain
 {
     unsigned int nr_portio, nr_mmio;
@@ -101,6 +108,7 @@ struct hvm_domain
     u8 pic_imr[2];
     u8 pic_icw[2];              /* where each PIC is in its ICW sequence */
     struct vrtc rtc;
+    struct vacpi_pm acpi_pm;
     u32 pci_cf8;
 
     /* vCPUs that are not inert (progress.c); atomic. */

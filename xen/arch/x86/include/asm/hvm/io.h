@@ -45,16 +45,29 @@ void hvm_platform_destroy(struct domain *d);
 int hvm_testdev_init(struct domain *d);
 
 /*
- * The ACPI registers of the hardware-reduced platform (acpi_pm.c), listed
- * in the FADT; ACPI_S5_SLP_TYP is \_S5's SLP_TYPa in dsdt.asl.
+ * The ACPI registers of the hardware-reduced platform (acpi_pm.c): the
+ * sleep and reset registers the FADT lists, and the event status register
+ * of the Generic Event Device in dsdt.asl, which must agree on the port,
+ * the bit and the GSI.  ACPI_S5_SLP_TYP is \_S5's SLP_TYPa in dsdt.asl.
  */
 #define ACPI_PM_BASE            0x600
-#define ACPI_PM_PORTS           3
+#define ACPI_PM_PORTS           4
 #define ACPI_SLEEP_CONTROL_PORT 0x600
 #define ACPI_SLEEP_STATUS_PORT  0x601
 #define ACPI_RESET_PORT         0x602
+#define ACPI_GED_STATUS_PORT    0x603
+#define ACPI_GED_PWRBTN_STS     0x01
+#define ACPI_GED_GSI            23
 #define ACPI_RESET_VALUE        0x01
 #define ACPI_S5_SLP_TYP         5
+
+/*
+ * Press d's power button (XEN_DOMCTL_SENDTRIGGER_POWER): the GED's status
+ * bit is set and its interrupt asserted until the guest clears the bit.
+ * Pressing while pressed changes nothing.  Takes the register block's
+ * lock, then the vIOAPIC's: not for hard IRQ context.
+ */
+void acpi_pm_power_button(struct domain *d);
 
 /* The virtual IOAPIC at 0xfec00000 (24 pins, GSI 0-23). */
 #define VIOAPIC_BASE    0xfec00000ULL
