@@ -2,6 +2,7 @@
  * The commands that make, end or stop domains: create, destroy,
  * shutdown, pause, unpause.
  */
+#define _GNU_SOURCE             /* asprintf */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * domain's state once it is gone.  Its messages go to
  * STATE_DIR/xl-lite-NAME.log, as xl's to /var/log/xen/xl-NAME.log.
  */
+#define _GNU_SOURCE             /* asprintf */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

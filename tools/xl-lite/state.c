@@ -6,6 +6,7 @@
  * one that reused its id: state whose domain is gone is removed when it
  * is next looked at.
  */
+#define _GNU_SOURCE             /* asprintf */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
