@@ -5,11 +5,18 @@
  * and its command line, run as a program: every bad argument gives one
  * line on stderr naming it and a non-zero exit, found before the
  * hypervisor's device is opened; --help and create -n work without it.
+ * Then the commands end to end on a fake hypervisor (xl_fakehv.c) shared
+ * by every run through a file: create, list, list -l, vcpu-list,
+ * vcpu-pin, sched-credit, pause, console, debug-keys, dmesg, irq-stats,
+ * destroy, and the monitor carrying out on_poweroff, on_reboot and
+ * on_crash; and a domU's -EPERM said as "permission denied".
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,9 +26,14 @@
 #include "libxl-lite.h"
 
 #include "harness.h"
+#include "xl_fakehv.h"
+#include "xl_images.h"
 
 #ifndef XL_PROG
 #define XL_PROG "tests/unit/build/xl-lite"
+#endif
+#ifndef XL_FAKE_PROG
+#define XL_FAKE_PROG "tests/unit/build/xl-lite-fake"
 #endif
 
 #define LINUX_CFG   TOOLS_DIR "/dom0/etc/linux.cfg"
@@ -264,34 +276,68 @@ static void slurp(int fd, char *dst, size_t size)
     dst[used] = '\0';
 }
 
+/* The fake host's files, when the fake build runs. */
+static char fake_dir[64];
+static const char *stdin_text;
+
+static void run_prog(const char *prog, struct run *r,
+                     const char *const *args);
+
 /* Run xl-lite with args (NULL-terminated); no state dir of the host's. */
 static void run(struct run *r, const char *const *args)
 {
-    int out[2], err[2];
+    run_prog(XL_PROG, r, args);
+}
+
+static void run_prog(const char *prog, struct run *r,
+                     const char *const *args)
+{
+    int out[2], err[2], in[2];
     pid_t pid;
     char *argv[16];
     unsigned int n = 0;
 
-    argv[n++] = (char *)XL_PROG;
+    argv[n++] = (char *)prog;
     while ( args[n - 1] && n < 15 )
     {
         argv[n] = (char *)args[n - 1];
         n++;
     }
     argv[n] = NULL;
-    REQUIRE(pipe(out) == 0 && pipe(err) == 0);
+    REQUIRE(pipe(out) == 0 && pipe(err) == 0 && pipe(in) == 0);
     pid = fork();
     REQUIRE(pid >= 0);
     if ( pid == 0 )
     {
+        char path[128];
+
+        dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
+        /* Only 0-2: a monitor xl-lite forks must not hold the pipes. */
+        close(in[0]);
+        close(in[1]);
         close(out[0]);
+        close(out[1]);
         close(err[0]);
-        setenv("XL_LITE_STATE_DIR", "/nonexistent/xl-lite-state", 1);
-        execv(XL_PROG, argv);
+        close(err[1]);
+        if ( fake_dir[0] )
+        {
+            snprintf(path, sizeof(path), "%s/state", fake_dir);
+            setenv("XL_LITE_STATE_DIR", path, 1);
+            snprintf(path, sizeof(path), "%s/hv", fake_dir);
+            setenv("XL_LITE_FAKE_HV", path, 1);
+        }
+        else
+            setenv("XL_LITE_STATE_DIR", "/nonexistent/xl-lite-state", 1);
+        execv(prog, argv);
         _exit(127);
     }
+    close(in[0]);
+    if ( stdin_text )
+        CHECK(write(in[1], stdin_text, strlen(stdin_text)) ==
+              (ssize_t)strlen(stdin_text));
+    close(in[1]);
     close(out[1]);
     close(err[1]);
     slurp(out[0], r->out, sizeof(r->out));
@@ -421,4 +467,354 @@ TEST(xl_cli_no_device_is_one_line)
     CHECK_STR_EQ(r.err, "xl-lite: /dev/xen-lite/privcmd: no such device "
                  "(is privcmd.ko loaded?)\n");
     CHECK_STR_EQ(r.out, "");
+}
+
+/* ---- end to end, on the fake hypervisor ---- */
+
+static struct fake_hv *hv;
+static int hv_fd;
+static char kernel_path[128], cfg_path[128];
+
+static void fake_setup(void)
+{
+    char path[128];
+    size_t len;
+    uint8_t *img = make_pvh(&len, 0x100000, 0x800, true);
+    FILE *f;
+
+    strcpy(fake_dir, "/tmp/xl-fake-XXXXXX");
+    REQUIRE(mkdtemp(fake_dir) != NULL);
+    snprintf(path, sizeof(path), "%s/hv", fake_dir);
+    hv = fake_hv_map(path, &hv_fd);
+    REQUIRE(hv != NULL);
+    snprintf(kernel_path, sizeof(kernel_path), "%s/vmlinuz", fake_dir);
+    f = fopen(kernel_path, "wb");
+    REQUIRE(f != NULL);
+    REQUIRE(fwrite(img, 1, len, f) == len);
+    fclose(f);
+    free(img);
+    snprintf(cfg_path, sizeof(cfg_path), "%s/guest.cfg", fake_dir);
+    f = fopen(cfg_path, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "name = \"guest\"\ntype = \"pvh\"\nmemory = 16\n"
+            "vcpus = 2\nkernel = \"%s\"\non_crash = \"preserve\"\n",
+            kernel_path);
+    fclose(f);
+}
+
+static void fake_teardown(void)
+{
+    char cmd[160];
+
+    munmap(hv, sizeof(*hv));
+    close(hv_fd);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_dir);
+    CHECK(system(cmd) == 0);
+    fake_dir[0] = '\0';
+}
+
+#define XL(r, ...)                                                      \
+    do {                                                                \
+        static const char *const a_[] = { __VA_ARGS__, NULL };          \
+        run_prog(XL_FAKE_PROG, (r), a_);                                \
+    } while ( 0 )
+
+static bool ok(const struct run *r)
+{
+    if ( WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0 )
+        return true;
+    harness_fail(__FILE__, __LINE__, false, "xl-lite failed: %s", r->err);
+    return false;
+}
+
+static struct fake_dom *fake_dom_named(uint16_t id)
+{
+    for ( unsigned int i = 0; i < FAKE_MAX_DOMS; i++ )
+        if ( hv->doms[i].used && hv->doms[i].id == id )
+            return &hv->doms[i];
+    return NULL;
+}
+
+static bool state_exists(unsigned int domid)
+{
+    char path[128];
+
+    snprintf(path, sizeof(path), "%s/state/%u/name", fake_dir, domid);
+    return access(path, F_OK) == 0;
+}
+
+/* Wait up to 5 s for 'list' to print exactly 'want'. */
+static bool list_becomes(const char *want)
+{
+    struct run r;
+
+    for ( int i = 0; i < 50; i++ )
+    {
+        XL(&r, "list");
+        if ( !strcmp(r.out, want) )
+            return true;
+        usleep(100000);
+    }
+    CHECK_STR_EQ(r.out, want);
+    return false;
+}
+
+#define HEADER "Name                                        ID   Mem VCPUs" \
+               "\tState\tTime(s)\n"
+#define DOM0   "Domain-0                                     0  1024     1" \
+               "     r-----       1.5\n"
+
+TEST(xl_fake_create_list_and_destroy)
+{
+    struct run r;
+    yajl_val tree;
+    char errbuf[128];
+
+    fake_setup();
+    XL(&r, "list");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, HEADER DOM0);
+
+    XL(&r, "create", cfg_path, "cpu_weight=512");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "");
+    CHECK(!strncmp(r.err, "Parsing config from ", 20));
+    CHECK(state_exists(1));
+    XL(&r, "list");
+    CHECK_STR_EQ(r.out, HEADER DOM0
+                 "guest                                        1    16     1"
+                 "     r-----       1.5\n");
+    XL(&r, "list", "-v", "guest");
+    CHECK(strstr(r.out, "\nguest ") != NULL);
+    CHECK(strstr(r.out, "Domain-0") == NULL);
+
+    XL(&r, "create", "-q", cfg_path);
+    CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+    CHECK_STR_EQ(r.err, "xl-lite: domain 'guest' already exists\n");
+
+    XL(&r, "list", "-l");
+    REQUIRE(ok(&r));
+    tree = yajl_tree_parse(r.out, errbuf, sizeof(errbuf));
+    REQUIRE(tree != NULL && YAJL_IS_ARRAY(tree) &&
+            tree->u.array.len == 1);
+    {
+        const char *idp[] = { "domid", NULL };
+        const char *namep[] = { "config", "c_info", "name", NULL };
+        const char *wp[] = { "config", "b_info", "sched_params", "weight",
+                             NULL };
+        yajl_val d = tree->u.array.values[0], w;
+
+        CHECK_EQ(YAJL_GET_INTEGER(yajl_tree_get(d, idp, yajl_t_number)), 1);
+        CHECK_STR_EQ(YAJL_GET_STRING(yajl_tree_get(d, namep,
+                                                   yajl_t_string)),
+                     "guest");
+        /* The KEY=VALUE override is part of the saved config. */
+        w = yajl_tree_get(d, wp, yajl_t_number);
+        CHECK(w != NULL && YAJL_GET_INTEGER(w) == 512);
+    }
+    yajl_tree_free(tree);
+
+    XL(&r, "sched-credit", "-d", "guest");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "Name                                ID Weight  Cap\n"
+                 "guest                                1    512    0\n");
+
+    XL(&r, "destroy", "guest");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "");
+    CHECK_STR_EQ(r.err, "");
+    CHECK(!state_exists(1));
+    XL(&r, "list");
+    CHECK_STR_EQ(r.out, HEADER DOM0);
+    XL(&r, "destroy", "0");
+    CHECK_STR_EQ(r.err, "xl-lite: Not destroying domain 0; use -f to "
+                 "force.\n");
+    XL(&r, "pause", "guest");
+    CHECK_STR_EQ(r.err, "xl-lite: no domain named 'guest'\n");
+    XL(&r, "pause", "42");
+    CHECK_STR_EQ(r.err, "xl-lite: no domain with id 42\n");
+    fake_teardown();
+}
+
+TEST(xl_fake_vcpus_sched_pause_console_dmesg_irq)
+{
+    struct run r;
+    yajl_val tree;
+    char errbuf[128];
+
+    fake_setup();
+    XL(&r, "create", "-q", "-p", cfg_path);
+    REQUIRE(ok(&r));
+    XL(&r, "list", "guest");
+    CHECK(strstr(r.out, "     -bp---       1.5\n") == NULL);
+    CHECK(strstr(r.out, "     --p---       1.5\n") != NULL);
+    XL(&r, "unpause", "guest");
+    REQUIRE(ok(&r));
+    XL(&r, "pause", "1");
+    REQUIRE(ok(&r));
+    CHECK(fake_dom_named(1) && fake_dom_named(1)->paused);
+    XL(&r, "unpause", "1");
+    CHECK(fake_dom_named(1) && !fake_dom_named(1)->paused);
+
+    XL(&r, "vcpu-pin", "guest", "all", "1-2");
+    REQUIRE(ok(&r));
+    XL(&r, "vcpu-pin", "guest", "0", "3");
+    REQUIRE(ok(&r));
+    XL(&r, "vcpu-list", "guest");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "Name                                ID  VCPU   CPU "
+                 "State   Time(s) Affinity (Hard / Soft)\n"
+                 "guest                                1     0    0   r--"
+                 "       1.5  3 / all\n"
+                 "guest                                1     1    -   --p"
+                 "       0.0  1-2 / all\n");
+    XL(&r, "vcpu-pin", "guest", "5", "1");
+    CHECK_STR_EQ(r.err, "xl-lite: VCPU '5': domain 1 has vCPUs 0 to 1\n");
+    XL(&r, "vcpu-pin", "guest", "0", "6-7");
+    CHECK_STR_EQ(r.err, "xl-lite: CPUS '6-7': no pCPU of this host (it "
+                 "has 0-3)\n");
+
+    XL(&r, "sched-credit", "-d", "guest", "-w", "700", "-c", "25");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "");
+    XL(&r, "sched-credit", "-s", "-t", "10", "-r", "500");
+    REQUIRE(ok(&r));
+    XL(&r, "sched-credit");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "Cpupool Pool-0: tslice=10ms ratelimit=500us "
+                 "migration-delay=0us\n"
+                 "Name                                ID Weight  Cap\n"
+                 "Domain-0                             0    256    0\n"
+                 "guest                                1    700   25\n");
+
+    stdin_text = "ping\n";
+    XL(&r, "console", "guest");
+    stdin_text = NULL;
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "got: ping\n");
+
+    XL(&r, "debug-keys", "i");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "");
+    XL(&r, "dmesg", "-c");
+    REQUIRE(ok(&r));
+    CHECK_STR_EQ(r.out, "(XEN) fake hypervisor up\n(XEN) debug key 'i'\n");
+    XL(&r, "dmesg");
+    CHECK_STR_EQ(r.out, "");
+
+    XL(&r, "irq-stats", "guest");
+    REQUIRE(ok(&r));
+    CHECK(strstr(r.out, "pCPU 3 (APIC 6): blocked now 1, peak 2\n"
+                 "  vector 0xf0: handler runs 10, scanned mean 1.5 max 3, "
+                 "woken 8, spurious 2, blocked 1\n") != NULL);
+    CHECK(strstr(r.out, "guest (1) vCPU 1: posts 100, coalesced 4, "
+                 "notifications 60 posted 30 wakeup 6 suppressed, IPIs 40 "
+                 "fast 2 slow, EOI exits 5, PV EOIs 90, wakes 30, wake "
+                 "latency mean 2.0us max 5.0us\n"
+                 "  top exits: hlt 50, io 30, cpuid 5\n") != NULL);
+    XL(&r, "irq-stats", "--json");
+    REQUIRE(ok(&r));
+    tree = yajl_tree_parse(r.out, errbuf, sizeof(errbuf));
+    REQUIRE(tree != NULL);
+    {
+        const char *pp[] = { "pcpus", NULL }, *vp[] = { "vcpus", NULL };
+        yajl_val p = yajl_tree_get(tree, pp, yajl_t_array);
+        yajl_val v = yajl_tree_get(tree, vp, yajl_t_array);
+
+        CHECK(p && p->u.array.len == FAKE_CPUS);
+        /* Domain-0's two vCPUs and the guest's two. */
+        CHECK(v && v->u.array.len == 4);
+    }
+    yajl_tree_free(tree);
+
+    XL(&r, "uptime", "guest");
+    REQUIRE(ok(&r));
+    /* Seconds since creation: the test has taken a few. */
+    {
+        static const char head[] = "Name                                ID "
+                                   "Uptime\nguest                       "
+                                   "         1  0:00:0";
+
+        CHECK(!strncmp(r.out, head, sizeof(head) - 1));
+        CHECK_EQ(strlen(r.out), sizeof(head) + 1);
+    }
+    XL(&r, "shutdown", "guest");
+    CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+    CHECK_STR_EQ(r.err, "xl-lite: cannot shut down domain 'guest': xen-lite "
+                 "has no shutdown path to the guest (no ACPI power button "
+                 "trigger); use 'xl-lite destroy'\n");
+    XL(&r, "destroy", "guest");
+    REQUIRE(ok(&r));
+    fake_teardown();
+}
+
+/* The guest's part: shut down with 'reason', as the hypervisor records. */
+static void guest_shuts_down(uint16_t id, uint32_t reason)
+{
+    struct fake_dom *d;
+
+    flock(hv_fd, LOCK_EX);
+    d = fake_dom_named(id);
+    if ( d )
+    {
+        d->shutdown = true;
+        d->reason = reason;
+    }
+    flock(hv_fd, LOCK_UN);
+    CHECK(d != NULL);
+}
+
+TEST(xl_fake_monitor_carries_out_on_actions)
+{
+    struct run r;
+
+    fake_setup();
+    /* on_poweroff=destroy (the default): gone, state and all. */
+    XL(&r, "create", "-q", cfg_path);
+    REQUIRE(ok(&r));
+    guest_shuts_down(1, SHUTDOWN_poweroff);
+    CHECK(list_becomes(HEADER DOM0));
+    CHECK(!state_exists(1));
+
+    /* on_reboot=restart (the default): the same name, a new domain. */
+    XL(&r, "create", "-q", cfg_path);
+    REQUIRE(ok(&r));
+    guest_shuts_down(2, SHUTDOWN_reboot);
+    CHECK(list_becomes(HEADER DOM0
+                       "guest                                        3    16"
+                       "     1     r-----       1.5\n"));
+    CHECK(!state_exists(2));
+    CHECK(state_exists(3));
+
+    /* on_crash=preserve: left shut down, 's' and 'c', until destroyed. */
+    guest_shuts_down(3, SHUTDOWN_crash);
+    usleep(600000);
+    CHECK(list_becomes(HEADER DOM0
+                       "guest                                        3    16"
+                       "     1     ---sc-       1.5\n"));
+    XL(&r, "destroy", "guest");
+    REQUIRE(ok(&r));
+    CHECK(list_becomes(HEADER DOM0));
+    fake_teardown();
+}
+
+TEST(xl_fake_domu_gets_permission_denied)
+{
+    struct run r;
+
+    fake_setup();
+    hv->domu = true;
+    XL(&r, "list");
+    CHECK_STR_EQ(r.err, "xl-lite: getdomaininfolist: permission denied\n");
+    XL(&r, "info");
+    CHECK_STR_EQ(r.err, "xl-lite: physinfo: permission denied\n");
+    XL(&r, "debug-keys", "q");
+    CHECK_STR_EQ(r.err, "xl-lite: cannot send debug keys: permission "
+                 "denied\n");
+    XL(&r, "create", "-q", cfg_path);
+    CHECK_STR_EQ(r.err, "xl-lite: getdomaininfolist: permission denied\n");
+    XL(&r, "destroy", "1");
+    CHECK_STR_EQ(r.err, "xl-lite: getdomaininfo: permission denied\n");
+    CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+    fake_teardown();
 }

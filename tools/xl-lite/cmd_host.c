@@ -50,7 +50,8 @@ int cmd_info(int argc, char **argv)
     LINE("max_cpu_id", "%d", (int)pi.max_cpu_id);
     LINE("cpu_mhz", "%d.%03d", (int)(pi.cpu_khz / 1000),
          (int)(pi.cpu_khz % 1000));
-    LINE("virt_caps", "%s", caps);
+    /* xl prints each capability after a space: none after the colon. */
+    LINE("virt_caps", "%s", caps[0] ? caps + 1 : caps);
     LINE("total_memory", "%llu",
          (unsigned long long)(pi.total_pages / 256));
     LINE("free_memory", "%llu", (unsigned long long)(pi.free_pages / 256));
