@@ -314,13 +314,14 @@ static void run_prog(const char *prog, struct run *r,
         dup2(in[0], 0);
         dup2(out[1], 1);
         dup2(err[1], 2);
-        /* Only 0-2: a monitor xl-lite forks must not hold the pipes. */
-        close(in[0]);
+        /*
+         * The pipes' write ends stay open beyond fd 2 as well, as a
+         * careless caller's might: the monitor xl-lite forks must close
+         * them, or the reads below never see the end.
+         */
         close(in[1]);
         close(out[0]);
-        close(out[1]);
         close(err[0]);
-        close(err[1]);
         if ( fake_dir[0] )
         {
             snprintf(path, sizeof(path), "%s/state", fake_dir);

@@ -239,6 +239,13 @@ void xl_spawn_monitor(uint32_t domid)
         free(log);
     }
     free(name);
+    /*
+     * Nothing of the caller's but 0-2 (a pipe held open would keep a
+     * script reading xl-lite's output waiting): the device too, opened
+     * again below.
+     */
+    xl_handle_drop();
+    close_range(3, ~0u, 0);
     monitor(domid);
     _exit(0);
 }

@@ -163,6 +163,12 @@ struct xll_handle *xl_handle(void)
     return handle;
 }
 
+void xl_handle_drop(void)
+{
+    xll_close(handle);
+    handle = NULL;
+}
+
 void xl_check(int rc, const char *what)
 {
     if ( rc < 0 )

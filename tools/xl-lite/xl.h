@@ -43,6 +43,8 @@ unsigned long xl_number(const char *s, const char *what, unsigned long min,
 
 /* The hypervisor, opened once (dies with one line if it cannot). */
 struct xll_handle *xl_handle(void);
+/* Close it: the next xl_handle() opens it again. */
+void xl_handle_drop(void);
 /* Dies with "xl-lite: WHAT: REASON" when rc < 0. */
 void xl_check(int rc, const char *what);
 
