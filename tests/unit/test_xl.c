@@ -516,7 +516,7 @@ static void fake_teardown(void)
 
 #define XL(r, ...)                                                      \
     do {                                                                \
-        static const char *const a_[] = { __VA_ARGS__, NULL };          \
+        const char *const a_[] = { __VA_ARGS__, NULL };                 \
         run_prog(XL_FAKE_PROG, (r), a_);                                \
     } while ( 0 )
 
@@ -796,6 +796,57 @@ TEST(xl_fake_monitor_carries_out_on_actions)
     XL(&r, "destroy", "guest");
     REQUIRE(ok(&r));
     CHECK(list_becomes(HEADER DOM0));
+    fake_teardown();
+}
+
+TEST(xl_fake_create_from_libvirt_xml_and_restart_it)
+{
+    char xml_path[160], ramdisk[160];
+    struct run r;
+    FILE *f;
+
+    fake_setup();
+    snprintf(ramdisk, sizeof(ramdisk), "%s/initrd", fake_dir);
+    f = fopen(ramdisk, "w");
+    REQUIRE(f != NULL);
+    fputs("an initrd", f);
+    fclose(f);
+    snprintf(xml_path, sizeof(xml_path), "%s/guest.xml", fake_dir);
+    f = fopen(xml_path, "w");
+    REQUIRE(f != NULL);
+    fprintf(f, "<domain type='xen'>\n  <name>xmlguest</name>\n"
+            "  <memory unit='MiB'>8</memory>\n  <vcpu>1</vcpu>\n"
+            "  <os>\n    <type>xenpvh</type>\n"
+            "    <kernel>%s</kernel>\n    <initrd>%s</initrd>\n"
+            "  </os>\n  <on_reboot>restart</on_reboot>\n</domain>\n",
+            kernel_path, ramdisk);
+    fclose(f);
+
+    XL(&r, "create", xml_path, "memory=9");
+    {
+        char want[256];
+
+        snprintf(want, sizeof(want), "xl-lite: create: KEY=VALUE applies "
+                 "to xl.cfg files, not to '%s' (see 'xl-lite create "
+                 "--help')\n", xml_path);
+        CHECK_STR_EQ(r.err, want);
+    }
+    CHECK(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 1);
+    CHECK_EQ(lines(r.err), 1);
+
+    XL(&r, "create", "-q", xml_path);
+    REQUIRE(ok(&r));
+    XL(&r, "list", "xmlguest");
+    CHECK_STR_EQ(r.out, HEADER
+                 "xmlguest                                     1     8     1"
+                 "     r-----       1.5\n");
+    /* The restart builds it again from the saved XML. */
+    guest_shuts_down(1, SHUTDOWN_reboot);
+    CHECK(list_becomes(HEADER DOM0
+                       "xmlguest                                     2     8"
+                       "     1     r-----       1.5\n"));
+    XL(&r, "destroy", "xmlguest");
+    REQUIRE(ok(&r));
     fake_teardown();
 }
 
