@@ -30,7 +30,8 @@ XL_COMMON_SRCS := $(addprefix tools/xl-lite/,xl.c format.c state.c \
     config_json.c hypercall.c builder.c)
 XL_PROG := $(BUILD)/xl-lite
 XL_FAKE_PROG := $(BUILD)/xl-lite-fake
-EXTRA_xl := $(BUILD)/xl_fakehv.o $(BUILD)/xl_images.o | $(XL_PROG) $(XL_FAKE_PROG)
+EXTRA_xl := $(BUILD)/xl_fakehv.o $(BUILD)/xl_images.o \
+    | $(XL_PROG) $(XL_FAKE_PROG)
 
 $(BUILD)/xl_fakehv.o: CFLAGS_EXTRA := -I$(TOP)/tools/libxl-lite/include \
     $(LIBXL_PKG_CFLAGS)
