@@ -23,6 +23,7 @@
 #define POLL_MS             50
 #define QUIET_POLLS         20      /* 1 s of no output after EOF */
 #define CHUNK               4096
+#define STUCK_POLLS         200     /* 10 s */
 
 static struct termios saved;
 static bool raw;
@@ -69,12 +70,19 @@ static int drain_output(uint32_t domid, uint64_t *index, char *buf)
 static void send_input(uint32_t domid, const char *buf, size_t len,
                        uint64_t *index, char *out)
 {
+    unsigned int stuck = 0;
+
     while ( len )
     {
         int n = xll_console_write(xl_handle(), domid, buf, len);
 
         if ( n < 0 )
             xl_die("console input: %s", xll_strerror(n));
+        /* A guest that never reads its UART must not hang us. */
+        stuck = n ? 0 : stuck + 1;
+        if ( stuck > STUCK_POLLS )
+            xl_die("console input: the domain has taken none for %d s",
+                   STUCK_POLLS * POLL_MS / 1000);
         buf += n;
         len -= n;
         if ( len )
