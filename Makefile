@@ -18,8 +18,8 @@ all: xen tools
 xen:
 	@$(MAKE) --no-print-directory -C xen
 
-# The toolstack for the host (for now the library, build/tools/
-# libxl-lite.a).  It needs libxml2 and yajl, and so do its unit tests:
+# The toolstack for the host: build/tools/libxl-lite.a and
+# build/tools/xl-lite (docs/xl-lite.md).  It needs libxml2 and yajl, and so do its unit tests:
 # only those packages are checked for, so that `make unit` needs none of
 # the emulators.
 TOOLS_DEPS := gcc make libxml2-dev libyajl-dev pkg-config

@@ -17,10 +17,13 @@ $(BUILD)/test_libxl_config.o: CFLAGS_EXTRA := \
     -DLIBXL_TEST_DATA='"$(UNIT_DIR)/libxl"' -DTOOLS_DIR='"$(TOP)/tools"'
 $(BUILD)/test_libxl_config: LDLIBS_EXTRA := $(LIBXL_PKG_LIBS)
 
-# The library's own sources: the unit flags without the hypervisor's
-# include paths, which host code has no business seeing.
+# The tools' own sources: the unit flags without the hypervisor's
+# include paths, which host code has no business seeing, but with what
+# tools/Makefile gives them: the public ABI (xen/include/public), the
+# privcmd header and libimage's.
 LIBXL_UNIT_CFLAGS := $(filter-out -I%,$(CFLAGS_UNIT)) \
-    -I$(TOP)/tools/libxl-lite/include $(LIBXL_PKG_CFLAGS)
+    -I$(TOP)/tools/libxl-lite/include -I$(TOP)/xen/include \
+    -I$(TOP)/tools/include -I$(TOP)/xen/common/libimage $(LIBXL_PKG_CFLAGS)
 
 $(BUILD)/tools/%.o: $(TOP)/tools/%.c
 	@mkdir -p $(dir $@)

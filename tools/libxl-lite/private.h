@@ -38,4 +38,12 @@ int xll__config_set_cpumaps(struct xll_config *cfg,
                             const struct xll_cpumap *maps,
                             unsigned int count);
 
+/* A handle: its ops and their argument; fd is privcmd's, or -1. */
+struct xll_handle
+{
+    const struct xll_ops *ops;
+    void *priv;
+    int fd;
+};
+
 #endif /* LIBXL_LITE_PRIVATE_H */

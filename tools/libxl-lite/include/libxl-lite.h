@@ -1,7 +1,8 @@
 /*
- * libxl-lite: the toolstack library's one public header.  For now: a
- * domain's configuration, read from an xl.cfg file or from libvirt's
- * domain XML, and written as JSON in the shape of `xl list -l`.
+ * libxl-lite: the toolstack library's one public header: a domain's
+ * configuration, read from an xl.cfg file or from libvirt's domain XML
+ * and written as JSON in the shape of `xl list -l`; the hypercall
+ * wrappers over /dev/xen-lite/privcmd; the domain builder.
  *
  * Names start with xll_ (libxl-lite).  Every function that can fail
  * returns NULL or -1 and, when 'err' is not NULL, sets *err to one
@@ -128,5 +129,114 @@ int xll_type_from_name(const char *name);
  */
 int xll_cpumap_parse(const char *s, struct xll_cpumap *map, char **why);
 bool xll_cpumap_test(const struct xll_cpumap *map, unsigned int cpu);
+
+/*
+ * ---- The hypervisor: hypercall wrappers ----
+ *
+ * Needs the public ABI headers (xen/include on the include path).  Every
+ * call returns 0 (or a count) on success and a negative errno-style value
+ * on failure: the hypervisor's -XEN_E* codes, which are Linux's errno
+ * values, or the driver's own errno, negated.  xll_strerror() says it in
+ * words ("permission denied" for -EPERM, what a domU gets).
+ */
+#include <stddef.h>
+#include <public/domctl.h>
+#include <public/sysctl.h>
+
+/*
+ * How a handle reaches the hypervisor: one domctl or sysctl, with the one
+ * buffer its pointers refer to (or NULL), so that the privcmd backend can
+ * lock it and a test's mock can look at it.  Returns the result.
+ */
+struct xll_ops
+{
+    int (*domctl)(void *priv, struct xen_domctl *op, void *buf,
+                  size_t len);
+    int (*sysctl)(void *priv, struct xen_sysctl *op, void *buf,
+                  size_t len);
+};
+
+struct xll_handle;
+
+/* Open /dev/xen-lite/privcmd: NULL with *err ("PATH: REASON") if not. */
+struct xll_handle *xll_open(char **err);
+/* A handle over other ops (a test's mock). */
+struct xll_handle *xll_open_ops(const struct xll_ops *ops, void *priv);
+void xll_close(struct xll_handle *h);
+
+/* Words for a negative result, lower case, no newline. */
+const char *xll_strerror(int rc);
+
+int xll_domain_create(struct xll_handle *h, uint32_t max_vcpus,
+                      uint64_t max_pages, uint32_t *domid);
+int xll_domain_destroy(struct xll_handle *h, uint32_t domid);
+int xll_domain_pause(struct xll_handle *h, uint32_t domid);
+int xll_domain_unpause(struct xll_handle *h, uint32_t domid);
+/* Exactly this domain: -ESRCH when it does not exist. */
+int xll_domain_info(struct xll_handle *h, uint32_t domid,
+                    struct xen_domctl_getdomaininfo *info);
+/*
+ * Every domain, by ascending id: a malloc'd array in *infos, the count
+ * as the result.
+ */
+int xll_domain_list(struct xll_handle *h,
+                    struct xen_domctl_getdomaininfo **infos);
+int xll_populate_ram(struct xll_handle *h, uint32_t domid,
+                     uint64_t mem_bytes);
+/* Any size: split into XEN_DOMCTL_COPY_MAX chunks.  src NULL: zeroes. */
+int xll_copy_to_guest(struct xll_handle *h, uint32_t domid,
+                      uint64_t gpaddr, const void *src, uint64_t size);
+/* bp's in fields set by the caller; module_paddr and boot come back. */
+int xll_build_platform(struct xll_handle *h, uint32_t domid,
+                       struct xen_domctl_build_platform *bp,
+                       const char *cmdline);
+int xll_setvcpucontext(struct xll_handle *h, uint32_t domid,
+                       uint32_t vcpu,
+                       const struct xen_domctl_vcpu_boot *boot);
+int xll_vcpu_setaffinity(struct xll_handle *h, uint32_t domid,
+                         uint32_t vcpu, const struct xll_cpumap *map);
+int xll_vcpu_getaffinity(struct xll_handle *h, uint32_t domid,
+                         uint32_t vcpu, struct xll_cpumap *map);
+int xll_vcpu_info(struct xll_handle *h, uint32_t domid, uint32_t vcpu,
+                  struct xen_domctl_getvcpuinfo *info);
+int xll_sched_credit_get(struct xll_handle *h, uint32_t domid,
+                         struct xen_domctl_sched_credit *c);
+int xll_sched_credit_set(struct xll_handle *h, uint32_t domid,
+                         const struct xen_domctl_sched_credit *c);
+int xll_sched_params_get(struct xll_handle *h,
+                         struct xen_sysctl_credit_schedule *p);
+int xll_sched_params_set(struct xll_handle *h,
+                         const struct xen_sysctl_credit_schedule *p);
+/*
+ * A domain's serial console.  Read: up to len bytes from *index on,
+ * *index advanced; returns the count.  Write: returns how many the
+ * line took.
+ */
+int xll_console_read(struct xll_handle *h, uint32_t domid,
+                     uint64_t *index, void *buf, uint32_t len);
+int xll_console_write(struct xll_handle *h, uint32_t domid,
+                      const void *buf, uint32_t len);
+/* The hypervisor's console ring: the count read into buf. */
+int xll_readconsole(struct xll_handle *h, bool clear, bool incremental,
+                    uint64_t *index, char *buf, uint32_t len);
+int xll_physinfo(struct xll_handle *h, struct xen_sysctl_physinfo *pi);
+int xll_debug_keys(struct xll_handle *h, const char *keys);
+int xll_irq_stats_pcpu(struct xll_handle *h, uint32_t cpu,
+                       struct xen_irq_stats_pcpu *st);
+int xll_irq_stats_vcpu(struct xll_handle *h, uint32_t domid,
+                       uint32_t vcpu, struct xen_irq_stats_vcpu *st);
+
+/*
+ * ---- The domain builder ----
+ *
+ * Builds and (unless 'paused') starts the domain 'cfg' describes: reads
+ * its kernel and ramdisk, plans the image with libimage (the hypervisor's
+ * own code), then createdomain, populate_ram, copy_to_guest,
+ * build_platform, the ramdisk, setvcpucontext, affinity, weight and cap,
+ * unpause.  A failure after createdomain destroys the domain again.
+ * Returns 0 with *domid, or -1 with *err (one line naming what failed).
+ */
+int xll_build_domain(struct xll_handle *h, const struct xll_config *cfg,
+                     bool paused, uint32_t *domid, char **err);
 
 #endif /* LIBXL_LITE_H */
