@@ -13,7 +13,8 @@
  * button until it powers off); "script=NAME" runs the shell script
  * /tests/NAME.sh; "acpid" loads Linux's ACPI button and evdev modules,
  * then, after everything else, starts busybox acpid with a config that
- * turns the power button into `poweroff -f` and waits for it.  Before
+ * turns the power button into `poweroff -f` and waits for it (with
+ * "shell" too, it runs beside the shell).  Before
  * anything else, once /dev, /proc, /sys and /run (a tmpfs, for xl-lite's
  * state in dom0's image) are mounted, it loads the dom0 driver
  * /lib/modules/privcmd.ko (tools/dom0/privcmd), which refuses to load
@@ -24,6 +25,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,10 +270,11 @@ static int write_file(const char *path, const char *text, mode_t mode)
  * the KEY_POWER of /dev/input/event* to the event "PWRF" (its built-in
  * map, /etc/acpi.map absent) and, through the action file
  * /etc/acpid.conf, "PWRF" to the program power.sh in its config
- * directory /etc/acpi, which it runs from there.  Returns only if acpid
- * could not be started or ended.
+ * directory /etc/acpi, which it runs from there.  With 'wait', returns
+ * only if acpid could not be started or ended; without (a shell follows),
+ * once it is started.
  */
-static int run_acpid(void)
+static int run_acpid(bool wait)
 {
     int status;
     pid_t pid;
@@ -295,6 +298,8 @@ static int run_acpid(void)
     if ( pid < 0 )
         return 1;
     printf("XENLITE-INIT acpid started, waiting for the power button\n");
+    if ( !wait )
+        return 0;
     if ( waitpid(pid, &status, 0) != pid )
         return 1;
     printf("XENLITE-INIT acpid ended, status %d\n",
@@ -395,7 +400,7 @@ int main(int argc, char **argv)
     if ( has_arg(argc, argv, "acpid") && !bad )
     {
         setenv("PATH", "/bin:/sbin", 1);
-        bad |= run_acpid();
+        bad |= run_acpid(!has_arg(argc, argv, "shell"));
     }
     if ( has_arg(argc, argv, "shell") )
     {

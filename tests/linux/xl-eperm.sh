@@ -26,7 +26,7 @@ expect_eperm list -l
 expect_eperm info
 expect_eperm dmesg
 expect_eperm debug-keys i
-expect_eperm create -p /etc/xen-lite/ipi_pingpong.cfg
+expect_eperm create -q -p /etc/xen-lite/ipi_pingpong.cfg
 expect_eperm destroy 1
 expect_eperm pause 0
 expect_eperm unpause 0

@@ -82,7 +82,7 @@ static void check_linux(const struct xll_config *cfg)
     CHECK_EQ(cfg->max_vcpus, 2);
     CHECK_STR_EQ(cfg->kernel, "/boot/vmlinux");
     CHECK_STR_EQ(cfg->ramdisk, "/boot/initramfs.cpio");
-    CHECK_STR_EQ(cfg->cmdline, "console=ttyS0 tsc=reliable quiet -- shell");
+    CHECK_STR_EQ(cfg->cmdline, "console=ttyS0 tsc=reliable quiet -- acpid shell");
     CHECK_EQ(cfg->on_poweroff, XLL_ACTION_DESTROY);
     CHECK_EQ(cfg->on_reboot, XLL_ACTION_RESTART);
     CHECK_EQ(cfg->on_crash, XLL_ACTION_DESTROY);

@@ -166,6 +166,12 @@ static int domctl(struct fake_hv *hv, struct xen_domctl *op, void *buf)
     case XEN_DOMCTL_unpausedomain:
         d->paused = false;
         return 0;
+    case XEN_DOMCTL_sendtrigger:
+        if ( op->u.sendtrigger.trigger != XEN_DOMCTL_SENDTRIGGER_POWER ||
+             op->u.sendtrigger.vcpu >= d->max_vcpus )
+            return -XEN_EINVAL;
+        d->power_presses++;
+        return 0;
     case XEN_DOMCTL_getdomaininfo:
     {
         struct fake_dom *best = NULL;

@@ -27,6 +27,7 @@ struct fake_dom
     uint32_t reason;
     uint16_t weight, cap;
     uint64_t affinity[FAKE_VCPUS][4];
+    uint32_t power_presses;         /* sendtrigger POWER */
     uint32_t out_len;               /* console output, bytes ever */
     char out[FAKE_CONSOLE];
 };

@@ -139,6 +139,18 @@ int xll_domain_unpause(struct xll_handle *h, uint32_t domid)
     return simple(h, XEN_DOMCTL_unpausedomain, domid);
 }
 
+int xll_domain_power_button(struct xll_handle *h, uint32_t domid)
+{
+    struct xen_domctl op;
+
+    if ( !domid_ok(domid) )
+        return -XEN_ESRCH;
+    domctl_init(&op, XEN_DOMCTL_sendtrigger, domid);
+    op.u.sendtrigger.trigger = XEN_DOMCTL_SENDTRIGGER_POWER;
+    op.u.sendtrigger.vcpu = 0;
+    return domctl(h, &op, NULL, 0);
+}
+
 int xll_domain_info(struct xll_handle *h, uint32_t domid,
                     struct xen_domctl_getdomaininfo *info)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <public/errno.h>
 
@@ -200,20 +201,42 @@ int cmd_destroy(int argc, char **argv)
     return 0;
 }
 
+/*
+ * xen-lite's guests have no PV control interface (no xenstore), so, as
+ * xl falls back to with -F for HVM guests, the request is the ACPI power
+ * button: the guest's OS decides what to do with it.  -F is accepted
+ * and implied; -w waits until the domain has shut down or is gone.
+ */
 int cmd_shutdown(int argc, char **argv)
 {
     struct xen_domctl_getdomaininfo info;
-    uint32_t domid = one_domain(argc, argv, "", NULL, &info);
-    char *name = xl_domain_name(domid, &info);
+    bool wait = false;
+    uint32_t domid;
+    char *name;
+    int c, rc;
 
-    /*
-     * Xen asks a PVH guest through xenstore or the ACPI power button;
-     * xen-lite's ABI has neither (sendtrigger knows only NMI), so there
-     * is nothing to send.
-     */
-    xl_die("cannot shut down domain '%s': xen-lite has no shutdown path "
-           "to the guest (no ACPI power button trigger); use 'xl-lite "
-           "destroy'", name);
+    while ( (c = xl_getopt(argc, argv, "wF")) != -1 )
+        if ( c == 'w' )
+            wait = true;
+    if ( optind >= argc )
+        xl_usage_error("no domain given");
+    if ( optind + 1 < argc )
+        xl_usage_error("one domain at a time ('%s' is extra)",
+                       argv[optind + 1]);
+    domid = xl_find_domain(argv[optind], &info);
+    name = xl_domain_name(domid, &info);
+
+    fprintf(stderr, "PV control interface not available: sending ACPI "
+            "power button event.\n");
+    rc = xll_domain_power_button(xl_handle(), domid);
+    if ( rc )
+        xl_die("cannot shut down domain '%s': %s", name, xll_strerror(rc));
+    /* Until the guest acted on it, or its monitor destroyed it. */
+    while ( wait && !xll_domain_info(xl_handle(), domid, &info) &&
+            !(info.flags & XEN_DOMINF_shutdown) )
+        usleep(200 * 1000);
+    free(name);
+    return 0;
 }
 
 int cmd_pause(int argc, char **argv)

@@ -25,7 +25,10 @@ static const struct xl_cmd commands[] = {
       "-v  also the UUID, the shutdown reason and the security label" },
     { "destroy", cmd_destroy, "[-f] DOM",
       "Destroy a domain at once", "-f  allow domain 0" },
-    { "shutdown", cmd_shutdown, "DOM", "Ask a domain to shut down", NULL },
+    { "shutdown", cmd_shutdown, "[-w] [-F] DOM",
+      "Ask a domain to shut down (its ACPI power button)",
+      "-w  wait until it has shut down\n"
+      "-F  accepted: the power button is the only way to ask" },
     { "pause", cmd_pause, "DOM", "Pause a domain", NULL },
     { "unpause", cmd_unpause, "DOM", "Unpause a domain", NULL },
     { "vcpu-list", cmd_vcpu_list, "[DOM ...]", "List the vCPUs", NULL },

@@ -172,6 +172,8 @@ int xll_domain_create(struct xll_handle *h, uint32_t max_vcpus,
 int xll_domain_destroy(struct xll_handle *h, uint32_t domid);
 int xll_domain_pause(struct xll_handle *h, uint32_t domid);
 int xll_domain_unpause(struct xll_handle *h, uint32_t domid);
+/* Press the domain's ACPI power button (sendtrigger POWER, vCPU 0). */
+int xll_domain_power_button(struct xll_handle *h, uint32_t domid);
 /* Exactly this domain: -ESRCH when it does not exist. */
 int xll_domain_info(struct xll_handle *h, uint32_t domid,
                     struct xen_domctl_getdomaininfo *info);
