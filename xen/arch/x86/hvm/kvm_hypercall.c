@@ -27,7 +27,6 @@
 #include <xen/lib.h>
 #include <xen/param.h>
 #include <xen/sched.h>
-#include <asm/hvm/hvm.h>
 #include <asm/hvm/vlapic.h>
 #include <asm/hvm/kvm_hypercall.h>
 
@@ -41,8 +40,11 @@
 /* Bits the ICR defines: vector, mode, dest mode, level, trigger, short. */
 #define ICR_DEFINED         0x000ccfffu
 
-/* pv_send_ipi=0 hides the feature (a Xen- or KVM-like configuration). */
-static bool opt_pv_send_ipi = true;
+/*
+ * pv_send_ipi=0 hides the feature (a Xen- or KVM-like configuration).
+ * Set on the command line before any guest runs, not changed after.
+ */
+bool opt_pv_send_ipi = true;
 boolean_param("pv_send_ipi", opt_pv_send_ipi);
 
 bool pv_send_ipi_offered(void)
@@ -67,7 +69,7 @@ static long send_ipi_cluster(struct vlapic *src, u64 map, unsigned int width,
 static long send_ipi(struct vcpu *v, bool long64, const u64 a[4])
 {
     unsigned int width = long64 ? 64 : 32;
-    struct vlapic *vl = &v->hvm->vlapic;
+    struct vlapic *vl = vcpu_vlapic(v);
     u64 icr = a[3], min = a[2];
     bool nmi;
     long n;

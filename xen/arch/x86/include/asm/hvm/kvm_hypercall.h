@@ -35,7 +35,9 @@ static inline bool kvm_hypercall_number(u64 nr)
     return nr >= KVM_HC_FIRST && nr <= KVM_HC_LAST;
 }
 
-/* Whether PV send-IPI is offered (not `pv_send_ipi=0`). */
+/* The `pv_send_ipi` boot option (default on). */
+extern bool opt_pv_send_ipi;
+/* Whether PV send-IPI is offered (CPUID) and the hypercall exists. */
 bool pv_send_ipi_offered(void);
 
 /*
