@@ -52,14 +52,15 @@ bool pv_send_ipi_offered(void)
     return opt_pv_send_ipi;
 }
 
-/* Bits of 'map' (the low 'width' of them) for IDs from 'first'. */
-static long send_ipi_cluster(struct vlapic *src, u64 map, unsigned int width,
-                             u64 first, bool nmi, u8 vector)
+/*
+ * Bit i of 'map' for APIC ID first + i.  Outside 64-bit mode the words
+ * were cut to 32 bits by kvm_hypercall().
+ */
+static long send_ipi_cluster(struct vlapic *src, u64 map, u64 first,
+                             bool nmi, u8 vector)
 {
     long n = 0;
 
-    if ( width < 64 )
-        map &= (1ULL << width) - 1;
     for ( unsigned int i = 0; map; i++, map >>= 1 )
         if ( (map & 1) && vlapic_pv_ipi_one(src, first + i, nmi, vector) )
             n++;
@@ -95,8 +96,8 @@ static long send_ipi(struct vcpu *v, bool long64, const u64 a[4])
         return -KVM_EINVAL;
 
     vl->nr_pv_ipi_calls++;
-    n = send_ipi_cluster(vl, a[0], width, min, nmi, (u8)icr);
-    n += send_ipi_cluster(vl, a[1], width, min + width, nmi, (u8)icr);
+    n = send_ipi_cluster(vl, a[0], min, nmi, (u8)icr);
+    n += send_ipi_cluster(vl, a[1], min + width, nmi, (u8)icr);
     vl->nr_pv_ipi_targets += n;
     return n;
 }
