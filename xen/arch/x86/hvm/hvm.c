@@ -14,7 +14,6 @@
 #include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/hypercall.h>
-#include <asm/hvm/kvm_hypercall.h>
 #include <xen/keyhandler.h>
 #include <xen/guest_access.h>
 #include <xen/mm.h>
@@ -39,6 +38,7 @@
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/exception.h>
 #include <asm/hvm/kvmclock.h>
+#include <asm/hvm/kvm_hypercall.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>

@@ -4,11 +4,13 @@
  * error codes, and the one call xen-lite implements, KVM_HC_SEND_IPI.
  *
  * Both ABIs put the call number in RAX and trap with VMCALL/VMMCALL.
- * They are told apart by number: KVM's numbers 1-12 (KVM_HC_VAPIC_POLL_IRQ
- * to KVM_HC_MAP_GPA_RANGE) are KVM's, with its arguments in RBX, RCX, RDX
+ * They are told apart by number: 1-12 (KVM_HC_VAPIC_POLL_IRQ to
+ * KVM_HC_MAP_GPA_RANGE) are KVM's, with its arguments in RBX, RCX, RDX
  * and RSI; every other number is xen-lite's (public/xen.h), with its
  * arguments in RDI, RSI, RDX, R10 and R8.  xen-lite's own numbers stay
- * outside 1-12 (hypercall.c checks that at build time).
+ * outside 1-12 (hypercall.c checks that at build time), and dom0's
+ * privcmd driver does not make KVM's.  Xen's numbers there are PV-guest
+ * calls (and memory_op, 12) that xen-lite, HVM only, does not have.
  */
 #ifndef ASM_X86_HVM_KVM_HYPERCALL_H
 #define ASM_X86_HVM_KVM_HYPERCALL_H
