@@ -9,8 +9,9 @@
  * and RSI; every other number is xen-lite's (public/xen.h), with its
  * arguments in RDI, RSI, RDX, R10 and R8.  xen-lite's own numbers stay
  * outside 1-12 (hypercall.c checks that at build time), and dom0's
- * privcmd driver does not make KVM's.  Xen's numbers there are PV-guest
- * calls (and memory_op, 12) that xen-lite, HVM only, does not have.
+ * privcmd driver does not make KVM's.  Xen's calls at 1-12 (mostly for
+ * PV guests; platform_op is 7, memory_op 12) are not among xen-lite's:
+ * taking one of them would need another number.
  */
 #ifndef ASM_X86_HVM_KVM_HYPERCALL_H
 #define ASM_X86_HVM_KVM_HYPERCALL_H
