@@ -38,6 +38,8 @@ CASES = [
     ("mmio_insns", 1, None),
     ("mmio_string", 1, None),
     ("pv_eoi", 1, None),
+    ("pv_send_ipi", 4, None),
+    ("pv_send_ipi", 4, "apic=xapic"),
     ("hlt_irqoff_nmi", 2, None),
     ("nmi_blocking", 2, None),
     ("nmi_sources", 2, None),
@@ -205,3 +207,18 @@ def test_triple_fault_crashes_only_its_domain(run_qemu, dist, guests,
     assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
         r.describe()
     assert r.exit_code == qemu_exit_code(1), r.describe()
+
+
+@pytest.mark.qemu
+def test_pv_send_ipi_0_hides_the_feature(run_qemu, dist, guests, test_dir):
+    """pv_send_ipi=0 (a Xen- or KVM-like configuration): the KVM leaves
+    stay (kvmclock, steal time) without the PV send-IPI bit, and
+    KVM_HC_SEND_IPI does not exist (-KVM_ENOSYS, checked by the guest
+    before its SKIP)."""
+    r = run_qemu(dist.elf32, f"{ARGS} pv_send_ipi=0", smp=2, timeout=TIMEOUT,
+                 modules=modules_for(guests, test_dir, "pv_send_ipi", 4,
+                                     None))
+    v = verdicts(r)
+    assert v and v[0][1:3] == ("pv_send_ipi", "SKIP") and \
+        "without the PV send-IPI feature" in v[0][3], r.describe()
+    assert r.exit_code == qemu_exit_code(0), r.describe()

@@ -58,6 +58,7 @@ CASES = [
     ("mmio_insns", 1, "rounds=16"),
     ("mmio_string", 1, None),
     ("pv_eoi", 1, None),
+    ("pv_send_ipi", 4, None),
     ("hlt_irqoff_nmi", 2, None),
     ("nmi_blocking", 2, None),
     ("nmi_sources", 2, None),

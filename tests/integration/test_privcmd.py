@@ -74,7 +74,8 @@ def expected_lines(dom0, smp=None, vcpus=None, mem_mb=None, caps=None):
         f"tainted {PRIVCMD_TAINT}",
         f"console_io write {len(text)} -> {len(text)}",
         *(f"hypercall {op} -> -{ENOSYS}"
-          for op in ("0", "0x3f", "0x40", "0x3e8", "0x100000012")),
+          for op in ("0", "0x3f", "0x40", "0x3e8", "0x100000012", "0x1",
+                     "0xa", "0xc")),
         physinfo,
         domctl,
         f"console_io unmapped -> -{EFAULT}",

@@ -155,6 +155,8 @@ static void check_enosys(int fd)
         0, NR_hypercalls - 1, NR_hypercalls, 1000,
         /* console_io's number with high bits: no truncation to 32 bits */
         (1ULL << 32) | __HYPERVISOR_console_io,
+        /* KVM's numbers (KVM_HC_SEND_IPI): the driver does not make them */
+        1, 10, 12,
     };
 
     for ( size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++ )
@@ -239,6 +241,47 @@ static void check_getdomaininfo(int fd, struct xen_domctl *op, bool dom0)
  * mapped but never touched (Linux has not faulted it in).  Both give
  * -EFAULT; the same page once locked works.
  */
+/*
+ * sysctl irq_stats of each of this domain's online vCPUs (dom0 only):
+ * the KVM PV send-IPI hypercalls Linux made (kvm_send_ipi_mask*) and the
+ * targets they reached, per vCPU and in total.
+ */
+static void check_pv_send_ipi(int fd, char *page)
+{
+    struct xen_sysctl *op = (struct xen_sysctl *)page;
+    struct xen_irq_stats_vcpu *st =
+        (struct xen_irq_stats_vcpu *)(page + PAGE / 2);
+    long vcpus = sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t calls = 0, targets = 0;
+
+    _Static_assert(sizeof(*op) <= PAGE / 2 && sizeof(*st) <= PAGE / 2,
+                   "both fit in the locked page");
+    for ( long i = 0; i < vcpus; i++ )
+    {
+        int64_t rc;
+
+        memset(page, 0, PAGE);
+        op->cmd = XEN_SYSCTL_irq_stats;
+        op->interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+        op->u.irq_stats.version = XEN_IRQ_STATS_VERSION;
+        op->u.irq_stats.kind = XEN_IRQ_STATS_vcpu;
+        op->u.irq_stats.domid = 0;
+        op->u.irq_stats.vcpu = (uint32_t)i;
+        op->u.irq_stats.size = sizeof(*st);
+        op->u.irq_stats.buffer = (uintptr_t)st;
+        rc = hypercall(fd, __HYPERVISOR_sysctl, (uintptr_t)op, 0, 0);
+        printf("XENLITE-PRIVCMD irq_stats vcpu %ld -> %lld pv send-ipi "
+               "calls %llu targets %llu\n", i, (long long)rc,
+               (unsigned long long)st->pv_ipi_calls,
+               (unsigned long long)st->pv_ipi_targets);
+        check(rc == 0, "irq_stats of vCPU %ld", i);
+        calls += st->pv_ipi_calls;
+        targets += st->pv_ipi_targets;
+    }
+    printf("XENLITE-PRIVCMD pv send-ipi total calls %llu targets %llu\n",
+           (unsigned long long)calls, (unsigned long long)targets);
+}
+
 static void check_efault(int fd, bool dom0)
 {
     char *gone = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
@@ -471,6 +514,8 @@ int main(int argc, char **argv)
     check_enosys(fd);
     check_physinfo(fd, (struct xen_sysctl *)page, dom0);
     check_getdomaininfo(fd, (struct xen_domctl *)page, dom0);
+    if ( dom0 )
+        check_pv_send_ipi(fd, page);
     check_efault(fd, dom0);
     /* Still answering after the faults. */
     check_physinfo(fd, (struct xen_sysctl *)page, dom0);

@@ -10,7 +10,8 @@ CPUIDMSR_OWN    := xen/arch/x86/hvm/cpuid.c xen/arch/x86/hvm/msr.c \
 CPUIDMSR_SHARED := xen/arch/x86/hvm/cr.c xen/arch/x86/hvm/vlapic.c \
                    xen/arch/x86/hvm/pi.c xen/arch/x86/hvm/kvmclock.c \
                    xen/arch/x86/hvm/pvclock.c \
-                   xen/arch/x86/hvm/steal_time.c xen/common/wallclock.c
+                   xen/arch/x86/hvm/steal_time.c xen/common/wallclock.c \
+                   xen/arch/x86/hvm/kvm_hypercall.c
 
 TESTS += cpuid_msr
 SRCS_cpuid_msr  := $(CPUIDMSR_OWN) $(CPUIDMSR_SHARED)

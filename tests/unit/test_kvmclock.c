@@ -43,6 +43,14 @@ bool pv_eoi_offered(void)
     return pv_eoi_on;
 }
 
+/* kvm_hypercall.c's, which this suite does not link. */
+static bool pv_send_ipi_on;
+
+bool pv_send_ipi_offered(void)
+{
+    return pv_send_ipi_on;
+}
+
 void vcpu_runstate_get(const struct vcpu *v, struct vcpu_runstate_info *r)
 {
     memset(r, 0, sizeof(*r));
@@ -368,10 +376,16 @@ TEST(wall_clock_is_the_time_of_kvmclock_zero)
 TEST(kvm_features_each_bit_on_its_own)
 {
     pv_eoi_on = false;
+    pv_send_ipi_on = false;
     CHECK_EQ(kvm_pv_features(), (1u << 3) | (1u << 5) | (1u << 24));
     pv_eoi_on = true;
     CHECK_EQ(kvm_pv_features(), (1u << 3) | (1u << 5) | (1u << 6) |
                                 (1u << 24));
+    pv_eoi_on = false;
+    pv_send_ipi_on = true;
+    CHECK_EQ(kvm_pv_features(), (1u << 3) | (1u << 5) | (1u << 11) |
+                                (1u << 24));
+    pv_send_ipi_on = false;
 }
 
 /* --- steal time --- */

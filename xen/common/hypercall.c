@@ -39,6 +39,12 @@ static const struct hypercall_entry hypercall_table[NR_hypercalls] = {
     [__HYPERVISOR_domctl]     = { hc_domctl, true },
 };
 
+/* KVM's numbers are dispatched before this table (kvm_hypercall.h). */
+#define NOT_KVM(nr) BUILD_BUG_ON((nr) >= 1 && (nr) <= 12)
+NOT_KVM(__HYPERVISOR_console_io);
+NOT_KVM(__HYPERVISOR_sysctl);
+NOT_KVM(__HYPERVISOR_domctl);
+
 long do_hypercall(struct hypercall_ctx *ctx, u64 nr, const u64 args[5])
 {
     const struct hypercall_entry *e;

@@ -10,7 +10,8 @@
 /* The public structures are laid out the same for 32- and 64-bit code. */
 _Static_assert(sizeof(struct xen_sysctl) == 136, "xen_sysctl layout");
 _Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl layout");
-_Static_assert(sizeof(struct xen_irq_stats_vcpu) == 16 + 12 * 8 + 32 * 8,
+_Static_assert(sizeof(struct xen_irq_stats_vcpu) ==
+               16 + 12 * 8 + 32 * 8 + 2 * 8,
                "xen_irq_stats_vcpu layout");
 _Static_assert(sizeof(struct xen_irq_stats_pcpu) == 24 + 256 * 56,
                "xen_irq_stats_pcpu layout");

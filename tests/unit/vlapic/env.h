@@ -14,7 +14,8 @@
 #include <asm/hvm/pi.h>
 #include <asm/hvm/vlapic.h>
 
-#define ENV_MAX_VCPUS   32
+/* 130: KVM's PV send-IPI reaches IDs 64-127 through its second word. */
+#define ENV_MAX_VCPUS   130
 
 struct env_vcpu
 {

@@ -35,6 +35,9 @@
 #include <xen-lite/privcmd.h>
 
 #define XEN_LITE_CPUID_BASE 0x40000000u
+/* The numbers that are KVM's hypercalls (public/xen.h). */
+#define XEN_LITE_KVM_HC_FIRST   1
+#define XEN_LITE_KVM_HC_LAST    12
 
 static bool use_vmmcall __ro_after_init;
 
@@ -75,7 +78,14 @@ static long privcmd_ioctl(struct file *file, unsigned int cmd,
     if ( copy_from_user(&hc, uhc, sizeof(hc)) )
         return -EFAULT;
 
-    hc.result = xen_lite_hypercall(hc.op, hc.arg);
+    /*
+     * KVM's numbers take their arguments in other registers (rbx, rcx,
+     * ...), which would carry whatever this function left there.
+     */
+    if ( hc.op >= XEN_LITE_KVM_HC_FIRST && hc.op <= XEN_LITE_KVM_HC_LAST )
+        hc.result = -ENOSYS;
+    else
+        hc.result = xen_lite_hypercall(hc.op, hc.arg);
 
     if ( put_user(hc.result, &uhc->result) )
         return -EFAULT;

@@ -18,7 +18,9 @@
  *   ENOTTY  an ioctl number other than the one below
  * Whether a domain may make a call is the hypervisor's decision, not the
  * driver's: domctl and sysctl give -EPERM in 'result' in any domain but
- * the privileged one.
+ * the privileged one.  Numbers 1-12 are KVM's hypercalls, with another
+ * register convention (public/xen.h): the driver does not make them and
+ * gives -ENOSYS in 'result', as for any number xen-lite does not have.
  *
  * The rule for buffers.  Pointers inside the arguments (a struct
  * xen_domctl, a console text, a buffer a sysctl fills) are the process's

@@ -105,8 +105,9 @@ struct xen_sysctl_scheduler_op
 /*
  * Version 2: vec[] of the pCPU structure holds 256 entries (every vector
  * a wakeup list can have), not 64, since K may exceed 64.
+ * Version 3: the vCPU structure ends with the KVM PV send-IPI counters.
  */
-#define XEN_IRQ_STATS_VERSION       0x00000002
+#define XEN_IRQ_STATS_VERSION       0x00000003
 #define XEN_IRQ_STATS_pcpu          0
 #define XEN_IRQ_STATS_vcpu          1
 
@@ -194,6 +195,9 @@ struct xen_irq_stats_vcpu
     uint64_t wake_latency_sum;
     uint64_t wake_latency_max;
     uint64_t exits[XEN_IRQ_STATS_MAX_EXITS];    /* by XEN_EXIT_* */
+    /* KVM PV send-IPI hypercalls this vCPU made, and targets reached. */
+    uint64_t pv_ipi_calls;
+    uint64_t pv_ipi_targets;
 };
 
 struct xen_sysctl

@@ -7,6 +7,10 @@
  * result comes back in rax: >= 0 on success, a negated XEN_E* value
  * (public/errno.h) on failure.  A caller outside 64-bit mode uses eax,
  * edi, esi and edx: three arguments of 32 bits.
+ *
+ * Numbers 1 to 12 are KVM's hypercalls (KVM_HC_*), with KVM's convention
+ * (arguments in rbx, rcx, rdx, rsi; KVM's error codes), for guests that
+ * use KVM's paravirtual interface; xen-lite's own numbers avoid them.
  */
 #ifndef XEN_PUBLIC_XEN_H
 #define XEN_PUBLIC_XEN_H

@@ -38,6 +38,7 @@
 #include <asm/hvm/emulate.h>
 #include <asm/hvm/exception.h>
 #include <asm/hvm/kvmclock.h>
+#include <asm/hvm/kvm_hypercall.h>
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pi_blocked.h>
 #include <asm/hvm/progress.h>
@@ -247,6 +248,9 @@ void hvm_dump_exit_counters(const struct vcpu *v)
            (unsigned long)v->hvm->ipi_fastpath,
            (unsigned long)v->hvm->vlapic.nr_eoi,
            (unsigned long)v->hvm->pv_eoi_skips);
+    printk("    pv send-ipi calls %lu, targets %lu\n",
+           (unsigned long)v->hvm->vlapic.nr_pv_ipi_calls,
+           (unsigned long)v->hvm->vlapic.nr_pv_ipi_targets);
 }
 
 static void dump_vlapics(unsigned char key)
@@ -862,7 +866,16 @@ static void handle_hypercall(struct vcpu *v, const struct hvm_exit *e)
     }
 
     advance_rip(v, e->next_rip);
-    rc = do_hypercall(&ctx, nr, args);
+    if ( kvm_hypercall_number(nr) )
+    {
+        /* KVM's numbers, with KVM's registers (kvm_hypercall.h). */
+        const u64 kargs[4] = { g->rbx, g->rcx, g->rdx, g->rsi };
+
+        rc = kvm_hypercall(v, ctx.cpl, guest_mode(v) == X86_MODE_LONG64,
+                           nr, kargs);
+    }
+    else
+        rc = do_hypercall(&ctx, nr, args);
     hvm_funcs->set_reg(v, HVM_REG_RAX, (u64)rc);
 }
 

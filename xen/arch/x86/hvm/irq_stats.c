@@ -86,6 +86,8 @@ int arch_irq_stats_vcpu(struct vcpu *v, struct xen_irq_stats_vcpu *out)
     out->ipi_slowpath = rd(&h->vlapic.nr_ipis_slow);
     out->eoi_exits = rd(&h->vlapic.nr_eoi_writes);
     out->pv_eoi_skips = rd(&h->pv_eoi_skips);
+    out->pv_ipi_calls = rd(&h->vlapic.nr_pv_ipi_calls);
+    out->pv_ipi_targets = rd(&h->vlapic.nr_pv_ipi_targets);
     out->wakes = rd(&h->wakes);
     out->wake_latency_sum = rd(&h->wake_latency_sum);
     out->wake_latency_max = rd(&h->wake_latency_max);

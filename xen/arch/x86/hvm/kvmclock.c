@@ -35,6 +35,7 @@
 #include <asm/hvm/msr.h>
 #include <asm/hvm/pv_eoi.h>
 #include <asm/hvm/kvmclock.h>
+#include <asm/hvm/kvm_hypercall.h>
 
 u32 kvm_pv_features(void)
 {
@@ -44,6 +45,8 @@ u32 kvm_pv_features(void)
 
     if ( pv_eoi_offered() )
         f |= 1u << KVM_FEATURE_PV_EOI;
+    if ( pv_send_ipi_offered() )
+        f |= 1u << KVM_FEATURE_PV_SEND_IPI;
     return f;
 }
 

@@ -931,6 +931,36 @@ bool vlapic_icr_fastpath(struct vlapic *vl, u64 val)
     return true;
 }
 
+/*
+ * One destination of KVM's PV send-IPI (kvm_hypercall.c): the vCPU whose
+ * physical APIC ID is 'apic_id' gets a fixed interrupt or an NMI by the
+ * same delivery as an ICR write naming it.  APIC IDs are vCPU ids (as
+ * CPUID leaves 1 and 0xb say), in both APIC modes.  The caller has
+ * checked the mode and, for fixed, the vector.  Returns whether the
+ * interrupt was accepted, in KVM's sense: the target exists with its
+ * APIC hardware-enabled, and for a fixed interrupt software-enabled too.
+ * The vCPU array is read as vlapic_ipi() reads it: it is set up before
+ * any vCPU of the domain runs and not changed while one does.
+ */
+bool vlapic_pv_ipi_one(struct vlapic *src, u64 apic_id, bool nmi,
+                       u8 vector)
+{
+    struct domain *d = src->vcpu->domain;
+    struct vcpu *v;
+    struct vlapic *t;
+
+    if ( apic_id >= d->max_vcpus || !d->vcpu || !(v = d->vcpu[apic_id]) ||
+         !(t = vcpu_vlapic(v)) || !t->regs || !hw_enabled(t) )
+        return false;
+    if ( nmi )
+    {
+        deliver(src, t, DM_NMI, vector, false);
+        return true;
+    }
+    deliver(src, t, DM_FIXED, vector, false);
+    return sw_enabled(t);
+}
+
 void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
                 u32 dest)
 {

@@ -89,6 +89,8 @@ struct vlapic
     u64 nr_ipis_sent;
     u64 nr_ipis_slow;           /* ICR/SELF_IPI writes, full exit path */
     u64 nr_timer_fires;
+    u64 nr_pv_ipi_calls;        /* KVM PV send-IPI hypercalls made */
+    u64 nr_pv_ipi_targets;      /* destinations they reached */
 };
 
 int vlapic_init(struct vcpu *v);            /* power-on state */
@@ -136,6 +138,14 @@ void vlapic_lint1_edge(struct vlapic *vlapic);
  */
 void vlapic_ipi(struct vlapic *src, struct domain *d, u32 icr_low,
                 u32 dest);
+
+/*
+ * KVM's PV send-IPI, one destination by physical APIC ID: a fixed
+ * interrupt of 'vector' or an NMI, through the ICR's delivery.  Whether
+ * it was accepted (the target exists, its APIC is enabled).
+ */
+bool vlapic_pv_ipi_one(struct vlapic *src, u64 apic_id, bool nmi,
+                       u8 vector);
 
 /*
  * The IPI fast path: handle an x2APIC ICR write of 'val' if it is a fixed
