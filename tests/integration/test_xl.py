@@ -3,8 +3,8 @@ dom0`) booted by xen-lite, its shell driven over the serial line.
 
 On QEMU (SVM), one dom0 session walks through what a user does, checking
 each command's output against xl's formats (XL-CONVENTIONS.md): `info`
-and `list`; a test-kernel domU from xl.cfg that ends itself and is
-destroyed by on_poweroff; a Linux domU from xl.cfg created paused,
+and `list`; a test-kernel domU from xl.cfg and from libvirt XML that
+ends itself and is destroyed by on_poweroff; a Linux domU from xl.cfg created paused,
 `vcpu-list`, `vcpu-pin` of its blocked vCPU 1 (it still wakes: Linux keeps
 taking interrupts there), `sched-credit` set and read back, `pause` and
 `unpause`, `irq-stats` counters growing, `debug-keys i` then `dmesg`
@@ -197,14 +197,19 @@ def test_xl_from_dom0_on_svm(dist, test_dir, linux, dom0_image):
 
         # A test kernel from xl.cfg: it runs, ends itself through the
         # exit port, and on_poweroff="destroy" takes it away.
-        status, lines = sh.run("xl-lite create /etc/xen-lite/ipi_pingpong.cfg")
-        assert status == 0, lines
-        assert lines == ["Parsing config from /etc/xen-lite/ipi_pingpong.cfg"], lines
-        q.wait_for(r"^\(d\d+\) .*ipi_pingpong", timeout=60)
-        q.wait_for(r"^d\d+: exit port written, status 0$", timeout=120)
-        wait_until(sh, "xl-lite list",
-                   lambda ls: "ipi_pingpong" not in list_rows(ls),
-                   what="ipi_pingpong destroyed on poweroff")
+        # Then the same from libvirt XML.
+        for cfg in ("ipi_pingpong.cfg", "ipi_pingpong.xml"):
+            at = len(q.text)
+            status, lines = sh.run(f"xl-lite create /etc/xen-lite/{cfg}")
+            assert status == 0, lines
+            assert lines == [f"Parsing config from /etc/xen-lite/{cfg}"], lines
+            q.wait_for(r"^\(d\d+\) VERDICT ipi_pingpong PASS", timeout=120,
+                       start=at)
+            q.wait_for(r"^d\d+: exit port written, status 0$", timeout=60,
+                       start=at)
+            wait_until(sh, "xl-lite list",
+                       lambda ls: "ipi_pingpong" not in list_rows(ls),
+                       what=f"ipi_pingpong ({cfg}) destroyed on poweroff")
 
         # A Linux domU from xl.cfg, paused at first.
         sh.ok("xl-lite create -q -p /etc/xen-lite/linux.cfg", timeout=180)

@@ -84,7 +84,13 @@ int cmd_dmesg(int argc, char **argv)
                             DMESG_CHUNK);
         xl_check(n, "readconsole");
         fwrite(buf, 1, n, stdout);
-        if ( n == 0 )
+        /*
+         * A short read reached what was written when it was made: stop
+         * there.  Reading on until a read comes back empty would never
+         * end when our own output reaches the ring (dom0's console is
+         * the hypervisor's serial line, which the ring records).
+         */
+        if ( n < (int)DMESG_CHUNK )
             break;
     }
     if ( clear )
