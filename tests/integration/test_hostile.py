@@ -1,0 +1,118 @@
+"""The hostile guest kernel (issue 13): dom0 runs tests/guests/hostile.c
+(2 vCPUs, a seeded sequence of random abuse, each action logged before it
+is done, then a triple fault) beside a well-behaved domain.  Expected: the
+hostile domain alone is crashed (triple fault on vCPU 0), after printing
+its action counts; the well-behaved domain passes; the hypervisor never
+faults or hangs and ends the run itself with status 1 (a domain failed).
+
+Short runs (a few seeds, a few thousand actions) are part of `make test`
+on QEMU's SVM with 2 pCPUs and on Bochs 2.7 and 3.0 (VMX).  The long
+variant (XENLITE_LONG=1, `make test-long`) runs at least 10^5 actions per
+backend across its seeds; each test prints its action count.
+"""
+
+import os
+import re
+
+import pytest
+
+from emulators import guest_modules, qemu_exit_code, verdicts
+
+ARGS = "console=com1 loglvl=all shutdown=exit boot_domains=2"
+LONG = os.environ.get("XENLITE_LONG") == "1"
+MEM = "mem=16M"
+
+# seed -> BSP actions (CPU 1 adds its own chunks on top)
+QEMU_SEEDS = {1: 1500, 2: 1500, 3: 1500}
+BOCHS_SEEDS = {11: 400, 12: 400}
+QEMU_LONG_SEEDS = {101: 25000, 102: 25000, 103: 25000}
+BOCHS_LONG_SEEDS = {111: 25000, 112: 25000, 113: 25000}
+
+# (kernel, vCPUs, environment) of the well-behaved neighbour
+NEIGHBOUR = ("hlt_wakeup", 2, "rounds=20")
+NEIGHBOUR_LONG = ("ipi_pingpong", 2, "ipis=20000")
+
+long_only = pytest.mark.skipif(not LONG, reason="XENLITE_LONG=1 only")
+
+
+def modules(guests, test_dir, seed, actions, extra="", long_run=False):
+    kernel, vcpus, env = NEIGHBOUR_LONG if long_run else NEIGHBOUR
+    return (guest_modules(guests, test_dir, "hostile",
+                          f"vcpus=2 {extra}".strip(),
+                          f"seed={seed} actions={actions}", tag=str(seed)) +
+            guest_modules(guests, test_dir, kernel,
+                          f"vcpus={vcpus} {extra}".strip(), env))
+
+
+def check(r, seed, actions, long_run=False):
+    """The verdicts and the end of the run; the hostile actions done."""
+    kernel = (NEIGHBOUR_LONG if long_run else NEIGHBOUR)[0]
+    # No hypervisor fault, no failed entry, no unhandled exit.
+    assert not r.find(r"PANIC|Fatal|FATAL|BUG|VM entry failed|"
+                      r"unhandled exit|#VMEXIT left the host"), r.describe()
+    assert not r.timed_out, r.describe()
+    assert [v[:3] for v in verdicts(r)] == [("1", kernel, "PASS")], \
+        r.describe()
+    done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
+                     r.serial)
+    assert done, r.describe()
+    assert int(done.group(2)) == seed, r.describe()
+    total = int(done.group(1))
+    assert total >= actions, r.describe()
+    # The last action logged is the triple fault, and that is the reason.
+    assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
+    assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
+        r.describe()
+    print(f"hostile seed {seed}: {total} actions in {r.duration:.1f} s")
+    return total
+
+
+def run_qemu_seed(run_qemu, dist, guests, test_dir, seed, actions, timeout,
+                  long_run=False):
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=timeout,
+                 modules=modules(guests, test_dir, seed, actions,
+                                 long_run=long_run))
+    total = check(r, seed, actions, long_run)
+    assert r.exit_code == qemu_exit_code(1), r.describe()
+    return total
+
+
+def run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed, actions,
+                   version, timeout, long_run=False):
+    iso = build_iso(ARGS, modules(guests, test_dir, seed, actions, MEM,
+                                  long_run))
+    r = run_bochs(iso, cpus=2, version=version, timeout=timeout)
+    return check(r, seed, actions, long_run)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", list(QEMU_SEEDS))
+def test_hostile_on_svm(run_qemu, dist, guests, test_dir, seed):
+    run_qemu_seed(run_qemu, dist, guests, test_dir, seed, QEMU_SEEDS[seed],
+                  timeout=90)
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("version,seed",
+                         [("2.7", 11), ("3.0", 12)])
+def test_hostile_on_vmx(build_iso, run_bochs, guests, test_dir, version,
+                        seed):
+    run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
+                   BOCHS_SEEDS[seed], version, timeout=150)
+
+
+@long_only
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", list(QEMU_LONG_SEEDS))
+def test_hostile_long_on_svm(run_qemu, dist, guests, test_dir, seed):
+    run_qemu_seed(run_qemu, dist, guests, test_dir, seed,
+                  QEMU_LONG_SEEDS[seed], timeout=1800, long_run=True)
+
+
+@long_only
+@pytest.mark.bochs
+@pytest.mark.parametrize("seed", list(BOCHS_LONG_SEEDS))
+def test_hostile_long_on_vmx(build_iso, run_bochs, guests, test_dir, seed):
+    run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
+                   BOCHS_LONG_SEEDS[seed], "2.7", timeout=3600,
+                   long_run=True)
