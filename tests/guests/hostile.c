@@ -79,7 +79,15 @@ static enum apic_mode mode = APIC_MODE_XAPIC;
  * The buffers the hypervisor may write into: everything hostile points
  * hypercalls and PV MSRs at in its own RAM lies here.
  */
-static uint8_t scratch[4 * 4096] __attribute__((aligned(4096)));
+static uint8_t scratch[8 * 4096] __attribute__((aligned(4096)));
+
+/* Each CPU's half: its op structures must not race the other's. */
+static uint8_t *my_scratch(void)
+{
+    return scratch + 16384 * (smp_cpu() & 1);
+}
+/* Where buffers the hypervisor writes into land (sink_fix). */
+static uint8_t sink[65536] __attribute__((aligned(4096)));
 /* A page the APIC may be moved onto. */
 static uint8_t apic_landing[4096] __attribute__((aligned(4096)));
 
@@ -257,12 +265,54 @@ static uint64_t bad_addr(struct cpu_state *c)
 
 /* --- hypercalls --- */
 
+/*
+ * What the hypervisor must answer whatever the rest: a structure it
+ * cannot read is -EFAULT, a version it does not know -EACCES.
+ */
+/*
+ * A buffer the hypervisor will write 'len' bytes into: if it lies in
+ * this kernel's RAM (a mutation made it so), into the sink instead, or
+ * beyond RAM when too long.  The hypervisor does as it is told there;
+ * what is checked is that it does nothing else.
+ */
+static void sink_fix(uint64_t *buf, uint64_t len)
+{
+    uint64_t b = *buf;
+
+    if ( b >= ram_end || (b >= (uint32_t)sink &&
+                          b + len <= (uint32_t)sink + sizeof(sink)) )
+        return;
+    *buf = len <= sizeof(sink) / 2 ? (uint32_t)sink + (b & 0x7fff)
+                                   : ram_end + 0x1000;
+}
+
+static bool unreadable(uint32_t place, size_t size)
+{
+    return place + size > ram_end ||
+           (place >= XAPIC_BASE && place < XAPIC_BASE + 4096);
+}
+
+static void expect_rc(struct cpu_state *c, const char *what, long rc,
+                      uint32_t place, size_t size, bool bad_version)
+{
+    long want = 0;
+
+    if ( unreadable(place, size) )
+        want = -14;
+    else if ( bad_version )
+        want = -13;
+    if ( want && rc != want )
+        test_fail("%s (action %u.%x) at %#x returned %ld, expected %ld",
+                  what, smp_cpu(), c->log_idx, place, rc, want);
+}
+
 static void act_hypercall(struct cpu_state *c)
 {
     static const uint32_t nrs[] = { 0, 1, 17, 18, 19, 34, 35, 36, 37, 63,
                                     64, 65, 0x7fffffff, 0xffffffff };
     uint32_t nr, a[3];
     unsigned int i;
+    long rc;
 
     nr = below(c, 2) ? nrs[below(c, ARRAY_SIZE(nrs))] : r32(c);
     for ( i = 0; i < 3; i++ )
@@ -271,8 +321,23 @@ static void act_hypercall(struct cpu_state *c)
     if ( nr == __HYPERVISOR_console_io && a[0] == CONSOLEIO_write &&
          a[1] > 64 && below(c, 16) )
         a[1] &= 63;
+    if ( nr == __HYPERVISOR_console_io && a[0] == CONSOLEIO_read )
+    {
+        uint64_t b = a[2];
+
+        sink_fix(&b, a[1]);
+        a[2] = b;
+    }
+    /* A random structure in RAM is read and may be written back. */
+    if ( (nr == __HYPERVISOR_sysctl || nr == __HYPERVISOR_domctl) &&
+         a[0] < ram_end )
+        a[0] = (uint32_t)sink + (a[0] & 0x7fff);
     log_action(c, 'H', "%x %x %x %x", nr, a[0], a[1], a[2]);
-    hypercall3(nr, a[0], a[1], a[2]);
+    rc = hypercall3(nr, a[0], a[1], a[2]);
+    if ( nr != __HYPERVISOR_console_io && nr != __HYPERVISOR_sysctl &&
+         nr != __HYPERVISOR_domctl && rc != -38 )
+        test_fail("hypercall %#x (action %u.%x) returned %ld, not -ENOSYS",
+                  nr, smp_cpu(), c->log_idx, rc);
 }
 
 /* Where the op structure goes: in scratch, crossing a page, or bad. */
@@ -281,11 +346,11 @@ static uint32_t op_place(struct cpu_state *c, size_t size)
     switch ( below(c, 8) )
     {
     case 0: return 0;
-    case 1: return (uint32_t)scratch + 4096 - size / 2;
+    case 1: return (uint32_t)my_scratch() + 4096 - size / 2;
     case 2: return ram_end - size / 2;
     case 3: return ram_end + 4096;
     case 4: return XAPIC_BASE;
-    default: return (uint32_t)scratch + 8192 + 8 * below(c, 32);
+    default: return (uint32_t)my_scratch() + 8192 + 8 * below(c, 32);
     }
 }
 
@@ -306,7 +371,7 @@ static void act_domctl(struct cpu_state *c)
 {
     static const domid_t doms[] = { 0, 1, 2, 3, 0x7fef, DOMID_SELF,
                                     DOMID_IDLE, 0x7ff1, 0xffff };
-    struct xen_domctl *op = (struct xen_domctl *)(scratch + 12288);
+    struct xen_domctl *op = (struct xen_domctl *)(my_scratch() + 12288);
     uint32_t cmd = 1 + below(c, 16), place, field = ~0u;
     domid_t dom = doms[below(c, ARRAY_SIZE(doms))];
     long rc;
@@ -352,6 +417,8 @@ static void act_domctl(struct cpu_state *c)
     }
     if ( below(c, 4) )
         field = mutate(c, (uint8_t *)op, sizeof(*op));
+    if ( op->cmd == XEN_DOMCTL_console_io )
+        sink_fix(&op->u.console_io.buffer, op->u.console_io.size);
 
     /*
      * What this domain may not do to itself or its neighbour and still
@@ -393,13 +460,15 @@ static void act_domctl(struct cpu_state *c)
             op->domain = 0x7fef;
     }
     place = op_place(c, sizeof(*op));
-    if ( place >= (uint32_t)scratch && place < (uint32_t)scratch +
-         sizeof(scratch) - sizeof(*op) )
+    if ( place >= (uint32_t)scratch && place + sizeof(*op) <=
+         (uint32_t)scratch + sizeof(scratch) )
         memcpy((void *)place, op, sizeof(*op));
     else if ( place != 0 && below(c, 2) )
         place = (uint32_t)op;
     log_action(c, 'D', "%x %x %x %x", op->cmd, op->domain, field, place);
     rc = hypercall3(__HYPERVISOR_domctl, place, 0, 0);
+    expect_rc(c, "domctl", rc, place, sizeof(*op),
+              op->interface_version != XEN_DOMCTL_INTERFACE_VERSION);
 
     /* A domain made by a garbage create is destroyed again at once. */
     if ( rc == 0 && cmd == XEN_DOMCTL_createdomain &&
@@ -420,7 +489,7 @@ static void act_domctl(struct cpu_state *c)
 
 static void act_sysctl(struct cpu_state *c)
 {
-    struct xen_sysctl *op = (struct xen_sysctl *)(scratch + 12288);
+    struct xen_sysctl *op = (struct xen_sysctl *)(my_scratch() + 12288);
     uint32_t cmd = 1 + below(c, 6), place, field = ~0u;
 
     memset(op, 0, sizeof(*op));
@@ -457,6 +526,21 @@ static void act_sysctl(struct cpu_state *c)
     }
     if ( below(c, 4) )
         field = mutate(c, (uint8_t *)op, sizeof(*op));
+    switch ( op->cmd )
+    {
+    case XEN_SYSCTL_readconsole:
+        sink_fix(&op->u.readconsole.buffer, op->u.readconsole.count);
+        break;
+    case XEN_SYSCTL_getdomaininfolist:
+        sink_fix(&op->u.getdomaininfolist.buffer,
+                 (uint64_t)op->u.getdomaininfolist.max_domains *
+                 sizeof(struct xen_domctl_getdomaininfo));
+        break;
+    case XEN_SYSCTL_irq_stats:
+        sink_fix(&op->u.irq_stats.buffer,
+                 sizeof(struct xen_irq_stats_pcpu));
+        break;
+    }
     /* Never a real key dump from a mutation, and no global settings. */
     if ( op->cmd == XEN_SYSCTL_debug_keys && op->u.debug_keys.nr_keys &&
          op->u.debug_keys.nr_keys <= XEN_SYSCTL_DEBUG_KEYS_MAX &&
@@ -464,22 +548,16 @@ static void act_sysctl(struct cpu_state *c)
         op->u.debug_keys.nr_keys = 0;
     if ( op->cmd == XEN_SYSCTL_scheduler_op )
         op->u.scheduler_op.cmd |= 0x100;   /* an unknown command */
-    /* The irq_stats buffer sizes are big: keep pcpu reads in scratch. */
-    if ( op->cmd == XEN_SYSCTL_irq_stats && op->u.irq_stats.kind == 0 &&
-         op->u.irq_stats.buffer == (uint32_t)scratch )
-        op->u.irq_stats.buffer = ram_end + 4096;
-    if ( op->cmd == XEN_SYSCTL_getdomaininfolist &&
-         op->u.getdomaininfolist.buffer == (uint32_t)scratch &&
-         op->u.getdomaininfolist.max_domains > 64 )
-        op->u.getdomaininfolist.buffer = ram_end - 64;
     place = op_place(c, sizeof(*op));
-    if ( place >= (uint32_t)scratch && place < (uint32_t)scratch +
-         sizeof(scratch) - sizeof(*op) )
+    if ( place >= (uint32_t)scratch && place + sizeof(*op) <=
+         (uint32_t)scratch + sizeof(scratch) )
         memcpy((void *)place, op, sizeof(*op));
     else if ( place != 0 && below(c, 2) )
         place = (uint32_t)op;
     log_action(c, 'S', "%x %x %x", op->cmd, field, place);
-    hypercall3(__HYPERVISOR_sysctl, place, 0, 0);
+    expect_rc(c, "sysctl", hypercall3(__HYPERVISOR_sysctl, place, 0, 0),
+              place, sizeof(*op),
+              op->interface_version != XEN_SYSCTL_INTERFACE_VERSION);
 }
 
 /* --- MSRs --- */
@@ -1038,7 +1116,7 @@ static void act_ioapic(struct cpu_state *c)
 
 static void act_cr(struct cpu_state *c)
 {
-    uint32_t cr0 = read_cr0(), cr4 = read_cr4(), v;
+    uint32_t cr0 = read_cr0(), cr4 = read_cr4(), v, gp;
     uint32_t which = below(c, 6);
 
     switch ( which )
@@ -1057,8 +1135,13 @@ static void act_cr(struct cpu_state *c)
         v = cr4 ^ (1u << below(c, 32));
         v &= ~CR4_PAE;
         log_action(c, 'X', "4 %x", v);
+        gp = c->faults[13];
         asm volatile ( GUARD_BEGIN "mov %[v], %%cr4" GUARD_END
                        : [rec] "+m" (c->recover) : [v] "r" (v) : "memory" );
+        /* Bits 15 and 25-31 are reserved on every CPU: #GP(0). */
+        if ( (v & 0xfe008000u) && c->faults[13] != gp + 1 )
+            test_fail("MOV CR4 %#x (action %u.%x) did not #GP", v,
+                      smp_cpu(), c->log_idx);
         break;
     case 2:
         v = r32(c);
@@ -1246,42 +1329,46 @@ static void act_exception(struct cpu_state *c)
 
 /* --- the sequence --- */
 
+/* Categories, their weights (of 100) and letters, for ops= and the log. */
+static const struct
+{
+    void (*fn)(struct cpu_state *c);
+    uint8_t weight;
+    bool bsp_only;
+} cats[] = {
+    { act_hypercall, 10, false },       /* 0 H */
+    { act_domctl, 10, false },          /* 1 D */
+    { act_sysctl, 6, false },           /* 2 S */
+    { act_msr, 12, false },             /* 3 R W */
+    { act_pv_msr, 3, false },           /* 4 W (PV) */
+    { act_apic_base, 3, false },        /* 5 B */
+    { act_port, 10, false },            /* 6 I */
+    { act_mmio, 14, false },            /* 7 M */
+    { act_ioapic, 3, false },           /* 8 M ioapic */
+    { act_icr, 8, false },              /* 9 C */
+    { act_init_storm, 2, true },        /* 10 N */
+    { act_timer, 3, false },            /* 11 T */
+    { act_lvt, 3, false },              /* 12 L */
+    { act_cr, 5, false },               /* 13 X */
+    { act_desc, 2, true },              /* 14 G */
+    { act_exception, 6, false },        /* 15 E */
+};
+static uint32_t ops_mask = ~0u;
+
 static void one_action(struct cpu_state *c, bool bsp)
 {
-    uint32_t k = below(c, 100);
+    unsigned int i;
+    uint32_t k;
 
-    if ( k < 10 )
-        act_hypercall(c);
-    else if ( k < 20 )
-        act_domctl(c);
-    else if ( k < 26 )
-        act_sysctl(c);
-    else if ( k < 38 )
-        act_msr(c);
-    else if ( k < 41 )
-        act_pv_msr(c);
-    else if ( k < 44 )
-        act_apic_base(c);
-    else if ( k < 54 )
-        act_port(c);
-    else if ( k < 68 )
-        act_mmio(c);
-    else if ( k < 71 )
-        act_ioapic(c);
-    else if ( k < 79 )
-        act_icr(c);
-    else if ( k < 81 && bsp )
-        act_init_storm(c);
-    else if ( k < 84 )
-        act_timer(c);
-    else if ( k < 87 )
-        act_lvt(c);
-    else if ( k < 92 )
-        act_cr(c);
-    else if ( k < 94 && bsp )
-        act_desc(c);
-    else
-        act_exception(c);
+    for ( ; ; )
+    {
+        k = below(c, 100);
+        for ( i = 0; i < ARRAY_SIZE(cats) - 1 && k >= cats[i].weight; i++ )
+            k -= cats[i].weight;
+        if ( (ops_mask & (1u << i)) && (bsp || !cats[i].bsp_only) )
+            break;
+    }
+    cats[i].fn(c);
     c->done++;
 }
 
@@ -1318,6 +1405,9 @@ void test_main(void)
 
     do_log = env_u32("log", 1);
     unemulated = env_u32("unemulated", 0);
+    ops_mask = env_u32("ops", 0xffff);
+    if ( !(ops_mask & 0xbbff) )
+        test_fail("ops=%#x leaves CPU 1 nothing to do", ops_mask);
     cs[0].rng = 0x9e3779b97f4a7c15ull * (seed + 1);
     cs[1].rng = 0xc2b2ae3d27d4eb4full * (seed + 7);
     ram_end = 0x100000 + mem_upper_kb * 1024;
