@@ -917,9 +917,16 @@ static bool mmio_forbidden(uint32_t a, uint32_t len)
            a < IOAPIC_BASE;
 }
 
+static uint32_t mmio_targets = 0x3f, mmio_forms = 0xffff;
+
 static uint32_t mmio_target(struct cpu_state *c)
 {
-    switch ( below(c, 6) )
+    uint32_t t;
+
+    do
+        t = below(c, 6);
+    while ( !(mmio_targets & (1u << t)) );
+    switch ( t )
     {
     case 0: case 1: return XAPIC_BASE + below(c, 0x1000);
     case 2: return IOAPIC_BASE + below(c, 0x80);
@@ -940,6 +947,8 @@ static void act_mmio(struct cpu_state *c)
     static const uint8_t form_len[16] = { 4, 4, 4, 0, 0, 4, 4, 4, 8, 4,
                                           16, 16, 8, 0, 4, 0 };
 
+    while ( !(mmio_forms & (1u << form)) )
+        form = below(c, 16);
     for ( tries = 0; ; tries++ )
     {
         a = mmio_target(c);
@@ -1406,6 +1415,15 @@ void test_main(void)
     do_log = env_u32("log", 1);
     unemulated = env_u32("unemulated", 0);
     ops_mask = env_u32("ops", 0xffff);
+    mmio_targets = env_u32("mmio_targets", 0x3f);
+    /*
+     * LOCK BTS/BTR on MMIO (form 14) makes a neighbour domain's IPIs
+     * arrive twice on QEMU's SVM (test_hostile.py's xfail reproducer):
+     * off by default until that is fixed.
+     */
+    mmio_forms = env_u32("mmio_forms", 0xbfff);
+    if ( !mmio_targets || !mmio_forms )
+        test_fail("mmio_targets= and mmio_forms= need a bit set");
     if ( !(ops_mask & 0xbbff) )
         test_fail("ops=%#x leaves CPU 1 nothing to do", ops_mask);
     cs[0].rng = 0x9e3779b97f4a7c15ull * (seed + 1);

@@ -25,8 +25,8 @@ MEM = "mem=16M"
 # seed -> BSP actions (CPU 1 adds its own chunks on top)
 QEMU_SEEDS = {1: 1500, 2: 1500, 3: 1500}
 BOCHS_SEEDS = {11: 400, 12: 400}
-QEMU_LONG_SEEDS = {101: 25000, 102: 25000, 103: 25000}
-BOCHS_LONG_SEEDS = {111: 25000, 112: 25000, 113: 25000}
+QEMU_LONG_SEEDS = {101: 17000, 102: 17000, 103: 17000}
+BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
 
 # (kernel, vCPUs, environment) of the well-behaved neighbour
 NEIGHBOUR = ("hlt_wakeup", 2, "rounds=20")
@@ -114,5 +114,5 @@ def test_hostile_long_on_svm(run_qemu, dist, guests, test_dir, seed):
 @pytest.mark.parametrize("seed", list(BOCHS_LONG_SEEDS))
 def test_hostile_long_on_vmx(build_iso, run_bochs, guests, test_dir, seed):
     run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
-                   BOCHS_LONG_SEEDS[seed], "2.7", timeout=3600,
+                   BOCHS_LONG_SEEDS[seed], "3.0", timeout=3600,
                    long_run=True)
