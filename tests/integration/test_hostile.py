@@ -47,23 +47,23 @@ def modules(guests, test_dir, seed, actions, extra="", long_run=False):
 def check(r, seed, actions, long_run=False):
     """The verdicts and the end of the run; the hostile actions done."""
     kernel = (NEIGHBOUR_LONG if long_run else NEIGHBOUR)[0]
+    done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
+                     r.serial)
+    total = int(done.group(1)) if done else None
+    print(f"hostile seed {seed}: {total} actions in {r.duration:.1f} s")
     # No hypervisor fault, no failed entry, no unhandled exit.
     assert not r.find(r"PANIC|Fatal|FATAL|BUG|VM entry failed|"
                       r"unhandled exit|#VMEXIT left the host"), r.describe()
     assert not r.timed_out, r.describe()
     assert [v[:3] for v in verdicts(r)] == [("1", kernel, "PASS")], \
         r.describe()
-    done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
-                     r.serial)
     assert done, r.describe()
     assert int(done.group(2)) == seed, r.describe()
-    total = int(done.group(1))
     assert total >= actions, r.describe()
     # The last action logged is the triple fault, and that is the reason.
     assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
     assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
         r.describe()
-    print(f"hostile seed {seed}: {total} actions in {r.duration:.1f} s")
     return total
 
 
@@ -116,3 +116,24 @@ def test_hostile_long_on_vmx(build_iso, run_bochs, guests, test_dir, seed):
     run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
                    BOCHS_LONG_SEEDS[seed], "3.0", timeout=3600,
                    long_run=True)
+
+
+# Found by the hostile kernel and not fixed yet: MMIO actions alone
+# (ops=0x80: the unbacked-address targets, LOCK BTS/BTR included) in dom0
+# make the neighbour's ipi_pingpong see its partner's IPIs twice (CPU 1
+# receives 10001 of 10000 sent, CPU 0 then waits for ever: "no progress
+# ... an IPI was lost").  Seen on QEMU's SVM with 2 pCPUs, most runs.
+@pytest.mark.qemu
+@pytest.mark.xfail(reason="a dom0 doing MMIO to unbacked addresses makes "
+                   "another domain's IPIs arrive twice (issue 13, open)",
+                   strict=False)
+def test_hostile_mmio_neighbour_ipis(run_qemu, dist, guests, test_dir):
+    mods = (guest_modules(guests, test_dir, "hostile", "vcpus=2",
+                          "seed=101 actions=6000 ops=0x80 "
+                          "mmio_targets=0x30 mmio_forms=0x4000", tag="bt") +
+            guest_modules(guests, test_dir, "ipi_pingpong", "vcpus=2",
+                          "ipis=20000"))
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=120, modules=mods)
+    assert [v[:3] for v in verdicts(r)] == [("1", "ipi_pingpong", "PASS")], \
+        r.describe()
+    assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
