@@ -1465,6 +1465,31 @@ void test_main(void)
     if ( chunk && !smp_call_wait(1, 10000000) )
         test_fail("CPU 1 did not finish its last chunk in 10 s");
 
+    /* peek=1: the neighbour's IPI counters, to compare with its own. */
+    if ( env_u32("peek", 0) )
+        udelay(1000ull * env_u32("peek", 0));
+    if ( env_u32("peek", 0) )
+        for ( v = 0; v < 2; v++ )
+        {
+            long rc;
+            struct xen_sysctl op;
+            static struct xen_irq_stats_vcpu st;
+
+            memset(&op, 0, sizeof(op));
+            op.cmd = XEN_SYSCTL_irq_stats;
+            op.u.irq_stats.version = XEN_IRQ_STATS_VERSION;
+            op.u.irq_stats.kind = XEN_IRQ_STATS_vcpu;
+            op.u.irq_stats.domid = 1;
+            op.u.irq_stats.vcpu = v;
+            op.u.irq_stats.size = sizeof(st);
+            op.u.irq_stats.buffer = (uint32_t)&st;
+            rc = xen_sysctl(&op);
+            printf("hostile: d1v%u: rc %ld posts %u ipi slow %u fast %u "
+                   "npf exits %u extint %u\n", v, rc,
+                   (uint32_t)st.posts, (uint32_t)st.ipi_slowpath,
+                   (uint32_t)st.ipi_fastpath, (uint32_t)st.exits[XEN_EXIT_npf],
+                   (uint32_t)st.exits[XEN_EXIT_extint]);
+        }
     summary("0", &cs[0]);
     summary("1", &cs[1]);
     printf("hostile: done %u actions (seed %u), now the triple fault\n",
