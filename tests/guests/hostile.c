@@ -1215,6 +1215,12 @@ static void act_desc(struct cpu_state *c)
     uint32_t f = irq_save(), sel = r32(c) & 0xffff;
     uint32_t kind = below(c, 6);
 
+    /*
+     * With a junk GDT or IDT loaded, an NMI from CPU 1 (its ICR action or
+     * a sendtrigger) would triple-fault this CPU: CPU 1 idle first.
+     */
+    if ( kind < 2 && !smp_call_wait(1, 5000000) )
+        test_fail("CPU 1 did not finish its actions in 5 s");
     log_action(c, 'G', "%x %x %x %x", kind, junk.limit, junk.base, sel);
     switch ( kind )
     {

@@ -44,8 +44,16 @@ def modules(guests, test_dir, seed, actions, extra="", long_run=False):
                           f"vcpus={vcpus} {extra}".strip(), env))
 
 
-def check(r, seed, actions, long_run=False):
-    """The verdicts and the end of the run; the hostile actions done."""
+# How the neighbour fails when it is given one interrupt twice (on QEMU's
+# SVM, docs/known-problems.md, "A neighbour's IPIs arrive twice"): not
+# fixed yet, so such a run is an expected failure, nothing else is.
+DOUBLED = (r"VERDICT \S+ FAIL (.*took \d+ interrupts for one wakeup|"
+           r"no progress for \d+ ms after \d+ IPIs received: an IPI was "
+           r"lost)")
+
+
+def check(r, seed, actions, long_run=False, qemu=False):
+    """The end of the run, the hostile actions done, then the verdicts."""
     kernel = (NEIGHBOUR_LONG if long_run else NEIGHBOUR)[0]
     done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
                      r.serial)
@@ -55,8 +63,6 @@ def check(r, seed, actions, long_run=False):
     assert not r.find(r"PANIC|Fatal|FATAL|BUG|VM entry failed|"
                       r"unhandled exit|#VMEXIT left the host"), r.describe()
     assert not r.timed_out, r.describe()
-    assert [v[:3] for v in verdicts(r)] == [("1", kernel, "PASS")], \
-        r.describe()
     assert done, r.describe()
     assert int(done.group(2)) == seed, r.describe()
     assert total >= actions, r.describe()
@@ -64,6 +70,12 @@ def check(r, seed, actions, long_run=False):
     assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
     assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
         r.describe()
+    got = [v[:3] for v in verdicts(r)]
+    if got != [("1", kernel, "PASS")] and qemu and \
+       re.search(r"\(d1\) " + DOUBLED, r.serial):
+        pytest.xfail("the neighbour got an interrupt twice (known problem, "
+                     f"open): {r.describe()}")
+    assert got == [("1", kernel, "PASS")], r.describe()
     return total
 
 
@@ -72,9 +84,8 @@ def run_qemu_seed(run_qemu, dist, guests, test_dir, seed, actions, timeout,
     r = run_qemu(dist.elf32, ARGS, smp=2, timeout=timeout,
                  modules=modules(guests, test_dir, seed, actions,
                                  long_run=long_run))
-    total = check(r, seed, actions, long_run)
     assert r.exit_code == qemu_exit_code(1), r.describe()
-    return total
+    return check(r, seed, actions, long_run, qemu=True)
 
 
 def run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed, actions,
