@@ -8,7 +8,11 @@ faults or hangs and ends the run itself with status 1 (a domain failed).
 Short runs (a few seeds, a few thousand actions) are part of `make test`
 on QEMU's SVM with 2 pCPUs and on Bochs 2.7 and 3.0 (VMX).  The long
 variant (XENLITE_LONG=1, `make test-long`) runs at least 10^5 actions per
-backend across its seeds; each test prints its action count.
+backend across its seeds; each test prints its action count.  Two more
+runs: with unemulated=1 the instructions xen-lite does not emulate end
+the hostile domain alone, with the reason; and the reproducer of the
+open problem the kernel found (a neighbour given an interrupt twice on
+QEMU), an expected failure until it is fixed.
 """
 
 import os
@@ -148,3 +152,26 @@ def test_hostile_mmio_neighbour_ipis(run_qemu, dist, guests, test_dir):
     assert [v[:3] for v in verdicts(r)] == [("1", "ipi_pingpong", "PASS")], \
         r.describe()
     assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
+
+
+# What xen-lite does not emulate ends the hostile domain, cleanly: INS/OUTS
+# ("string or malformed port I/O") and CMPXCHG8B or SSE moves on MMIO
+# ("MMIO instruction not emulated") crash dom0 alone, with that reason;
+# the neighbour passes and the hypervisor ends the run itself.
+@pytest.mark.qemu
+def test_hostile_unemulated_crashes_only_itself(run_qemu, dist, guests,
+                                                 test_dir):
+    mods = (guest_modules(guests, test_dir, "hostile", "vcpus=2",
+                          "seed=5 actions=3000 unemulated=1", tag="unemul") +
+            guest_modules(guests, test_dir, *NEIGHBOUR[:1],
+                          f"vcpus={NEIGHBOUR[1]}", NEIGHBOUR[2]))
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=90, modules=mods)
+    assert not r.timed_out, r.describe()
+    assert r.find(r"^d0 crashed: (string or malformed port I/O|"
+                  r"MMIO instruction not emulated)$"), r.describe()
+    assert not r.find(r"hostile: done"), r.describe()
+    assert [v[:3] for v in verdicts(r)] == [("1", NEIGHBOUR[0], "PASS")], \
+        r.describe()
+    assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
+        r.describe()
+    assert r.exit_code == qemu_exit_code(1), r.describe()
