@@ -29,7 +29,7 @@ MEM = "mem=16M"
 # seed -> BSP actions (CPU 1 adds its own chunks on top)
 QEMU_SEEDS = {1: 1500, 2: 1500, 3: 1500}
 BOCHS_SEEDS = {11: 400, 12: 400}
-QEMU_LONG_SEEDS = {101: 17000, 102: 17000, 103: 17000}
+QEMU_LONG_SEEDS = {101: 17000, 102: 17000, 103: 17000, 104: 17000}
 BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
 
 # (kernel, vCPUs, environment) of the well-behaved neighbour
