@@ -1,0 +1,180 @@
+"""The hostile guest kernel (issue 13): dom0 runs tests/guests/hostile.c
+(2 vCPUs, a seeded sequence of random abuse, each action logged before it
+is done, then a triple fault) beside a well-behaved domain.  Expected: the
+hostile domain alone is crashed (triple fault on vCPU 0), after printing
+its action counts; the well-behaved domain passes; the hypervisor never
+faults or hangs and ends the run itself with status 1 (a domain failed).
+
+Short runs (a few seeds, a few thousand actions) are part of `make test`
+on QEMU's SVM with 2 pCPUs and on Bochs 2.7 and 3.0 (VMX).  The long
+variant (XENLITE_LONG=1, `make test-long`) runs at least 10^5 actions per
+backend across its seeds; each test prints its action count.  Two more
+runs: with unemulated=1 the instructions xen-lite does not emulate end
+the hostile domain alone, with the reason; and the reproducer of the
+open problem the kernel found (a neighbour given an interrupt twice on
+QEMU), an expected failure until it is fixed.
+"""
+
+import os
+import re
+
+import pytest
+
+from emulators import guest_modules, qemu_exit_code, verdicts
+
+ARGS = "console=com1 loglvl=all shutdown=exit boot_domains=2"
+LONG = os.environ.get("XENLITE_LONG") == "1"
+MEM = "mem=16M"
+
+# seed -> BSP actions (CPU 1 adds its own chunks on top)
+QEMU_SEEDS = {1: 1500, 2: 1500, 3: 1500}
+BOCHS_SEEDS = {11: 400, 12: 400}
+QEMU_LONG_SEEDS = {101: 17000, 102: 17000, 103: 17000, 104: 17000}
+BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
+
+# (kernel, vCPUs, environment) of the well-behaved neighbour
+NEIGHBOUR = ("hlt_wakeup", 2, "rounds=20")
+NEIGHBOUR_LONG = ("ipi_pingpong", 2, "ipis=20000")
+
+long_only = pytest.mark.skipif(not LONG, reason="XENLITE_LONG=1 only")
+
+
+def modules(guests, test_dir, seed, actions, extra="", long_run=False):
+    kernel, vcpus, env = NEIGHBOUR_LONG if long_run else NEIGHBOUR
+    return (guest_modules(guests, test_dir, "hostile",
+                          f"vcpus=2 {extra}".strip(),
+                          f"seed={seed} actions={actions}", tag=str(seed)) +
+            guest_modules(guests, test_dir, kernel,
+                          f"vcpus={vcpus} {extra}".strip(), env))
+
+
+# How the neighbour fails when it is given one interrupt twice (on QEMU's
+# SVM, docs/known-problems.md, "A neighbour's IPIs arrive twice"): not
+# fixed yet, so such a run is an expected failure, nothing else is.
+# hlt_wakeup's "woken by vector 0xd0, expected 0xe0" (its timer vector
+# where the IPI was due) is taken for a second copy of its earlier timer
+# interrupt: the same problem, by its look, not proven.
+DOUBLED = (r"VERDICT \S+ FAIL (.*took \d+ interrupts for one wakeup|"
+           r"no progress for \d+ ms after \d+ IPIs received: an IPI was "
+           r"lost|.*woken by vector 0x[0-9a-f]+, expected 0x[0-9a-f]+)")
+
+
+def check(r, seed, actions, long_run=False, qemu=False):
+    """The end of the run, the hostile actions done, then the verdicts."""
+    kernel = (NEIGHBOUR_LONG if long_run else NEIGHBOUR)[0]
+    done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
+                     r.serial)
+    total = int(done.group(1)) if done else None
+    print(f"hostile seed {seed}: {total} actions in {r.duration:.1f} s")
+    # No hypervisor fault, no failed entry, no unhandled exit.
+    assert not r.find(r"PANIC|Fatal|FATAL|BUG|VM entry failed|"
+                      r"unhandled exit|#VMEXIT left the host"), r.describe()
+    assert not r.timed_out, r.describe()
+    assert done, r.describe()
+    assert int(done.group(2)) == seed, r.describe()
+    assert total >= actions, r.describe()
+    # The last action logged is the triple fault, and that is the reason.
+    assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
+    assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
+        r.describe()
+    got = [v[:3] for v in verdicts(r)]
+    if got != [("1", kernel, "PASS")] and qemu and \
+       re.search(r"\(d1\) " + DOUBLED, r.serial):
+        pytest.xfail("the neighbour got an interrupt twice (known problem, "
+                     f"open): {r.describe()}")
+    assert got == [("1", kernel, "PASS")], r.describe()
+    return total
+
+
+def run_qemu_seed(run_qemu, dist, guests, test_dir, seed, actions, timeout,
+                  long_run=False):
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=timeout,
+                 modules=modules(guests, test_dir, seed, actions,
+                                 long_run=long_run))
+    assert r.exit_code == qemu_exit_code(1), r.describe()
+    return check(r, seed, actions, long_run, qemu=True)
+
+
+def run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed, actions,
+                   version, timeout, long_run=False):
+    iso = build_iso(ARGS, modules(guests, test_dir, seed, actions, MEM,
+                                  long_run))
+    r = run_bochs(iso, cpus=2, version=version, timeout=timeout)
+    return check(r, seed, actions, long_run)
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", list(QEMU_SEEDS))
+def test_hostile_on_svm(run_qemu, dist, guests, test_dir, seed):
+    run_qemu_seed(run_qemu, dist, guests, test_dir, seed, QEMU_SEEDS[seed],
+                  timeout=90)
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("version,seed",
+                         [("2.7", 11), ("3.0", 12)])
+def test_hostile_on_vmx(build_iso, run_bochs, guests, test_dir, version,
+                        seed):
+    run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
+                   BOCHS_SEEDS[seed], version, timeout=150)
+
+
+@long_only
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", list(QEMU_LONG_SEEDS))
+def test_hostile_long_on_svm(run_qemu, dist, guests, test_dir, seed):
+    run_qemu_seed(run_qemu, dist, guests, test_dir, seed,
+                  QEMU_LONG_SEEDS[seed], timeout=1800, long_run=True)
+
+
+@long_only
+@pytest.mark.bochs
+@pytest.mark.parametrize("seed", list(BOCHS_LONG_SEEDS))
+def test_hostile_long_on_vmx(build_iso, run_bochs, guests, test_dir, seed):
+    run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed,
+                   BOCHS_LONG_SEEDS[seed], "3.0", timeout=3600,
+                   long_run=True)
+
+
+# Found by the hostile kernel and not fixed yet: MMIO actions alone
+# (ops=0x80: the unbacked-address targets, LOCK BTS/BTR included) in dom0
+# make the neighbour's ipi_pingpong see its partner's IPIs twice (CPU 1
+# receives 10001 of 10000 sent, CPU 0 then waits for ever: "no progress
+# ... an IPI was lost").  Seen on QEMU's SVM with 2 pCPUs, most runs.
+@pytest.mark.qemu
+@pytest.mark.xfail(reason="a dom0 doing MMIO to unbacked addresses makes "
+                   "another domain's IPIs arrive twice (issue 13, open)",
+                   strict=False)
+def test_hostile_mmio_neighbour_ipis(run_qemu, dist, guests, test_dir):
+    mods = (guest_modules(guests, test_dir, "hostile", "vcpus=2",
+                          "seed=101 actions=6000 ops=0x80 "
+                          "mmio_targets=0x30 mmio_forms=0x4000", tag="bt") +
+            guest_modules(guests, test_dir, "ipi_pingpong", "vcpus=2",
+                          "ipis=20000"))
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=120, modules=mods)
+    assert [v[:3] for v in verdicts(r)] == [("1", "ipi_pingpong", "PASS")], \
+        r.describe()
+    assert r.find(r"^d0 crashed: triple fault on vCPU 0$"), r.describe()
+
+
+# What xen-lite does not emulate ends the hostile domain, cleanly: INS/OUTS
+# ("string or malformed port I/O") and CMPXCHG8B or SSE moves on MMIO
+# ("MMIO instruction not emulated") crash dom0 alone, with that reason;
+# the neighbour passes and the hypervisor ends the run itself.
+@pytest.mark.qemu
+def test_hostile_unemulated_crashes_only_itself(run_qemu, dist, guests,
+                                                 test_dir):
+    mods = (guest_modules(guests, test_dir, "hostile", "vcpus=2",
+                          "seed=5 actions=3000 unemulated=1", tag="unemul") +
+            guest_modules(guests, test_dir, *NEIGHBOUR[:1],
+                          f"vcpus={NEIGHBOUR[1]}", NEIGHBOUR[2]))
+    r = run_qemu(dist.elf32, ARGS, smp=2, timeout=90, modules=mods)
+    assert not r.timed_out, r.describe()
+    assert r.find(r"^d0 crashed: (string or malformed port I/O|"
+                  r"MMIO instruction not emulated)$"), r.describe()
+    assert not r.find(r"hostile: done"), r.describe()
+    assert [v[:3] for v in verdicts(r)] == [("1", NEIGHBOUR[0], "PASS")], \
+        r.describe()
+    assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
+        r.describe()
+    assert r.exit_code == qemu_exit_code(1), r.describe()
