@@ -251,6 +251,7 @@ void hvm_dump_exit_counters(const struct vcpu *v)
     printk("    pv send-ipi calls %lu, targets %lu\n",
            (unsigned long)v->hvm->vlapic.nr_pv_ipi_calls,
            (unsigned long)v->hvm->vlapic.nr_pv_ipi_targets);
+    exit_icount_dump(v);
 }
 
 static void dump_vlapics(unsigned char key)

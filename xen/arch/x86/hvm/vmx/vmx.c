@@ -1845,7 +1845,26 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     if ( x->pin_ctls & PIN_PREEMPT_TIMER )
         vmw(VMX_PREEMPTION_TIMER_VALUE, preempt_timer_value());
 
+    /*
+     * exit_icount=1: the TSC as late before entry and as early after the
+     * exit as C allows; the barriers keep the compiler from moving other
+     * work across the reads (exit_icount.c).
+     */
+    if ( unlikely(opt_exit_icount) )
+    {
+        u64 now = exit_icount_tsc();
+
+        barrier();
+        exit_icount_entry(v, now, (x->exit_reason & 0xffff) ==
+                                  EXIT_REASON_MSR_WRITE, x->rax);
+        barrier();
+    }
     rc = vmx_enter(&v->hvm->gprs, &x->rax, x->launched);
+    if ( unlikely(opt_exit_icount) )
+    {
+        v->hvm->icount.exit_tsc = exit_icount_tsc();
+        barrier();
+    }
     if ( rc )
     {
         x->nr_failed_entries++;

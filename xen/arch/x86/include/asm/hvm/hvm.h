@@ -13,6 +13,7 @@
 #include <asm/hvm/xstate.h>
 #include <asm/hvm/kvmclock.h>
 #include <asm/hvm/task_switch.h>
+#include <asm/hvm/exit_icount.h>
 
 struct vcpu;
 struct domain;
@@ -123,6 +124,7 @@ struct hvm_vcpu
     int inert;
     /* It went down last of its domain: check once interrupts are on. */
     bool progress_check_due;
+    struct exit_icount icount;  /* exit_icount=1 only */
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */
