@@ -2,8 +2,7 @@
 # bochs-run.sh: boot a GRUB ISO on Bochs, non-interactively, with a wall-clock limit.
 #
 #   scripts/bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS]
-#                        [--model MODEL] [--megs MIB] [--quantum N]
-#                        ISO SERIAL_OUT
+#                        [--model MODEL] [--megs MIB] ISO SERIAL_OUT
 #
 # COM1 goes to SERIAL_OUT. Next to it (same name, extension dropped) are kept
 # STEM.bochsrc (the exact config used), STEM.dbg.rc (2.7's debugger script),
@@ -21,13 +20,13 @@
 set -euo pipefail
 
 usage() {
-    echo "usage: bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS] [--model MODEL] [--megs MIB] [--quantum N] ISO SERIAL_OUT" >&2
+    echo "usage: bochs-run.sh [--bochs 2.7|3.0] [--cpus N] [--timeout SECONDS] [--model MODEL] [--megs MIB] ISO SERIAL_OUT" >&2
     exit 64
 }
 die() { echo "bochs-run.sh: $*" >&2; exit 1; }
 
 here=$(cd "$(dirname "$0")" && pwd)
-version=2.7 cpus=2 limit=120 model=corei7_skylake_x megs=512 quantum=16
+version=2.7 cpus=2 limit=120 model=corei7_skylake_x megs=512
 while [ $# -gt 0 ]; do
     case $1 in
         --bochs)   [ $# -ge 2 ] || usage; version=$2; shift 2 ;;
@@ -35,7 +34,6 @@ while [ $# -gt 0 ]; do
         --timeout) [ $# -ge 2 ] || usage; limit=$2; shift 2 ;;
         --model)   [ $# -ge 2 ] || usage; model=$2; shift 2 ;;
         --megs)    [ $# -ge 2 ] || usage; megs=$2; shift 2 ;;
-        --quantum) [ $# -ge 2 ] || usage; quantum=$2; shift 2 ;;
         --) shift; break ;;
         -*) usage ;;
         *) break ;;
@@ -46,7 +44,6 @@ done
 [[ $limit =~ ^[1-9][0-9]*$ ]] || die "--timeout wants whole seconds, got '$limit'"
 [[ $model =~ ^[a-z0-9_]+$ ]] || die "bad --model '$model'"
 [[ $megs =~ ^[1-9][0-9]*$ ]] || die "--megs wants MiB as a positive integer, got '$megs'"
-[[ $quantum =~ ^[1-9][0-9]*$ ]] && [ "$quantum" -le 32 ] || die "--quantum wants 1..32, got '$quantum'"
 [ -f "$1" ] || die "ISO '$1' not found (build it with scripts/mkiso.sh)"
 
 iso=$(realpath "$1")
@@ -92,12 +89,10 @@ esac
 #   runs are not an issue: Bochs' rfb server tries ports 5900..5949 in turn
 #   and takes the first one it can bind (seen in the log as "Trying port").
 # - clock sync=none makes runs deterministic (time follows instructions).
-# - quantum must be 1..32 on 2.7.  With more than one CPU the TSC only
-#   counts instructions one by one at quantum=1 (make bench's exit_icount
-#   runs; see docs/interrupt-bench.md).
+# - quantum must be 1..32 on 2.7.
 cat > "$rc_file" <<EOF
 megs: $megs
-cpu: model=$model, count=$cpus, ips=100000000, quantum=$quantum, reset_on_triple_fault=0
+cpu: model=$model, count=$cpus, ips=100000000, quantum=16, reset_on_triple_fault=0
 romimage: file=$bxshare/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=$vgabios
 display_library: rfb, options="timeout=0"

@@ -67,8 +67,7 @@ EXIT_CONFIGS = [
 ]
 
 
-def boot(work, tag, emulator, version, opts, env, vcpus, smp, mem,
-         quantum=16):
+def boot(work, tag, emulator, version, opts, env, vcpus, smp, mem):
     guest = TOP / "build" / "guests" / "irq_bench.elf"
     envf = work / f"{tag}.env"
     envf.write_text(env.replace(" ", "\n") + "\n")
@@ -82,7 +81,7 @@ def boot(work, tag, emulator, version, opts, env, vcpus, smp, mem,
         iso = emulators.build_iso(args, mods, xen_image=TOP / "dist" /
                                   "xen-lite", workdir=work, name=tag)
         r = emulators.run_bochs(iso, cpus=smp, version=version, timeout=900,
-                                workdir=work, name=tag, quantum=quantum)
+                                workdir=work, name=tag)
     if not re.search(r"VERDICT irq_bench PASS", r.serial):
         sys.exit(f"irq_bench failed ({tag}):\n{r.describe()}")
     return r.serial

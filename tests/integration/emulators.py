@@ -231,10 +231,8 @@ BOCHS_SHUTDOWN, BOCHS_OTHER_STOP, BOCHS_TIMEOUT = 0, 2, 124
 
 def run_bochs(iso: Union[str, Path], cpus: int = 2, timeout: float = 180,
               version: str = "2.7", model: str = "corei7_skylake_x",
-              megs: int = 512, *, workdir: Union[str, Path], name: str = "bochs",
-              quantum: int = 16) -> RunResult:
-    """Boot a GRUB ISO on Bochs via scripts/bochs-run.sh (quantum: Bochs'
-    SMP quantum, instructions per CPU before it switches to the next).
+              megs: int = 512, *, workdir: Union[str, Path], name: str = "bochs") -> RunResult:
+    """Boot a GRUB ISO on Bochs via scripts/bochs-run.sh.
 
     exit_code is the script's: 0 the guest asked Bochs to shut down (port
     0x8900), 2 Bochs stopped on its own for another reason (panic, triple
@@ -249,8 +247,7 @@ def run_bochs(iso: Union[str, Path], cpus: int = 2, timeout: float = 180,
     output = workdir / f"{name}.run.txt"
     cmd = [str(SCRIPTS / "bochs-run.sh"), "--bochs", version, "--cpus", str(cpus),
            "--timeout", str(int(timeout)), "--model", model,
-           "--megs", str(megs), "--quantum", str(quantum), str(iso),
-           str(serial)]
+           "--megs", str(megs), str(iso), str(serial)]
     (workdir / f"{name}.cmd").write_text(shlex.join(cmd) + "\n")
     # The script enforces `timeout` itself; the margin covers Bochs' start
     # and a kill that needs the KILL fallback.
