@@ -102,6 +102,13 @@ struct hvm_vcpu
     u8 recent_exits[4];
     unsigned int recent_exit_pos;
     u64 ipi_fastpath;           /* ICR writes handled by the fast path */
+    /*
+     * The last exit was an ICR write the IPI fast path completed, and
+     * nothing since has changed this vCPU's APIC mode, base or INIT
+     * state: the backend's next entry may skip work that only such a
+     * change makes necessary.  Consumed by that entry.
+     */
+    bool entry_after_fastpath;
     u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
     bool pv_eoi_pending;        /* we set the flag before this entry */
     u64 pv_eoi_skips;           /* EOIs the guest did through the flag */
