@@ -11,7 +11,11 @@ the hypervisor's counters (sysctl irq_stats):
     whose TSC advances with instructions, about the instructions run);
  2. VM exits per IPI (sender, target), EOI exits per IPI and guest TSC
     cycles per IPI round trip, with and without the IPI fast path, PV
-    EOI, APICv and hardware posting.
+    EOI, APICv and hardware posting;
+ 3. the host instructions from VM exit to VM entry of an x2APIC unicast
+    ICR write, on the IPI fast path and on the full path (ipi_fastpath=0),
+    counted exactly on Bochs 3.0 with one CPU (exit_icount=1, see
+    xen/arch/x86/hvm/exit_icount.c), and their ratio.
 
 The tables go to stdout and to build/bench/irq_bench.md (Markdown).
 Usage: irq_bench.py [--quick] (--quick: fewer rounds, for a smoke run).
@@ -37,6 +41,14 @@ SCAN = re.compile(r"bench: scan blocked (\d+) K (\d+) wakeups (\d+) runs "
 EXITS = re.compile(r"bench: exits ipis (\d+) sender_exits ([\d.]+) "
                    r"target_exits ([\d.]+) eoi_exits ([\d.]+) pv_eois (\d+) "
                    r"fastpath (\d+) cycles_per_ipi ([\d.]+)")
+
+ICOUNT_CALIB = re.compile(r"exit_icount d0 v0 calib (\d+) (\d+)")
+ICOUNT = re.compile(r"exit_icount d0 v0 (fast|full) n (\d+) mode (\d+) "
+                    r"at_mode (\d+)")
+# Instructions of xen/arch/x86/hvm/vmx/entry.S outside the measured
+# window, the same for every exit: vmx_exit_stub from HOST_RIP to its RET
+# (28) and vmx_enter from its first instruction to VMRESUME (32).
+STUB_INSNS = 28 + 32
 
 # name, emulator, Bochs version, hypervisor options, guest env
 EXIT_CONFIGS = [
@@ -111,6 +123,40 @@ def exits_table(work, ipis):
     return lines
 
 
+def icr_table(work, ipis):
+    """Exit-to-entry instructions of an ICR-write exit, fast and full
+    path, from two Bochs 3.0 boots on one CPU; returns the Markdown lines
+    and the two counts."""
+    counts = {}
+    for path, opts in (("fast", "exit_icount=1"),
+                       ("full", "exit_icount=1 ipi_fastpath=0")):
+        out = boot(work, f"icr-{path}", "bochs", "3.0", opts,
+                   f"part=icr ipis={ipis}", 2, 1, "16M")
+        cal = ICOUNT_CALIB.search(out)
+        # The TSC must be counting instructions one by one (exit_icount.c).
+        if not cal or (int(cal[1]), int(cal[2])) != (3, 103):
+            sys.exit(f"icr-{path}: the TSC does not count instructions "
+                     f"here (calibration {cal and cal.groups()}), no count")
+        m = ICOUNT.search(out)
+        if not m or m[1] != path:
+            sys.exit(f"icr-{path}: no {path}-path ICR exits counted")
+        n, mode, at = int(m[2]), int(m[3]), int(m[4])
+        counts[path] = (n, mode, at)
+    lines = ["| path | ICR-write exits | exits with the mode's count "
+             "| instructions, C part | with the entry.S stubs |",
+             "|---|---:|---:|---:|---:|"]
+    for path in ("fast", "full"):
+        n, mode, at = counts[path]
+        lines.append(f"| {path} | {n} | {at} | {mode} | "
+                     f"{mode + STUB_INSNS} |")
+    fast = counts["fast"][1] + STUB_INSNS
+    full = counts["full"][1] + STUB_INSNS
+    lines += ["", f"Fast path {fast} instructions, full path {full}: "
+              f"ratio {fast / full:.3f}, {100 * (full - fast) / full:.1f} % "
+              "fewer on the fast path."]
+    return lines, fast, full
+
+
 def main():
     quick = "--quick" in sys.argv[1:]
     rounds, ipis = (2, 200) if quick else (20, 2000)
@@ -126,6 +172,11 @@ def main():
             "vCPU 1, which spins in the guest with interrupts on (PV EOI "
             "when offered); 2 vCPUs on 2 pCPUs:", ""]
     doc += exits_table(work, ipis)
+    doc += ["", f"Instructions from VM exit to VM entry of an x2APIC unicast "
+            f"ICR write (Bochs 3.0, one CPU, exact count; {ipis} IPIs to a "
+            "vCPU that is not running; the count most exits had):", ""]
+    lines, _, _ = icr_table(work, ipis)
+    doc += lines
     text = "\n".join(doc) + "\n"
     print(text)
     out = TOP / "build" / "bench" / "irq_bench.md"

@@ -49,6 +49,11 @@
  *                     level; xen-lite's vIOAPIC delivers, QEMU 7.2's
  *                     forgets the line once the edge was delivered and
  *                     waits for the next assert)
+ *   spin_ipis=1       in x2APIC mode, CPU 1 spins in 8 sending itself
+ *                     fixed IPIs by physical ID, so that nearly all its
+ *                     exits are ICR writes a hypervisor's IPI fast path
+ *                     completes: the redirection change must still
+ *                     reach its EOI-exit bitmap
  */
 #include "test.h"
 #include "ioapic.h"
@@ -61,6 +66,7 @@ const char test_name[] = "ioapic_lines";
 #define VEC_A           0x61
 #define VEC_B           0x72
 #define VEC_C           0x91
+#define VEC_SPIN        0xa3
 
 #define REG_ID          0x00
 #define REG_VERSION     0x01
@@ -83,7 +89,8 @@ static volatile uint8_t modes[MAX_CPUS][256];
 static volatile uint32_t counts[MAX_CPUS][256];
 static volatile uint8_t tmr_seen[MAX_CPUS][256];
 static volatile uint8_t line_of[256];
-static volatile uint32_t stop_spin;
+static volatile uint32_t stop_spin, spin_ipis_taken;
+static bool spin_ipis, in_x2apic;
 static uint32_t ioapic;
 static const char *mode_name;
 
@@ -346,11 +353,22 @@ static void sequential(unsigned int rounds)
     expect(0, VEC_A, rounds, "sequential level interrupts");
 }
 
+static void on_spin_ipi(struct regs *r)
+{
+    (void)r;
+    spin_ipis_taken++;
+    apic_eoi();
+}
+
 static void spin(void *arg)
 {
     (void)arg;
     while ( !stop_spin )
+    {
+        if ( spin_ipis && in_x2apic )
+            apic_icr(this_cpu()->apic_id, APIC_DM_FIXED | VEC_SPIN);
         cpu_relax();
+    }
 }
 
 static void remote_cpu(bool relevel)
@@ -443,6 +461,7 @@ static void run_mode(enum apic_mode mode, unsigned int cpus,
                      bool relevel)
 {
     mode_name = apic_mode_name(mode);
+    in_x2apic = mode == APIC_MODE_X2APIC;
     if ( mode == APIC_MODE_X2APIC )
         smp_call_all(to_x2apic, NULL, WAIT_US);
     reset_counts();
@@ -481,6 +500,8 @@ void test_main(void)
     idt_set_handler(VEC_A, on_irq);
     idt_set_handler(VEC_B, on_irq);
     idt_set_handler(VEC_C, on_irq);
+    idt_set_handler(VEC_SPIN, on_spin_ipi);
+    spin_ipis = env_u32("spin_ipis", 0);
     cpus = cpus > 2 ? 2 : cpus;
     sti();
 
@@ -492,9 +513,13 @@ void test_main(void)
     if ( x2 )
         run_mode(APIC_MODE_X2APIC, cpus, rounds, masked_edge,
                  held_edge, relevel);
+    if ( spin_ipis && x2 && cpus > 1 )
+        CHECK(spin_ipis_taken, "CPU 1 took none of its own IPIs");
     test_pass("edge, level with Remote IRR and EOI, masked, two edges, "
-              "coalescing, %u sequential, %s; %s", rounds,
+              "coalescing, %u sequential, %s; %s%s", rounds,
               cpus > 1 ? "level and edge on a running CPU 1"
                        : "1 CPU",
-              x2 ? "xAPIC and x2APIC" : "xAPIC (x2APIC absent)");
+              x2 ? "xAPIC and x2APIC" : "xAPIC (x2APIC absent)",
+              spin_ipis && x2 && cpus > 1 ? "; CPU 1 sending itself IPIs"
+                                           : "");
 }

@@ -161,6 +161,23 @@ def test_ioapic_lines_on_vmx(build_iso, run_bochs, guests, test_dir, config):
         "xAPIC and x2APIC" in v[0][3], r.describe()
 
 
+# The same while the spinning vCPU 1 sends itself x2APIC IPIs without a
+# pause, so that nearly all its exits are ones the IPI fast path completes
+# and after which the entry skips the APICv sync (vmx.c,
+# apicv_sync_needed()): the redirection change must still reach its
+# EOI-exit bitmap, or the level interrupt's EOI never reaches the vIOAPIC.
+@pytest.mark.bochs
+@pytest.mark.parametrize("config", CONFIGS[1:],
+                         ids=[c[0] for c in CONFIGS[1:]])
+def test_ioapic_lines_fastpath_spinner_on_vmx(build_iso, run_bochs, guests,
+                                              test_dir, config):
+    r = boot(build_iso, run_bochs, config,
+             guest_modules(guests, test_dir, "ioapic_lines",
+                           f"vcpus=2 {MEM} testdev=1", "spin_ipis=1"))
+    expect_pass(r, "ioapic_lines")
+    assert "CPU 1 sending itself IPIs" in verdicts(r)[0][3], r.describe()
+
+
 # With APICv the APIC-access page is mapped in EPT; a vCPU whose APIC is
 # globally disabled runs on the EPT view without it (ept.c), so the page
 # floats as without APICv.

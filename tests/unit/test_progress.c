@@ -27,7 +27,7 @@ static unsigned int nr_doms;
 static bool ioapic_nmi[MAX_DOMS];
 static bool building[MAX_DOMS];         /* domain_building() */
 
-static unsigned int ended;
+static unsigned int ended, icount_dumps;
 static int end_status;
 static char end_why[64];
 
@@ -71,8 +71,15 @@ bool vioapic_sends_nmi_or_init(struct domain *d)
     return ioapic_nmi[d - doms];
 }
 
+/* exit_icount.c's report, made once the run has ended. */
+void exit_icount_dump_all(void)
+{
+    icount_dumps++;
+}
+
 void nothing_left_to_run(const char *why, int status)
 {
+    CHECK_EQ(icount_dumps, ended + 1);
     ended++;
     end_status = status;
     snprintf(end_why, sizeof(end_why), "%s", why);
@@ -111,7 +118,7 @@ static void setup(unsigned int n, unsigned int nv)
     boot_done = false;
     any_domain_failed = false;
     run_ended = false;
-    ended = 0;
+    ended = icount_dumps = 0;
     end_status = -1;
     end_why[0] = '\0';
     mid_scan = NULL;

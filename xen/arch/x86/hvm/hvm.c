@@ -251,6 +251,7 @@ void hvm_dump_exit_counters(const struct vcpu *v)
     printk("    pv send-ipi calls %lu, targets %lu\n",
            (unsigned long)v->hvm->vlapic.nr_pv_ipi_calls,
            (unsigned long)v->hvm->vlapic.nr_pv_ipi_targets);
+    exit_icount_dump(v);
 }
 
 static void dump_vlapics(unsigned char key)
@@ -541,10 +542,14 @@ static bool process_init_sipi(struct vcpu *v)
         WRITE_ONCE(h->boot_state, HVM_VCPU_WAIT_SIPI);
         (void)__atomic_exchange_n(&h->init_pending, false, __ATOMIC_SEQ_CST);
         hvm_vcpu_init_reset(v);
+        h->entry_after_fastpath = false;    /* the APIC was reset */
     }
     sipi = __atomic_exchange_n(&h->sipi_vector, -1, __ATOMIC_SEQ_CST);
     if ( sipi >= 0 && h->boot_state == HVM_VCPU_WAIT_SIPI )
+    {
         start_from_sipi(v, (u8)sipi);
+        h->entry_after_fastpath = false;
+    }
     if ( h->boot_state == HVM_VCPU_RUNNING )
         return true;
 
@@ -1261,6 +1266,7 @@ void hvm_vcpu_run(struct vcpu *v)
         if ( softirq_pending(cpu) || !vcpu_runnable(v) ||
              v->domain->is_shutting_down || !process_init_sipi(v) )
         {
+            v->hvm->entry_after_fastpath = false;
             local_irq_enable();
             if ( unlikely(v->hvm->progress_check_due) )
             {
@@ -1310,9 +1316,11 @@ void hvm_vcpu_run(struct vcpu *v)
 
         if ( ipi_fastpath(v, &e) )
         {
+            v->hvm->entry_after_fastpath = true;
             local_irq_enable();
             continue;
         }
+        v->hvm->entry_after_fastpath = false;
         local_irq_enable();
 
         handle_exit(v, &e);

@@ -194,6 +194,8 @@ void hvm_progress_check(void)
     if ( __atomic_exchange_n(&run_ended, true, __ATOMIC_SEQ_CST) )
         return;
 
+    /* Every vCPU is down: its exit_icount counters hold still now. */
+    exit_icount_dump_all();
     /* Final now: the same domains, stuck for the same reasons. */
     if ( nr_stuck )
         (void)nothing_can_run(&nr_stuck, true);

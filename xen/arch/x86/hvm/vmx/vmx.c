@@ -886,6 +886,10 @@ static void apicv_sync(struct vcpu *v)
     u64 eoi[4] = { 0 };
     u64 bitmap, eptp;
 
+    /* Before the entries are read: see vmx_vioapic_levels_changed(). */
+    x->levels_gen_synced = __atomic_load_n(&v->domain->hvm->levels_gen,
+                                           __ATOMIC_SEQ_CST);
+
     /*
      * Virtualize the APIC the guest uses, never both; where the xAPIC
      * page does not decode, the EPT view without the APIC-access page.
@@ -941,6 +945,28 @@ static void apicv_sync(struct vcpu *v)
         for ( unsigned int i = 0; i < VMX_APIC_SNAPSHOT_REGS; i++ )
             x->apic_snapshot[i] = page[snapshot_regs[i] / 4];
     }
+}
+
+/*
+ * Whether this entry must run apicv_sync().  Not after an exit that the
+ * IPI fast path completed (entry_after_fastpath), as long as no
+ * redirection entry changed since the last sync: such an exit changed
+ * no input of the sync.  The APIC mode and base, which choose the
+ * controls, the EPT view and the MSR bitmap, only change through the
+ * vCPU's own exits, and INIT clears the flag; the fast path runs in
+ * x2APIC mode only, so there is no xAPIC page to refresh.  TMR bits set
+ * since by other vCPUs' deliveries come from level-triggered messages:
+ * those of the vIOAPIC have their vector in the bitmap from its
+ * redirection entry already, and vioapic_eoi() ignores any other.
+ */
+static bool apicv_sync_needed(struct vcpu *v)
+{
+    bool after_fastpath = v->hvm->entry_after_fastpath;
+
+    v->hvm->entry_after_fastpath = false;
+    return !after_fastpath ||
+           vmx(v)->levels_gen_synced !=
+           __atomic_load_n(&v->domain->hvm->levels_gen, __ATOMIC_SEQ_CST);
 }
 
 /*
@@ -1065,6 +1091,15 @@ static void vmx_vioapic_levels_changed(struct domain *d)
 {
     unsigned int cpu = smp_processor_id();
 
+    /*
+     * For apicv_sync_needed(): after the entry's store, before the kicks
+     * (a locked RMW, so it is globally visible before any IPI below is
+     * sent).  A vCPU that reads the old value at its entry either has
+     * is_running set already, so that the load below sees it and kicks
+     * it, or reads the new one (the argument above, with this load in
+     * place of apicv_sync()'s loads of the entries).
+     */
+    __atomic_fetch_add(&d->hvm->levels_gen, 1, __ATOMIC_SEQ_CST);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     for ( unsigned int i = 0; i < d->max_vcpus; i++ )
     {
@@ -1782,9 +1817,12 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     int active, rc;
 
     ASSERT(!local_irq_is_enabled());
-    memset(e, 0, sizeof(*e));
+    /*
+     * Not memset(): with -fno-builtin that is a call to the byte loop of
+     * common/string.c, four instructions a byte on every entry.
+     */
+    *e = (struct hvm_exit){ .reason = HVM_EXIT_NONE };
     x->entered = false;
-    e->reason = HVM_EXIT_NONE;
 
     active = READ_ONCE(x->active_cpu);
     if ( active >= 0 && active != (int)cpu )
@@ -1825,7 +1863,7 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
         x->last_cpu = cpu;
     }
 
-    if ( x->apicv )
+    if ( x->apicv && apicv_sync_needed(v) )
         apicv_sync(v);
     flush_dirty(x);
     if ( unlikely(x->clear_pending_dbg) )
@@ -1845,7 +1883,26 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
     if ( x->pin_ctls & PIN_PREEMPT_TIMER )
         vmw(VMX_PREEMPTION_TIMER_VALUE, preempt_timer_value());
 
+    /*
+     * exit_icount=1: the TSC as late before entry and as early after the
+     * exit as C allows; the barriers keep the compiler from moving other
+     * work across the reads (exit_icount.c).
+     */
+    if ( unlikely(opt_exit_icount) )
+    {
+        u64 now = exit_icount_tsc();
+
+        barrier();
+        exit_icount_entry(v, now, (x->exit_reason & 0xffff) ==
+                                  EXIT_REASON_MSR_WRITE, x->rax);
+        barrier();
+    }
     rc = vmx_enter(&v->hvm->gprs, &x->rax, x->launched);
+    if ( unlikely(opt_exit_icount) )
+    {
+        v->hvm->icount.exit_tsc = exit_icount_tsc();
+        barrier();
+    }
     if ( rc )
     {
         x->nr_failed_entries++;

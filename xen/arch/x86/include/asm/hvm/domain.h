@@ -104,6 +104,13 @@ struct hvm_domain
 
     struct vuart uart;
     struct vioapic vioapic;
+    /*
+     * VMX APICv: bumped (seq_cst) each time a redirection entry changes
+     * which vectors the vIOAPIC sends level-triggered, so that an entry
+     * after an IPI fast-path exit can tell whether its EOI-exit bitmap
+     * is still current (vmx.c, apicv_sync_needed()).
+     */
+    u64 levels_gen;
     struct vpit pit;
     u8 pic_imr[2];
     u8 pic_icw[2];              /* where each PIC is in its ICW sequence */

@@ -13,6 +13,7 @@
 #include <asm/hvm/xstate.h>
 #include <asm/hvm/kvmclock.h>
 #include <asm/hvm/task_switch.h>
+#include <asm/hvm/exit_icount.h>
 
 struct vcpu;
 struct domain;
@@ -101,6 +102,13 @@ struct hvm_vcpu
     u8 recent_exits[4];
     unsigned int recent_exit_pos;
     u64 ipi_fastpath;           /* ICR writes handled by the fast path */
+    /*
+     * The last exit was an ICR write the IPI fast path completed, and
+     * nothing since has changed this vCPU's APIC mode, base or INIT
+     * state: the backend's next entry may skip work that only such a
+     * change makes necessary.  Consumed by that entry.
+     */
+    bool entry_after_fastpath;
     u64 pv_eoi_msr;             /* MSR_KVM_PV_EOI_EN: flag address | 1 */
     bool pv_eoi_pending;        /* we set the flag before this entry */
     u64 pv_eoi_skips;           /* EOIs the guest did through the flag */
@@ -123,6 +131,7 @@ struct hvm_vcpu
     int inert;
     /* It went down last of its domain: check once interrupts are on. */
     bool progress_check_due;
+    struct exit_icount icount;  /* exit_icount=1 only */
 };
 
 /* Segment register as the backends store it (SVM's packed attributes). */

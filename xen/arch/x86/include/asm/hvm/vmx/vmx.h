@@ -146,6 +146,7 @@ struct vmx_vcpu
     bool apicv;                     /* virtual-interrupt delivery in use */
     u16 intr_status_hw;             /* RVI/SVI as last written */
     u64 eoi_exit_hw[4];
+    u64 levels_gen_synced;          /* levels_gen apicv_sync() read */
     u32 apic_snapshot[VMX_APIC_SNAPSHOT_REGS];
     u32 isr_at_entry[8];            /* ISR as the last entry left it */
     u64 nr_apic_write_exits, nr_eoi_exits;
