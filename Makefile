@@ -119,12 +119,14 @@ run-demo: deps xen guests
 test: deps xen tools guests linux dom0
 	@scripts/run-tests.sh
 
-# The guest suite with the kernels' full counts (100 000 IPIs), every
+# The guest suites (QEMU and Bochs) with the kernels' full counts (100 000
+# IPIs) and every Bochs configuration for every kernel, every
 # irq_storm run at 60 s and the hostile kernel's long seeds (10^5 actions
 # per backend, about 2 min on QEMU and 30 min on Bochs): slow under
 # emulation, so not part of make test.
 test-long: deps xen guests
 	XENLITE_LONG=1 $(PYTHON) -m pytest tests/integration/test_guests_svm.py \
+	    tests/integration/test_guests_vmx.py \
 	    tests/integration/test_irq_storm.py \
 	    tests/integration/test_hostile.py
 
