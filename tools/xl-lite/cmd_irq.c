@@ -19,17 +19,7 @@
 
 #define TOP_EXITS   5
 
-static const char *const exit_names[XEN_EXIT_NR] = {
-    [XEN_EXIT_none] = "none", [XEN_EXIT_extint] = "extint",
-    [XEN_EXIT_nmi] = "nmi", [XEN_EXIT_intr_window] = "intr_window",
-    [XEN_EXIT_cpuid] = "cpuid", [XEN_EXIT_hlt] = "hlt",
-    [XEN_EXIT_io] = "io", [XEN_EXIT_msr_read] = "msr_read",
-    [XEN_EXIT_msr_write] = "msr_write", [XEN_EXIT_hypercall] = "hypercall",
-    [XEN_EXIT_npf] = "npf", [XEN_EXIT_shutdown] = "shutdown",
-    [XEN_EXIT_init] = "init", [XEN_EXIT_failed_entry] = "failed_entry",
-    [XEN_EXIT_unhandled] = "unhandled", [XEN_EXIT_xsetbv] = "xsetbv",
-    [XEN_EXIT_task_switch] = "task_switch",
-};
+static const char *const exit_names[XEN_EXIT_NR] = XEN_EXIT_NAMES;
 
 static double mean(uint64_t sum, uint64_t n)
 {

@@ -170,6 +170,23 @@ struct xen_irq_stats_pcpu
 #define XEN_EXIT_xsetbv             15
 #define XEN_EXIT_task_switch        16
 #define XEN_EXIT_NR                 17
+
+/*
+ * Their names, one spelling for the hypervisor's dumps and the tools'
+ * output: an initializer for a const char *[XEN_EXIT_NR].
+ */
+#define XEN_EXIT_NAMES {                                                \
+    [XEN_EXIT_none] = "none", [XEN_EXIT_extint] = "extint",             \
+    [XEN_EXIT_nmi] = "nmi", [XEN_EXIT_intr_window] = "intr_window",     \
+    [XEN_EXIT_cpuid] = "cpuid", [XEN_EXIT_hlt] = "hlt",                 \
+    [XEN_EXIT_io] = "io", [XEN_EXIT_msr_read] = "msr_read",             \
+    [XEN_EXIT_msr_write] = "msr_write",                                 \
+    [XEN_EXIT_hypercall] = "hypercall", [XEN_EXIT_npf] = "npf",         \
+    [XEN_EXIT_shutdown] = "shutdown", [XEN_EXIT_init] = "init",         \
+    [XEN_EXIT_failed_entry] = "failed_entry",                           \
+    [XEN_EXIT_unhandled] = "unhandled", [XEN_EXIT_xsetbv] = "xsetbv",   \
+    [XEN_EXIT_task_switch] = "task_switch",                             \
+}
 #define XEN_IRQ_STATS_MAX_EXITS     32
 
 struct xen_irq_stats_vcpu

@@ -11,6 +11,7 @@
  * to ISR or back to IRR: nothing accepted is ever lost (seeds/002).
  */
 #include <xen/lib.h>
+#include <public/sysctl.h>
 #include <xen/domain.h>
 #include <xen/errno.h>
 #include <xen/hypercall.h>
@@ -212,18 +213,8 @@ void hvm_crash_domain(struct domain *d, const char *why)
 
 /* --- debug key 'v' --- */
 
-static const char *const exit_names[HVM_EXIT_NR] = {
-    [HVM_EXIT_NONE] = "none", [HVM_EXIT_EXTINT] = "extint",
-    [HVM_EXIT_NMI] = "nmi", [HVM_EXIT_INTR_WINDOW] = "intr-window",
-    [HVM_EXIT_CPUID] = "cpuid", [HVM_EXIT_HLT] = "hlt",
-    [HVM_EXIT_IO] = "io", [HVM_EXIT_MSR_READ] = "rdmsr",
-    [HVM_EXIT_MSR_WRITE] = "wrmsr", [HVM_EXIT_HYPERCALL] = "hypercall",
-    [HVM_EXIT_NPF] = "npf", [HVM_EXIT_SHUTDOWN] = "shutdown",
-    [HVM_EXIT_INIT] = "init", [HVM_EXIT_XSETBV] = "xsetbv",
-    [HVM_EXIT_TASK_SWITCH] = "task-switch",
-    [HVM_EXIT_FAILED_ENTRY] = "failed-entry",
-    [HVM_EXIT_UNHANDLED] = "unhandled",
-};
+/* HVM_EXIT_* are XEN_EXIT_* (irq_stats.c checks at build time). */
+static const char *const exit_names[HVM_EXIT_NR] = XEN_EXIT_NAMES;
 
 static const char *exit_name(unsigned int reason)
 {
