@@ -48,6 +48,7 @@ linux: deps
 
 $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
                          tests/linux/privcmd_test.c \
+                         tests/linux/linux_bench.c \
                          tools/include/xen-lite/privcmd.h \
                          $(PRIVCMD)/privcmd.ko scripts/mkinitramfs.sh
 	scripts/mkinitramfs.sh $(LINUX)/busybox $(PRIVCMD)/privcmd.ko \
