@@ -133,6 +133,7 @@ bench: deps xen guests linux
 	@$(MAKE) --no-print-directory -C tests/bench run
 	@$(PYTHON) tests/bench/irq_bench.py
 	@$(PYTHON) tests/bench/linux_boot.py
+	@$(PYTHON) tests/bench/linux_workloads.py
 
 unit:
 	@scripts/install-deps.sh $(TOOLS_DEPS)
