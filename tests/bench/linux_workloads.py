@@ -16,8 +16,9 @@ after each:
 Each boot is done twice: xen-lite's full configuration and a Xen/KVM-like
 one (XENLIKE below), side by side, on QEMU (SVM, 32 vCPUs on 2 pCPUs)
 and Bochs 3.0 (VMX with hardware posting; 2 vCPUs on 2 pCPUs and a few
-operations: Linux boots slowly there).  Rates are per second of the guest's CLOCK_MONOTONIC; everything
-else comes from the hypervisor's counters.  The tables go to stdout and
+operations: Linux boots slowly there).  Rates are per second of the
+guest's CLOCK_MONOTONIC; everything else comes from the hypervisor's
+counters.  The tables go to stdout and
 build/bench/linux_workloads.md.
 
 Usage: linux_workloads.py [--quick] [--only qemu|bochs] [--vcpus N]

@@ -133,7 +133,8 @@ static int open_privcmd(void)
     return 0;
 }
 
-static int snapshot(struct xen_irq_stats_vcpu *v, struct xen_irq_stats_pcpu *p)
+static int snapshot(struct xen_irq_stats_vcpu *v,
+                    struct xen_irq_stats_pcpu *p)
 {
     int bad = 0;
 
@@ -146,7 +147,10 @@ static int snapshot(struct xen_irq_stats_vcpu *v, struct xen_irq_stats_pcpu *p)
 
 #define D(f) ((unsigned long long)(b->f - a->f))
 
-/* One line per vCPU and per pCPU, the counters' growth over the run. */
+/*
+ * One line per vCPU and per pCPU, the counters' growth over the run;
+ * wake_max is the longest wake since boot (a maximum has no difference).
+ */
 static void report(const char *name)
 {
     for ( unsigned int i = 0; i < nr_vcpus; i++ )
