@@ -350,10 +350,15 @@ static int run_benches(int argc, char **argv)
         int status;
         pid_t pid;
 
-        if ( strncmp(argv[i], "bench=", 6) ||
-             snprintf(name, sizeof(name), "%s", argv[i] + 6) >=
-             (int)sizeof(name) || !(colon = strchr(name, ':')) )
+        if ( strncmp(argv[i], "bench=", 6) )
             continue;
+        if ( snprintf(name, sizeof(name), "%s", argv[i] + 6) >=
+             (int)sizeof(name) || !(colon = strchr(name, ':')) )
+        {
+            printf("XENLITE-INIT %s: not bench=NAME:N\n", argv[i]);
+            bad = 1;
+            continue;
+        }
         *colon = '\0';
         pid = fork();
         if ( pid == 0 )
