@@ -43,7 +43,7 @@ WORKLOADS = ["pingpong", "wakeups", "shootdown"]
 SETUPS = {
     "qemu": (32, 2, {"pingpong": 500, "wakeups": 500, "shootdown": 200},
              {"pingpong": 100, "wakeups": 100, "shootdown": 50}),
-    "bochs": (2, 2, {"pingpong": 200, "wakeups": 50, "shootdown": 50},
+    "bochs": (2, 2, {"pingpong": 200, "wakeups": 50, "shootdown": 200},
               {"pingpong": 10, "wakeups": 5, "shootdown": 5}),
 }
 
