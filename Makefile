@@ -48,6 +48,7 @@ linux: deps
 
 $(LINUX)/initramfs.cpio: $(LINUX)/version tests/linux/init.c \
                          tests/linux/privcmd_test.c \
+                         tests/linux/linux_bench.c \
                          tools/include/xen-lite/privcmd.h \
                          $(PRIVCMD)/privcmd.ko scripts/mkinitramfs.sh
 	scripts/mkinitramfs.sh $(LINUX)/busybox $(PRIVCMD)/privcmd.ko \
@@ -137,6 +138,7 @@ bench: deps xen guests linux
 	@$(MAKE) --no-print-directory -C tests/bench run
 	@$(PYTHON) tests/bench/irq_bench.py
 	@$(PYTHON) tests/bench/linux_boot.py
+	@$(PYTHON) tests/bench/linux_workloads.py
 
 unit:
 	@scripts/install-deps.sh $(TOOLS_DEPS)

@@ -4,7 +4,8 @@
 # (tests/linux/init.c, linked statically), the dom0 driver PRIVCMD_KO
 # (tools/dom0/privcmd, built by the Makefile) as /lib/modules/privcmd.ko,
 # which /init loads, its test tool /bin/privcmd-test
-# (tests/linux/privcmd_test.c, static), and the kernel's ACPI button and
+# (tests/linux/privcmd_test.c, static), the bench workloads /bin/linux-bench
+# (tests/linux/linux_bench.c, static), and the kernel's ACPI button and
 # evdev modules from MODULES_DIR (the kernel package's
 # lib/modules/VERSION) as /lib/modules/button.ko and evdev.ko, which /init
 # loads for busybox acpid.
@@ -46,6 +47,9 @@ cp "$modules/kernel/drivers/acpi/button.ko" \
 "$cc" -std=gnu11 -static -O2 -Wall -Wextra -Werror \
     -I"$repo/xen/include" -I"$repo/tools/include" \
     -o "$tree/bin/privcmd-test" "$repo/tests/linux/privcmd_test.c"
+"$cc" -std=gnu11 -static -pthread -O2 -Wall -Wextra -Werror \
+    -I"$repo/xen/include" -I"$repo/tools/include" \
+    -o "$tree/bin/linux-bench" "$repo/tests/linux/linux_bench.c"
 
 # Sorted, owned by root, no timestamps from the build: the same inputs
 # give the same archive.

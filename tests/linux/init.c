@@ -14,7 +14,9 @@
  * /tests/NAME.sh; "acpid" loads Linux's ACPI button and evdev modules,
  * then, after everything else, starts busybox acpid with a config that
  * turns the power button into `poweroff -f` and waits for it (with
- * "shell" too, it runs beside the shell).  Before
+ * "shell" too, it runs beside the shell); "bench=NAME:N" (repeatable)
+ * runs "/bin/linux-bench NAME N" (tests/linux/linux_bench.c, the
+ * workloads of tests/bench/linux_workloads.py) in dom0.  Before
  * anything else, once /dev, /proc, /sys and /run (a tmpfs, for xl-lite's
  * state in dom0's image) are mounted, it loads the dom0 driver
  * /lib/modules/privcmd.ko (tools/dom0/privcmd), which refuses to load
@@ -335,6 +337,47 @@ static int run_scripts(int argc, char **argv)
 }
 
 /*
+ * "bench=NAME:N" runs /bin/linux-bench NAME N; nonzero unless every one
+ * exits with 0.
+ */
+static int run_benches(int argc, char **argv)
+{
+    int bad = 0;
+
+    for ( int i = 1; i < argc; i++ )
+    {
+        char name[64], *colon;
+        int status;
+        pid_t pid;
+
+        if ( strncmp(argv[i], "bench=", 6) )
+            continue;
+        if ( snprintf(name, sizeof(name), "%s", argv[i] + 6) >=
+             (int)sizeof(name) || !(colon = strchr(name, ':')) )
+        {
+            printf("XENLITE-INIT %s: not bench=NAME:N\n", argv[i]);
+            bad = 1;
+            continue;
+        }
+        *colon = '\0';
+        pid = fork();
+        if ( pid == 0 )
+        {
+            execl("/bin/linux-bench", "linux-bench", name, colon + 1,
+                  (char *)NULL);
+            printf("XENLITE-INIT exec linux-bench: %s\n", strerror(errno));
+            _exit(127);
+        }
+        if ( pid < 0 || waitpid(pid, &status, 0) != pid )
+            return 1;
+        printf("XENLITE-INIT bench %s status %d\n", name,
+               WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        bad |= !WIFEXITED(status) || WEXITSTATUS(status);
+    }
+    return bad;
+}
+
+/*
  * Runs /bin/privcmd-test 'mode' ['arg']; nonzero unless it exits with 0.
  */
 static int privcmd_test(const char *mode, const char *arg)
@@ -390,6 +433,7 @@ int main(int argc, char **argv)
         if ( !strncmp(argv[i], "power=", 6) )
             bad |= privcmd_test("power", argv[i] + 6);
     bad |= run_scripts(argc, argv);
+    bad |= run_benches(argc, argv);
     if ( has_arg(argc, argv, "acpid") )
     {
         bad |= load_button_modules();
