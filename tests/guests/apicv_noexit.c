@@ -21,6 +21,7 @@
  *
  * Environment: ipis=N (default 1000).
  */
+#include "hypercall.h"
 #include "test.h"
 
 const char test_name[] = "apicv_noexit";
@@ -28,21 +29,6 @@ const char test_name[] = "apicv_noexit";
 #define VEC_SELF        0x71
 #define VEC_REMOTE      0x72
 #define WAIT_US         200000
-
-#define HYPERVISOR_sysctl       35
-#define SYSCTL_debug_keys       4
-#define SYSCTL_VERSION          1
-
-/* struct xen_sysctl with the debug_keys member (public/sysctl.h). */
-struct sysctl_debug_keys
-{
-    uint32_t cmd;
-    uint32_t interface_version;
-    uint64_t keys;                  /* guest virtual address */
-    uint32_t nr_keys;
-    uint32_t pad;
-    uint8_t rest[128 - 16];
-} __attribute__((aligned(8)));
 
 static bool use_vmcall;
 static volatile uint32_t self_got, remote_got, remote_stop;
@@ -64,15 +50,19 @@ static long hypercall1(uint32_t nr, uint32_t arg)
 static void dump_exits(void)
 {
     static const char key = 'v';
-    static struct sysctl_debug_keys op;
+    static struct xen_sysctl op;
     long rc;
 
+    /*
+     * Not xen_debug_keys(): its CPUID (to pick the instruction) would
+     * add an exit to the counts this dump reads.
+     */
     memset(&op, 0, sizeof(op));
-    op.cmd = SYSCTL_debug_keys;
-    op.interface_version = SYSCTL_VERSION;
-    op.keys = (uint32_t)&key;
-    op.nr_keys = 1;
-    rc = hypercall1(HYPERVISOR_sysctl, (uint32_t)&op);
+    op.cmd = XEN_SYSCTL_debug_keys;
+    op.interface_version = XEN_SYSCTL_INTERFACE_VERSION;
+    op.u.debug_keys.keys = (uint32_t)&key;
+    op.u.debug_keys.nr_keys = 1;
+    rc = hypercall1(__HYPERVISOR_sysctl, (uint32_t)&op);
     CHECK(rc == 0, "debug-keys sysctl failed: %ld", rc);
 }
 
