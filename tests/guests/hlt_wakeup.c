@@ -8,7 +8,7 @@
  *     its timer off, the waker waits until it has halted (plus 500 us so
  *     the HLT really is reached) and sends a fixed IPI; the sleeper must
  *     wake by that vector, after it was sent;
- *  3. both armed: the sleeper arms a 200 ms timer and halts, the waker's
+ *  3. both armed: the sleeper arms a 1 s timer and halts, the waker's
  *     IPI comes after ~1 ms: the wakeup must be the IPI, and the timer,
  *     cancelled afterwards, must not fire later.
  * A HLT that returns with no handler having run fails, as does a wakeup
@@ -30,7 +30,13 @@ const char test_name[] = "hlt_wakeup";
 #define VEC_WAKE        0xe0
 #define TIMER_US        1000
 /* Far beyond any scheduling delay of an emulated CPU (seen: ~50 ms). */
-#define LONG_TIMER_US   200000
+/*
+ * Far beyond the IPI's ~1 ms, so that the timer cannot be due too when
+ * the sleeper's vCPU next runs, even with several vCPUs on one pCPU of a
+ * busy emulator (it was 200 ms, which a loaded CI host exceeded once).
+ * TMICT holds 32 bits: at 1 GHz, up to 4 s.
+ */
+#define LONG_TIMER_US   1000000
 #define WAKE_TIMEOUT_US 2000000
 
 struct sleeper
