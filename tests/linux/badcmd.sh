@@ -21,13 +21,14 @@ vcpus = 2'
 echo "$base" > $d/ok.cfg
 printf '%s\nmemory = "x"\n' "$base" > $d/unparsable.cfg
 printf 'name = "bad\n' > $d/unterminated.cfg
-sed 's/^memory = 16/memory = 1/' $d/ok.cfg > $d/small.cfg
+sed -e 's/^memory = 16/memory = 16/' -e 's#^type = .*#type = "pvh"#' \
+    -e 's#^kernel = .*#kernel = "/boot/vmlinux"#' $d/ok.cfg > $d/small.cfg
 sed 's#^kernel = .*#kernel = "/nosuch.elf"#' $d/ok.cfg > $d/nokernel.cfg
 sed 's#^kernel = .*#kernel = "/etc/xen-lite/linux.cfg"#' $d/ok.cfg \
     > $d/notimage.cfg
 sed 's#^ramdisk = .*#ramdisk = "/nosuch.env"#' $d/ok.cfg > $d/noramdisk.cfg
 sed 's/^vcpus = 2/vcpus = 300/' $d/ok.cfg > $d/vcpus300.cfg
-sed 's/^memory = 16/memory = 1000000/' $d/ok.cfg > $d/oom.cfg
+sed 's/^memory = 16/memory = 4000/' $d/ok.cfg > $d/oom.cfg
 printf '%s\nmaxmem = 8\n' "$base" > $d/maxmem.cfg
 echo '<domain><name>x' > $d/bad.xml
 : > $d/empty.cfg
@@ -145,20 +146,29 @@ nothing_left noramdisk
 expect 1 "xl-lite: /etc/xen-lite/linux.cfg: neither a PVH entry note nor a Multiboot header" \
     $x create -q $d/notimage.cfg
 nothing_left notimage
-expect 1 "xl-lite: /boot/guests/ipi_pingpong.elf: the image needs [0-9]+ KiB of memory up to 0x[0-9a-f]+, more than memory=1 MiB" \
+expect 1 "xl-lite: /boot/vmlinux: the image needs [0-9]+ KiB of memory up to 0x[0-9a-f]+, more than memory=16 MiB" \
     $x create -q $d/small.cfg
 nothing_left small
 expect 1 "xl-lite: .*(memory|maxmem).*" $x create -q $d/maxmem.cfg
 nothing_left maxmem
 expect 1 "xl-lite: .*out of memory.*" $x create -q $d/oom.cfg
 nothing_left oom
-# 255 vCPUs is the ABI's limit: built, or refused with nothing left.
-if $x create -q -p $d/ok.cfg vcpus=255 2>$d/err; then
-    $x destroy bad || bad=1
-    echo "BADCMD ok create vcpus=255 (built)"
-else
-    echo "BADCMD ok create vcpus=255 refused: $(cat $d/err)"
-fi
+# 255 vCPUs, the ABI's limit, built and destroyed three times.  The first
+# build may grow the hypervisor's per-pCPU timer heaps for good (they
+# double when full and never shrink): the pages after it are the mark
+# the next two must come back to, to the page.
+for round in 1 2 3; do
+    if $x create -q -p $d/ok.cfg vcpus=255 2>$d/err; then
+        $x destroy bad || bad=1
+        echo "BADCMD ok create vcpus=255 (built) round $round"
+    else
+        echo "BADCMD bad create vcpus=255 refused: $(cat $d/err)"
+        bad=1
+    fi
+    echo "BADCMD pages after vcpus=255 round $round: $(hcfuzz pages)" \
+         "(before $pages_before)"
+    [ $round = 1 ] && pages_before=$(hcfuzz pages)
+done
 nothing_left vcpus255
 
 [ $bad -eq 0 ] && echo "BADCMD OK" || echo "BADCMD FAIL"

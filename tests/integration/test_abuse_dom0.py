@@ -1,0 +1,158 @@
+"""dom0 abuses the hypervisor (issue 13's dom0 parts), on QEMU (SVM) with
+dom0's image (`make dom0`) and its shell driven over the serial line as
+in test_xl.py:
+
+- the hypercall fuzzer (tests/fuzz/hcfuzz.c, /bin/hcfuzz) from a seed,
+  while a child creates and destroys a small domU with xl-lite;
+- lifecycle stress (tests/linux/lifecycle.sh): create/destroy cycles of
+  the ipi_pingpong domU, destroyed paused, running (vCPUs on wakeup
+  lists), while another xl-lite reads its irq-stats, and two xl-lite
+  processes at once; then no domain, vCPU or wakeup-list entry left;
+- every bad command (tests/linux/badcmd.sh): each xl-lite command with
+  bad arguments and bad files prints its one line and exits 1, and each
+  create failure leaves no domain behind.
+
+Each checks afterwards: the hypervisor's free pages equal to those before
+to the page, only Domain-0 listed, dom0's shell still answering, and no
+hypervisor fault (Panic, FATAL TRAP) on the serial line.  The default run
+is short (a few thousand fuzzed calls, 50 cycles); XENLITE_LONG=1 (`make
+test-long`) runs 10^6 fuzzed calls and 1000 cycles.
+"""
+
+import os
+import re
+
+import pytest
+
+from emulators import QemuSession
+from test_xl import (ARGS, BOOT_TIMEOUT, DOM0_ARGS, Dom0Shell, dom0_image,
+                     list_rows)
+
+LONG = os.environ.get("XENLITE_LONG") == "1"
+FUZZ_CALLS = 1_000_000 if LONG else 20000
+CYCLES = 1000 if LONG else 50
+HV_FAULT = re.compile(r"Panic on CPU|FATAL TRAP|Assertion|BUG at")
+
+__all__ = ["dom0_image"]    # the fixture, used by name below
+
+
+def free_pages(sh):
+    lines = sh.ok("hcfuzz pages")
+    assert len(lines) == 1 and lines[0].isdigit(), lines
+    return int(lines[0])
+
+
+class Dom0:
+    """A QEMU run of xen-lite with dom0's image and its shell."""
+
+    def __init__(self, dist, test_dir, linux, image, name):
+        vmlinux, _ = linux
+        self.s = QemuSession(dist.elf32, ARGS, smp=2, workdir=test_dir,
+                             name=name)
+        self.s.cmd += ["-m", "2048", "-initrd",
+                       f"{vmlinux} {DOM0_ARGS} shell,{image} initrd"]
+
+    def __enter__(self):
+        self.q = self.s.__enter__()
+        self.q.wait_for_output(r"busybox shell", timeout=BOOT_TIMEOUT)
+        self.sh = Dom0Shell(self.q)
+        self.sh.dom0 = self
+        self.pages_before = free_pages(self.sh)
+        return self.sh
+
+    def __exit__(self, *exc):
+        try:
+            if exc[0] is None:
+                rows = list_rows(self.sh.ok("xl-lite list"))
+                assert list(rows) == ["Domain-0"], rows
+                after = free_pages(self.sh)
+                print(f"free pages before {self.pages_before} "
+                      f"after {after}")
+                assert after == self.pages_before, \
+                    (self.pages_before, after)
+                self.q.send(b"poweroff -f\n")
+                self.q.wait_for(r"^xen-lite exiting: all domains have exited",
+                                timeout=60)
+        finally:
+            self.s.__exit__(*exc)
+        if exc[0] is None:
+            m = HV_FAULT.search(self.s.text)
+            assert not m, self.s.text[max(0, m.start() - 3000):m.end() + 500]
+        return False
+
+
+def fuzz_figures(lines):
+    """hcfuzz's closing lines: {"calls": n, ..., "errors": {code: n}}."""
+    fig = {"errors": {}, "ioctl_errno": {}}
+    for ln in lines:
+        m = re.match(r"^HCFUZZ calls (\d+) ok (\d+) skipped (\d+) "
+                     r"ioctls (\d+)$", ln)
+        if m:
+            fig.update(zip(("calls", "ok", "skipped", "ioctls"),
+                           map(int, m.groups())))
+        m = re.match(r"^HCFUZZ error (-\d+|other) (\d+)$", ln)
+        if m:
+            fig["errors"][m.group(1)] = int(m.group(2))
+        m = re.match(r"^HCFUZZ ioctl-errno (\d+) (\d+)$", ln)
+        if m:
+            fig["ioctl_errno"][int(m.group(1))] = int(m.group(2))
+        m = re.match(r"^HCFUZZ churn tries (\d+) creates (\d+) "
+                     r"destroys (\d+)$", ln)
+        if m:
+            fig["churn"] = tuple(map(int, m.groups()))
+    return fig
+
+
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", [1, 2])
+def test_hypercall_fuzzer(dist, test_dir, linux, dom0_image, seed):
+    with Dom0(dist, test_dir, linux, dom0_image, f"fuzz{seed}") as sh:
+        timeout = 4 * 3600 if LONG else 150
+        status, lines = sh.run(
+            f"hcfuzz {seed} {FUZZ_CALLS} /etc/xen-lite/ipi_pingpong.cfg "
+            "2>&1 | grep -v progress", timeout=timeout)
+        print("\n".join(lines))
+        assert status == 0 and "HCFUZZ OK" in lines, lines
+        fig = fuzz_figures(lines)
+        # Every call was made: fuzzed ones counted by outcome, plus the
+        # ones refused on dom0 before the call, plus privcmd's ioctls.
+        assert fig["calls"] + fig["ioctls"] + fig["skipped"] >= \
+            FUZZ_CALLS * 9 // 10, fig
+        # Both kinds of answers: the structure-aware calls get through.
+        assert fig["ok"] > 0 and fig["errors"], fig
+        assert fig["churn"][1] > 0, fig
+
+
+@pytest.mark.qemu
+def test_lifecycle_stress(dist, test_dir, linux, dom0_image):
+    with Dom0(dist, test_dir, linux, dom0_image, "lifecycle") as sh:
+        timeout = 6 * 3600 if LONG else 300
+        status, lines = sh.run(f"sh /tests/lifecycle.sh {CYCLES} 2>&1",
+                               timeout=timeout)
+        print("\n".join(lines))
+        assert status == 0 and lines[-1] == "LIFECYCLE OK", lines
+        before = [ln for ln in lines if "free pages before" in ln]
+        after = [ln for ln in lines if "free pages after" in ln]
+        assert before and after, lines
+        assert before[0].split()[-1] == after[0].split()[-1], lines
+
+
+@pytest.mark.qemu
+def test_every_bad_command(dist, test_dir, linux, dom0_image):
+    with Dom0(dist, test_dir, linux, dom0_image, "badcmd") as sh:
+        status, lines = sh.run("sh /tests/badcmd.sh 2>&1", timeout=170)
+        print("\n".join(lines))
+        bad = [ln for ln in lines if ln.startswith("BADCMD bad")]
+        assert not bad, "\n".join(bad)
+        assert status == 0 and lines[-1] == "BADCMD OK", lines
+        assert sum(ln.startswith("BADCMD ok") for ln in lines) >= 60, lines
+        # Building 255 vCPUs once grows the hypervisor's timer heaps for
+        # good (a high-water mark, not a leak: the script checks that the
+        # next two builds come back to it to the page); the end of the
+        # run is held to that mark.
+        marks = [int(m.group(1)) for m in
+                 (re.match(r"^BADCMD pages after vcpus=255 round 1: (\d+)",
+                           ln) for ln in lines) if m]
+        assert len(marks) == 1 and sh.dom0.pages_before - marks[0] <= 8, \
+            (sh.dom0.pages_before, marks)
+        sh.dom0.pages_before = marks[0]
