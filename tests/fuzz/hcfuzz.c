@@ -799,7 +799,19 @@ int main(int argc, char **argv)
            self_id);
 
     if ( argc == 4 )
+    {
         churn = start_churn(argv[3], &stop);
+        /*
+         * fork() made every private page copy-on-write again, locked or
+         * not, and the hypervisor cannot break the sharing: lock again,
+         * which faults each writable page in for writing.
+         */
+        if ( mlockall(MCL_CURRENT | MCL_FUTURE) )
+        {
+            perror("hcfuzz: mlockall");
+            return 1;
+        }
+    }
     for ( uint64_t i = 0; i < n; i++ )
     {
         if ( i % 64 == 0 )
