@@ -143,6 +143,10 @@ def test_hypercall_fuzzer(dist, test_dir, linux, dom0_image, seed):
 
 @pytest.mark.qemu
 def test_lifecycle_stress(dist, test_dir, linux, dom0_image):
+    """Open defect: in one of three runs dom0 itself died ("d0 crashed:
+    triple fault on vCPU 0", a #PF during event delivery, intinfo
+    0x80000b0e) at cycle 41, a running domU being created; not yet
+    understood, so this test can fail until it is."""
     with Dom0(dist, test_dir, linux, dom0_image, "lifecycle") as sh:
         timeout = 6 * 3600 if LONG else 300
         status, lines = sh.run(f"sh /tests/lifecycle.sh {CYCLES} 2>&1",
