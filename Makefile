@@ -71,7 +71,7 @@ dom0: linux tools guests
 
 $(DOM0_IMG): $(LINUX)/initramfs.cpio build/tools/xl-lite scripts/mkdom0.sh \
              $(wildcard tools/dom0/etc/* tools/dom0/etc/guests/*) \
-             $(wildcard tests/linux/*.sh) \
+             $(wildcard tests/linux/*.sh) tests/fuzz/hcfuzz.c \
              build/guests/ipi_pingpong.elf
 	scripts/mkdom0.sh $(LINUX)/initramfs.cpio build/tools/xl-lite \
 	    $(LINUX)/vmlinux build/guests $@
@@ -121,15 +121,17 @@ test: deps xen tools guests linux dom0
 	@scripts/run-tests.sh
 
 # The guest suites (QEMU and Bochs) with the kernels' full counts (100 000
-# IPIs) and every Bochs configuration for every kernel, every
-# irq_storm run at 60 s and the hostile kernel's long seeds (10^5 actions
-# per backend, about 2 min on QEMU and 30 min on Bochs): slow under
+# IPIs) and every Bochs configuration for every kernel, every irq_storm
+# run at 60 s, the hostile kernel's long seeds (10^5 actions per backend,
+# about 2 min on QEMU and 30 min on Bochs), and dom0's abuse at full
+# length (10^6 fuzzed hypercalls, 1000 lifecycle cycles): slow under
 # emulation, so not part of make test.
-test-long: deps xen guests
+test-long: deps xen guests linux dom0
 	XENLITE_LONG=1 $(PYTHON) -m pytest tests/integration/test_guests_svm.py \
 	    tests/integration/test_guests_vmx.py \
 	    tests/integration/test_irq_storm.py \
-	    tests/integration/test_hostile.py
+	    tests/integration/test_hostile.py \
+	    tests/integration/test_abuse_dom0.py
 
 # Tables, not pass/fail: the scheduler simulation's share and latency,
 # then interrupt delivery measured on QEMU and Bochs from the hypervisor's

@@ -10,6 +10,7 @@
 #     initramfs, for a Linux domU;
 #   /boot/guests/: guest test kernels and their environment files, for
 #     test-kernel domUs;
+#   /bin/hcfuzz: the hypercall fuzzer (tests/fuzz/hcfuzz.c, static);
 #   /tests/: the shell scripts of tests/linux, which /init runs with
 #     "script=NAME" (the xl-lite tests that need no typing).
 #
@@ -55,6 +56,9 @@ for g in ipi_pingpong; do
     cp "$guests/$g.elf" "$tree/boot/guests/"
 done
 cp "$repo"/tools/dom0/etc/guests/*.env "$tree/boot/guests/"
+"${CC:-gcc}" -std=gnu11 -static -O2 -Wall -Wextra -Werror \
+    -I"$repo/xen/include" -I"$repo/tools/include" \
+    -o "$tree/bin/hcfuzz" "$repo/tests/fuzz/hcfuzz.c"
 mkdir -p "$tree/tests"
 install -m 0755 "$repo"/tests/linux/*.sh "$tree/tests/"
 

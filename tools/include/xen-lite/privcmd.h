@@ -33,6 +33,9 @@
  * (14) in 'result'.  So lock buffers: mlock() (or mlockall()) faults a
  * private writable mapping in, writable, and keeps it there; a buffer
  * that is merely touched first can still be reclaimed before the call.
+ * Not across fork(): it makes the parent's private pages copy-on-write
+ * again, locked or not, so a buffer the hypervisor writes must be locked
+ * again (or written by the process) after a fork and before the call.
  */
 #ifndef XEN_LITE_PRIVCMD_H
 #define XEN_LITE_PRIVCMD_H

