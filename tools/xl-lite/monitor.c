@@ -170,9 +170,13 @@ static void monitor(uint32_t domid)
     {
         nap();
         rc = xll_domain_info(h, domid, &info);
+        /*
+         * Gone.  The id may already be another domain's, with its own
+         * state and monitor: take away only what was ours.
+         */
         if ( rc == -XEN_ESRCH || (rc == 0 && info.create_time != created) )
         {
-            xl_state_remove(domid);
+            xl_state_remove_own(domid, created);
             return;
         }
         if ( rc )

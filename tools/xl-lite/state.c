@@ -159,6 +159,20 @@ void xl_state_remove(uint32_t domid)
     free(dir);
 }
 
+void xl_state_remove_own(uint32_t domid, uint64_t create_time)
+{
+    char *ct = read_small(domid, "create_time");
+
+    /*
+     * Only the state of the domain created at create_time: once the id
+     * was reused, the state there is the new domain's (or is being
+     * written for it, create_time not yet there).
+     */
+    if ( ct && strtoull(ct, NULL, 10) == create_time )
+        xl_state_remove(domid);
+    free(ct);
+}
+
 struct xll_config *xl_state_config(uint32_t domid, char **err)
 {
     char *cfg_path = path_of(domid, "config.cfg");

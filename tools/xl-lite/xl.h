@@ -59,6 +59,8 @@ const char *xl_state_dir(void);
 int xl_state_save(uint32_t domid, const char *name, bool xml,
                   const char *text, uint64_t create_time, char **err);
 void xl_state_remove(uint32_t domid);
+/* The same, only if that state is the domain created at create_time's. */
+void xl_state_remove_own(uint32_t domid, uint64_t create_time);
 int xl_state_set_monitor(uint32_t domid, long pid);
 /* The saved config, parsed again; NULL with *err if none. */
 struct xll_config *xl_state_config(uint32_t domid, char **err);
