@@ -64,6 +64,10 @@ def test_scan_is_one_entry_at_128_blocked(run_qemu, dist, guests, test_dir,
 
 
 @pytest.mark.qemu
+@pytest.mark.xfail(reason="since the merges of December 6 a QEMU IPI takes "
+                          "about 19.6M cycles and the sender's exits per IPI "
+                          "reach 1.89 (the 10 ms ticks in between): open, "
+                          "docs/known-problems.md", strict=False)
 def test_exits_per_ipi(run_qemu, dist, guests, test_dir):
     mods = guest_modules(guests, test_dir, "irq_bench", "vcpus=2",
                          "part=exits ipis=300")
