@@ -91,7 +91,12 @@ void console_init(void)
  * then console_lock (the switch message).  dom0's UART is fed after
  * input_lock is dropped.
  */
-#define RX_RING_SIZE 64
+/*
+ * Room for a typed line and more: the host UART's interrupt fills this
+ * faster than the softirq drains it when a line arrives at once (a
+ * pasted command; 64 bytes lost the tail of 70-byte lines in tests).
+ */
+#define RX_RING_SIZE 4096
 #define CTRL_A       0x01
 
 static char rx_ring[RX_RING_SIZE];
