@@ -91,6 +91,22 @@ def guest_output(text: str) -> List[str]:
     return [line for line in lines if not _XEN_LINE.match(line)]
 
 
+def dom0_lines(serial):
+    """dom0's lines (unprefixed) made whole again.  When a hypervisor line
+    (here d1's) interrupts a raw dom0 line, console.c ends the piece with
+    a bare newline, which the serial line carries as one CR LF; dom0's own
+    line ends (the tty's CR LF) carry two CRs."""
+    out, piece = [], ""
+    for raw in serial.split("\n"):
+        if _XEN_LINE.match(raw.rstrip("\r")):
+            continue
+        piece += raw.rstrip("\r")
+        if raw.endswith("\r\r") or not raw.endswith("\r"):
+            out.append(piece)
+            piece = ""
+    return out + ([piece] if piece else [])
+
+
 def parse_console(text: str) -> List[ConsoleLine]:
     """Hypervisor lines of a serial log, in order. Other lines (GRUB's
     escape sequences, guest output without the prefix) are skipped."""

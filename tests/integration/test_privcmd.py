@@ -35,7 +35,7 @@ import re
 
 import pytest
 
-from emulators import _XEN_LINE, guest_output, qemu_exit_code
+from emulators import dom0_lines, guest_output, qemu_exit_code
 from test_linux_boot import ARGS, BAD_LINES, BOOT_TIMEOUT
 
 PRIVCMD_TAINT = 12288       # TAINT_OOT_MODULE (O) | TAINT_UNSIGNED_MODULE (E)
@@ -181,22 +181,6 @@ def test_privcmd_domu_gets_eperm(run_qemu, dist, linux):
     assert r.find(r"^xen-lite exiting: all domains have exited "
                   r"\(status 0\)$"), r.describe()
     assert r.exit_code == qemu_exit_code(0), r.describe()
-
-
-def dom0_lines(serial):
-    """dom0's lines (unprefixed) made whole again.  When a hypervisor line
-    (here d1's) interrupts a raw dom0 line, console.c ends the piece with
-    a bare newline, which the serial line carries as one CR LF; dom0's own
-    line ends (the tty's CR LF) carry two CRs."""
-    out, piece = [], ""
-    for raw in serial.split("\n"):
-        if _XEN_LINE.match(raw.rstrip("\r")):
-            continue
-        piece += raw.rstrip("\r")
-        if raw.endswith("\r\r") or not raw.endswith("\r"):
-            out.append(piece)
-            piece = ""
-    return out + ([piece] if piece else [])
 
 
 @pytest.mark.qemu

@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from emulators import QemuSession, guest_output, qemu_exit_code
+from emulators import QemuSession, dom0_lines, guest_output, qemu_exit_code
 
 ARGS = "console=com1 loglvl=all shutdown=exit"
 DOM0_ARGS = "mem=512M vcpus=2 console=ttyS0 tsc=reliable quiet --"
@@ -66,14 +66,6 @@ def dom0_image(repo_root, linux):
     return repo_root / "build" / "linux" / "dom0.cpio"
 
 
-def without_xen_lines(text):
-    """The serial text with the hypervisor's lines taken out, also those
-    that landed in the middle of a line dom0 was writing (dom0's UART
-    sends byte by byte; a hypervisor line is written whole)."""
-    text = text.replace("\r", "")
-    return re.sub(r"\(XEN\) [^\n]*\n", "", text)
-
-
 class Dom0Shell:
     """dom0's busybox shell on the serial line."""
 
@@ -95,7 +87,7 @@ class Dom0Shell:
         pat = re.compile(rf"^{marker}=(\d+)$", re.M)
         while True:
             self.q._drain()
-            out = without_xen_lines(self.q.text[off:])
+            out = "\n".join(dom0_lines(self.q.text[off:]))
             m = pat.search(out)
             if m:
                 break
