@@ -1,6 +1,7 @@
 /*
  * The AMD-V (SVM) backend of hvm_funcs: enabling SVM per pCPU, one VMCB
- * per vCPU, entry and exit, event injection through EVENTINJ with the
+ * per vCPU, entry and exit, event injection through EVENTINJ (external
+ * interrupts through V_IRQ under QEMU: virq_injection) with the
  * interrupt window through V_IRQ and the VINTR intercept, and EXITINTINFO
  * re-injection.  QEMU's SVM has no NRIP-save and no decode assists, so
  * instruction lengths and CR writes are decoded from guest memory when
@@ -36,6 +37,21 @@ bool svm_has_nrips;
  * neither, so these checks run only when the CPU says it is virtual.
  */
 static bool vmexit_untrusted;
+
+/*
+ * QEMU TCG (7.2, and its later versions as far as read) injects an
+ * EVENTINJ external interrupt inside its VMRUN helper and leaves the
+ * vector in its pending-exception slot.  The next time another thread
+ * only kicks that vCPU (an exclusive step for a locked access to MMIO,
+ * a TB flush, queued work), before any exit or interrupt resets that
+ * slot, the vector is delivered a second time, as an exception; if that
+ * second delivery is cut short, EXITINTINFO reports an "exception"
+ * above 31, which cannot be injected again.  Its delivery of V_IRQ does
+ * not have the flaw, so under QEMU external interrupts go in through
+ * V_IRQ (APM Vol. 2 15.21.4) with V_IGN_TPR, at entries where the guest
+ * can take them at once.  Hardware takes the EVENTINJ path.
+ */
+static bool virq_injection;
 static u32 nr_asids;
 static u32 next_asid = 1;
 static DEFINE_SPINLOCK(asid_lock);
@@ -75,6 +91,7 @@ bool svm_probe(void)
     }
     svm_has_nrips = r.edx & SVM_FEATURE_NRIPS;
     vmexit_untrusted = boot_cpu.hypervisor;
+    virq_injection = boot_cpu.qemu_tcg;
     nr_asids = r.ebx;
     printk("HVM: SVM with NPT, %u ASIDs, NRIP-save %s\n", nr_asids,
            svm_has_nrips ? "yes" : "no (RIP advanced by the hypervisor)");
@@ -598,6 +615,13 @@ static void svm_run(struct vcpu *v, struct hvm_exit *e)
     decode_exit(v, e);
 }
 
+static void svm_disable_intr_window(struct vmcb *c)
+{
+    c->int_ctl &= ~(INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
+                    (0xfu << INTCTL_V_PRIO_SHIFT));
+    c->general1_intercepts &= ~GENERAL1_VINTR;
+}
+
 static bool svm_event_delivered(struct vcpu *v)
 {
     struct svm_vcpu *s = svm(v);
@@ -606,14 +630,28 @@ static bool svm_event_delivered(struct vcpu *v)
     bool delivered = true;
 
     c->eventinj = 0;
+    if ( s->virq_injected )
+    {
+        /*
+         * V_IRQ still set: not taken.  QEMU also leaves it set when an
+         * exit cuts the delivery short, and reports that in EXITINTINFO
+         * as an exception (below).
+         */
+        s->virq_injected = false;
+        if ( c->int_ctl & INTCTL_V_IRQ )
+            delivered = false;
+        svm_disable_intr_window(c);
+    }
     if ( info & EVENT_VALID )
     {
         unsigned int type = (info >> EVENT_TYPE_SHIFT) & 7;
+        bool extint = type == HVM_EVENT_EXTINT ||
+                      (virq_injection && type == HVM_EVENT_EXCEPTION &&
+                       (info & 0xff) >= 32);
 
         if ( c->exitcode == VMEXIT_TASK_SWITCH )
             ;   /* the switch task_switch.c emulates delivers it */
-        else if ( type == HVM_EVENT_EXTINT &&
-                  s->injected == (int)(info & 0xff) )
+        else if ( extint && s->injected == (int)(info & 0xff) )
             delivered = false;      /* the vlapic takes it back */
         else
         {
@@ -632,6 +670,17 @@ static void svm_inject_event(struct vcpu *v, u8 vector, unsigned int type,
     struct svm_vcpu *s = svm(v);
     struct vmcb *c = s->vmcb;
 
+    if ( type == HVM_EVENT_EXTINT && virq_injection )
+    {
+        /* The caller checked that the guest can take it now. */
+        c->int_ctl |= INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
+                      (0xfu << INTCTL_V_PRIO_SHIFT);
+        c->int_vector = vector;
+        c->general1_intercepts &= ~GENERAL1_VINTR;
+        s->injected = vector;
+        s->virq_injected = true;
+        return;
+    }
     /* Real mode pushes no error code (SDM vol. 3 20.1.4). */
     if ( !(c->cr0 & X86_CR0_PE) )
         has_error = false;
@@ -658,7 +707,7 @@ static bool svm_interrupts_enabled(struct vcpu *v)
     struct vmcb *c = vmcb(v);
 
     return (c->rflags & X86_EFLAGS_IF) && !(c->int_state & 1) &&
-           !(c->eventinj & EVENT_VALID);
+           !(c->eventinj & EVENT_VALID) && !svm(v)->virq_injected;
 }
 
 /* Whether the IRET the intercept saw has run (RIP moved off it). */
@@ -781,13 +830,6 @@ static void svm_enable_intr_window(struct vcpu *v)
                   (0xfu << INTCTL_V_PRIO_SHIFT);
     c->int_vector = 0;
     c->general1_intercepts |= GENERAL1_VINTR;
-}
-
-static void svm_disable_intr_window(struct vmcb *c)
-{
-    c->int_ctl &= ~(INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
-                    (0xfu << INTCTL_V_PRIO_SHIFT));
-    c->general1_intercepts &= ~GENERAL1_VINTR;
 }
 
 static u64 svm_get_reg(struct vcpu *v, enum hvm_reg r)
@@ -952,6 +994,7 @@ static void svm_init_reset(struct vcpu *v, u64 cr0)
     s->guest_efer = 0;
     c->cr0 = cr0;
     s->injected = -1;
+    s->virq_injected = false;
     svm_disable_intr_window(c);
     s->flush_tlb = true;
     /* No NMI blocking, no IRET awaited, no single step of ours. */
