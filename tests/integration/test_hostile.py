@@ -10,9 +10,9 @@ on QEMU's SVM with 2 pCPUs and on Bochs 2.7 and 3.0 (VMX).  The long
 variant (XENLITE_LONG=1, `make test-long`) runs at least 10^5 actions per
 backend across its seeds; each test prints its action count.  Two more
 runs: with unemulated=1 the instructions xen-lite does not emulate end
-the hostile domain alone, with the reason; and the reproducer of the
-open problem the kernel found (a neighbour given an interrupt twice on
-QEMU), an expected failure until it is fixed.
+the hostile domain alone, with the reason; and the regression test of
+what the kernel found on QEMU (a neighbour given its IPIs twice while
+dom0 does locked MMIO).
 """
 
 import os
@@ -43,7 +43,7 @@ SEED12_XFAIL = pytest.mark.xfail(
 # runs are in make test-long until seed 12 passes again.
 BOCHS_RUNS = ([("2.7", 11), pytest.param("3.0", 12, marks=SEED12_XFAIL)]
               if LONG else [])
-QEMU_LONG_SEEDS = {101: 17000, 102: 17000, 103: 17000, 104: 17000}
+QEMU_LONG_SEEDS = {101: 26000, 102: 26000, 103: 26000, 104: 26000}
 BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
 
 # (kernel, vCPUs, environment) of the well-behaved neighbour
@@ -62,18 +62,7 @@ def modules(guests, test_dir, seed, actions, extra="", long_run=False):
                           f"vcpus={vcpus} {extra}".strip(), env))
 
 
-# How the neighbour fails when it is given one interrupt twice (on QEMU's
-# SVM, docs/known-problems.md, "A neighbour's IPIs arrive twice"): not
-# fixed yet, so such a run is an expected failure, nothing else is.
-# hlt_wakeup's "woken by vector 0xd0, expected 0xe0" (its timer vector
-# where the IPI was due) is taken for a second copy of its earlier timer
-# interrupt: the same problem, by its look, not proven.
-DOUBLED = (r"VERDICT \S+ FAIL (.*took \d+ interrupts for one wakeup|"
-           r"no progress for \d+ ms after \d+ IPIs received: an IPI was "
-           r"lost|.*woken by vector 0x[0-9a-f]+, expected 0x[0-9a-f]+)")
-
-
-def check(r, seed, actions, long_run=False, qemu=False):
+def check(r, seed, actions, long_run=False):
     """The end of the run, the hostile actions done, then the verdicts."""
     kernel = (NEIGHBOUR_LONG if long_run else NEIGHBOUR)[0]
     done = re.search(r"\(d0\) hostile: done (\d+) actions \(seed (\d+)\)",
@@ -92,10 +81,6 @@ def check(r, seed, actions, long_run=False, qemu=False):
     assert r.find(r"^xen-lite exiting: a domain failed \(status 1\)$"), \
         r.describe()
     got = [v[:3] for v in verdicts(r)]
-    if got != [("1", kernel, "PASS")] and qemu and \
-       re.search(r"\(d1\) " + DOUBLED, r.serial):
-        pytest.xfail("the neighbour got an interrupt twice (known problem, "
-                     f"open): {r.describe()}")
     assert got == [("1", kernel, "PASS")], r.describe()
     return total
 
@@ -106,7 +91,7 @@ def run_qemu_seed(run_qemu, dist, guests, test_dir, seed, actions, timeout,
                  modules=modules(guests, test_dir, seed, actions,
                                  long_run=long_run))
     assert r.exit_code == qemu_exit_code(1), r.describe()
-    return check(r, seed, actions, long_run, qemu=True)
+    return check(r, seed, actions, long_run)
 
 
 def run_bochs_seed(build_iso, run_bochs, guests, test_dir, seed, actions,
@@ -149,17 +134,17 @@ def test_hostile_long_on_vmx(build_iso, run_bochs, guests, test_dir, seed):
                    long_run=True)
 
 
-# Found by the hostile kernel and not fixed yet: MMIO actions alone
-# (ops=0x80: the unbacked-address targets, LOCK BTS/BTR included) in dom0
-# make the neighbour's ipi_pingpong see its partner's IPIs twice (CPU 1
-# receives 10001 of 10000 sent, CPU 0 then waits for ever: "no progress
-# ... an IPI was lost").  Seen on QEMU's SVM with 2 pCPUs, most runs.
+# Found by the hostile kernel: MMIO actions alone (ops=0x80: the
+# unbacked-address targets, LOCK BTS/BTR included) in dom0 made the
+# neighbour's ipi_pingpong see its partner's IPIs twice on QEMU's SVM
+# (CPU 1 received 10001 of 10000 sent, then CPU 0 waited for ever), 3 runs
+# of 3.  Each locked MMIO access is an exclusive step in QEMU, which kicks
+# the other vCPU thread, and QEMU's VMRUN left an EVENTINJ interrupt to be
+# delivered again on such a kick; xen-lite now injects through V_IRQ there
+# (svm.c, virq_injection).
 @pytest.mark.qemu
-@long_only
-@pytest.mark.xfail(reason="a dom0 doing MMIO to unbacked addresses makes "
-                   "another domain's IPIs arrive twice (issue 13, open)",
-                   strict=False)
 def test_hostile_mmio_neighbour_ipis(run_qemu, dist, guests, test_dir):
+    """A neighbour's IPIs each arrive once while dom0 does locked MMIO."""
     mods = (guest_modules(guests, test_dir, "hostile", "vcpus=2",
                           "seed=101 actions=6000 ops=0x80 "
                           "mmio_targets=0x30 mmio_forms=0x4000", tag="bt") +
