@@ -289,6 +289,13 @@ class QemuSession:
                     "-monitor", "none", "-no-reboot",
                     "-device", f"isa-debug-exit,iobase={QEMU_DEBUG_EXIT_PORT:#x},iosize=0x04",
                     "-kernel", str(kernel), "-append", append]
+        # XENLITE_QEMU_LOG=int,cpu_reset (say): QEMU's own log of those
+        # events beside the serial log, for chasing emulator-level faults.
+        # XENLITE_QEMU_EXTRA: more QEMU arguments (-trace, -no-shutdown).
+        if os.environ.get("XENLITE_QEMU_LOG"):
+            self.cmd += ["-d", os.environ["XENLITE_QEMU_LOG"],
+                         "-D", str(workdir / f"{name}.qemu.log")]
+        self.cmd += shlex.split(os.environ.get("XENLITE_QEMU_EXTRA", ""))
         (workdir / f"{name}.cmd").write_text(shlex.join(self.cmd) + "\n")
         self.text = ""
         self.proc: Optional[subprocess.Popen] = None
