@@ -113,7 +113,7 @@ def fuzz_figures(lines):
 
 
 # `make test` runs one fuzzer seed and the bad-command table; the second
-# seed and the lifecycle stress (whose open dom0 triple fault,
+# seed and the lifecycle stress (whose open host triple fault,
 # docs/known-problems.md, would make make test fail now and then) run in
 # `make test-long`.
 @pytest.mark.qemu
@@ -158,10 +158,10 @@ def test_hypercall_fuzzer(dist, test_dir, linux, dom0_image, seed):
 @pytest.mark.qemu
 @pytest.mark.skipif(not LONG, reason="make test-long (XENLITE_LONG=1) only")
 def test_lifecycle_stress(dist, test_dir, linux, dom0_image):
-    """Open defect: in one of three runs dom0 itself died ("d0 crashed:
-    triple fault on vCPU 0", a #PF during event delivery, intinfo
-    0x80000b0e) at cycle 41, a running domU being created; not yet
-    understood, so this test can fail until it is."""
+    """Create/destroy cycles leave no domain, page or list entry behind.
+    Open defect (docs/known-problems.md): about one run of 50 cycles in
+    five ends in a host triple fault on the instruction after VMRUN
+    under QEMU, so this runs in make test-long only until it is fixed."""
     with Dom0(dist, test_dir, linux, dom0_image, "lifecycle") as sh:
         timeout = 6 * 3600 if LONG else 300
         status, lines = sh.run(f"sh /tests/lifecycle.sh {CYCLES} 2>&1",

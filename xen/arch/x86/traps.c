@@ -205,8 +205,13 @@ void show_stack_trace(unsigned long rbp, unsigned long rip)
 void show_registers(const struct cpu_user_regs *r)
 {
     printk("----[ Xen-lite  x86_64  debug=y  Not tainted ]----\n");
-    printk("CPU:    %u\n", smp_processor_id());
+    /*
+     * Where, before anything that reads per-CPU data: a fault between
+     * VMRUN and the host's VMLOAD runs with the guest's GS base.
+     */
     print_symbol("RIP:    e008:[<%016lx>] %s+%#lx/%#lx\n", r->rip);
+    printk("cr2: %016lx   error code: %04lx\n", read_cr2(), r->error_code);
+    printk("CPU:    %u\n", smp_processor_id());
     printk("RFLAGS: %016lx   CONTEXT: hypervisor\n", r->rflags);
     printk("rax: %016lx   rbx: %016lx   rcx: %016lx\n", r->rax, r->rbx,
            r->rcx);
