@@ -225,9 +225,8 @@ void show_registers(const struct cpu_user_regs *r)
            r->r14);
     printk("r15: %016lx   cr0: %016lx   cr4: %016lx\n", r->r15, read_cr0(),
            read_cr4());
-    printk("cr3: %016lx   cr2: %016lx\n", read_cr3(), read_cr2());
-    printk("cs: %04lx   ss: %04lx   error code: %04lx\n", r->cs, r->ss,
-           r->error_code);
+    printk("cr3: %016lx\n", read_cr3());
+    printk("cs: %04lx   ss: %04lx\n", r->cs, r->ss);
     show_stack_trace(r->rbp, r->rip);
 }
 

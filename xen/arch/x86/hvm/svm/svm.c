@@ -615,6 +615,23 @@ static void svm_run(struct vcpu *v, struct hvm_exit *e)
     decode_exit(v, e);
 }
 
+/*
+ * A virtual interrupt at the highest priority, ignoring V_TPR: the guest
+ * takes it as soon as it can (APM Vol. 2 15.21.4).
+ */
+static void svm_set_v_irq(struct vmcb *c, u8 vector)
+{
+    c->int_ctl |= INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
+                  (0xfu << INTCTL_V_PRIO_SHIFT);
+    c->int_vector = vector;
+}
+
+/* An external interrupt sits in V_IRQ, not EVENTINJ (virq_injection). */
+static bool svm_virq_injected(const struct svm_vcpu *s)
+{
+    return virq_injection && s->injected >= 0;
+}
+
 static void svm_disable_intr_window(struct vmcb *c)
 {
     c->int_ctl &= ~(INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
@@ -630,14 +647,13 @@ static bool svm_event_delivered(struct vcpu *v)
     bool delivered = true;
 
     c->eventinj = 0;
-    if ( s->virq_injected )
+    if ( svm_virq_injected(s) )
     {
         /*
          * V_IRQ still set: not taken.  QEMU also leaves it set when an
          * exit cuts the delivery short, and reports that in EXITINTINFO
          * as an exception (below).
          */
-        s->virq_injected = false;
         if ( c->int_ctl & INTCTL_V_IRQ )
             delivered = false;
         svm_disable_intr_window(c);
@@ -673,12 +689,9 @@ static void svm_inject_event(struct vcpu *v, u8 vector, unsigned int type,
     if ( type == HVM_EVENT_EXTINT && virq_injection )
     {
         /* The caller checked that the guest can take it now. */
-        c->int_ctl |= INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
-                      (0xfu << INTCTL_V_PRIO_SHIFT);
-        c->int_vector = vector;
+        svm_set_v_irq(c, vector);
         c->general1_intercepts &= ~GENERAL1_VINTR;
         s->injected = vector;
-        s->virq_injected = true;
         return;
     }
     /* Real mode pushes no error code (SDM vol. 3 20.1.4). */
@@ -707,7 +720,7 @@ static bool svm_interrupts_enabled(struct vcpu *v)
     struct vmcb *c = vmcb(v);
 
     return (c->rflags & X86_EFLAGS_IF) && !(c->int_state & 1) &&
-           !(c->eventinj & EVENT_VALID) && !svm(v)->virq_injected;
+           !(c->eventinj & EVENT_VALID) && !svm_virq_injected(svm(v));
 }
 
 /* Whether the IRET the intercept saw has run (RIP moved off it). */
@@ -822,13 +835,10 @@ static void svm_enable_intr_window(struct vcpu *v)
     struct vmcb *c = vmcb(v);
 
     /*
-     * A dummy virtual interrupt at the highest priority, ignoring V_TPR:
-     * the CPU would take it as soon as the guest can, and the VINTR
-     * intercept turns that moment into an exit instead.
+     * A dummy virtual interrupt: the VINTR intercept turns the moment the
+     * guest could take it into an exit instead.
      */
-    c->int_ctl |= INTCTL_V_IRQ | INTCTL_V_IGN_TPR |
-                  (0xfu << INTCTL_V_PRIO_SHIFT);
-    c->int_vector = 0;
+    svm_set_v_irq(c, 0);
     c->general1_intercepts |= GENERAL1_VINTR;
 }
 
@@ -994,7 +1004,6 @@ static void svm_init_reset(struct vcpu *v, u64 cr0)
     s->guest_efer = 0;
     c->cr0 = cr0;
     s->injected = -1;
-    s->virq_injected = false;
     svm_disable_intr_window(c);
     s->flush_tlb = true;
     /* No NMI blocking, no IRET awaited, no single step of ours. */

@@ -24,7 +24,6 @@ struct svm_vcpu
     bool asid_shared;           /* out of ASIDs: flush on every entry */
     int last_cpu;               /* flush the TLB when it moves */
     int injected;               /* vector of an injected ext. interrupt */
-    bool virq_injected;         /* ... put in V_IRQ (virq_injection) */
     /*
      * EFER as the guest sees it.  The VMCB holds LME only once long mode
      * is active (LMA): see svm_set_reg().
