@@ -16,11 +16,11 @@ set -euo pipefail
 die() { echo "bochs3-setup.sh: $*" >&2; exit 1; }
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/scripts/lib/private-apt.sh"
 top=${BOCHS3_DIR:-$repo/build/bochs3}
 root=$top/root
 stamp=$top/.complete
 mirror=${BOCHS3_MIRROR:-http://deb.debian.org/debian}
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 packages=(bochs bochs-term bochsbios vgabios libc6 libstdc++6 libgcc-s1)
 
 [ "${1:-}" = "--force" ] && rm -rf "$top"
@@ -28,24 +28,12 @@ packages=(bochs bochs-term bochsbios vgabios libc6 libstdc++6 libgcc-s1)
 
 command -v apt-get >/dev/null || die "apt-get missing"
 command -v dpkg-deb >/dev/null || die "dpkg-deb missing"
-[ -f "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
 
 rm -rf "$top"
 apt=$top/apt
-mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" "$apt/etc/sources.list.d" \
-         "$apt/state/lists/partial" "$apt/cache/archives/partial" "$apt/debs" "$root"
-echo "deb $mirror trixie main" > "$apt/etc/sources.list"
-: > "$apt/state/status"   # empty dpkg status: apt must not consult the host's
-
-opts=(-o "Dir::Etc=$apt/etc" -o "Dir::Etc::SourceList=$apt/etc/sources.list"
-      -o "Dir::Etc::SourceParts=$apt/etc/sources.list.d"
-      -o "Dir::Etc::Parts=$apt/etc/apt.conf.d"
-      -o "Dir::Etc::PreferencesParts=$apt/etc/preferences.d"
-      -o "Dir::Etc::Trusted=$keyring" -o "Dir::Etc::TrustedParts=$apt/etc/trusted.gpg.d"
-      -o "Dir::State=$apt/state" -o "Dir::State::status=$apt/state/status"
-      -o "Dir::Cache=$apt/cache" -o "APT::Architecture=amd64"
-      -o "APT::Sandbox::User=$(id -un)" -o "Debug::NoLocking=1")
-mkdir -p "$apt/etc/trusted.gpg.d"
+mkdir -p "$apt/debs" "$root"
+private_apt_init "$apt" "deb $mirror trixie main" || die "no apt keyring"
+opts=("${private_apt_opts[@]}")
 
 log=$top/setup.log
 if ! apt-get "${opts[@]}" update >"$log" 2>&1; then
