@@ -6,6 +6,9 @@
 include Config.mk
 
 DIST := dist
+# Every QEMU run (make run, the tests, the benches) takes the patched QEMU
+# that `deps` builds, not the host's.
+export PATH := $(CURDIR)/build/qemu/bin:$(PATH)
 XEN_ARGS ?= console=com1 loglvl=all
 MODULES ?=
 RUN_SMP ?= 4
@@ -81,8 +84,12 @@ iso: xen
 	scripts/mkiso.sh $(DIST)/xen-lite.iso $(DIST)/xen-lite "$(XEN_ARGS)" \
 	    $(MODULES)
 
+# Debian's packages, then QEMU built from Debian's source with the fixes
+# in scripts/qemu-patches/ (scripts/qemu-setup.sh; a few minutes the first
+# time, cached in build/qemu after that).
 deps:
 	@scripts/install-deps.sh
+	@scripts/qemu-setup.sh
 
 # Boots xen-lite in QEMU with Debian's Linux as dom0 (2 vCPUs, 512 MiB)
 # to a busybox shell on this terminal, with the privcmd driver loaded and

@@ -12,6 +12,9 @@ set -euo pipefail
 packages=(
     gcc make binutils                        # hypervisor and host-side build
     qemu-system-x86                          # SVM backend tests (TCG)
+    dpkg-dev patch meson ninja-build         # scripts/qemu-setup.sh: QEMU
+    libglib2.0-dev libpixman-1-dev libfdt-dev #   from Debian's source,
+                                             #   patched
     bochs bochsbios vgabios bochs-term       # VMX backend tests
     grub-pc-bin grub-common xorriso mtools   # GRUB ISOs for Bochs (scripts/mkiso.sh)
     acpica-tools                             # iasl: the guest DSDT from ASL

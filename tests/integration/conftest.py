@@ -59,6 +59,14 @@ def dist(repo_root) -> DistImages:
     return DistImages(repo_root)
 
 
+def pytest_report_header(config):
+    qemu = shutil.which("qemu-system-x86_64")
+    kind = "patched, scripts/qemu-setup.sh" if qemu and \
+        Path(qemu) == emulators.PATCHED_QEMU else \
+        "the host's: run scripts/qemu-setup.sh for the fixed one"
+    return f"qemu: {qemu} ({kind})"
+
+
 def _require_tool(tool: str) -> None:
     if shutil.which(tool) is None:
         pytest.fail(f"{tool} not found: run scripts/install-deps.sh", pytrace=False)

@@ -20,6 +20,16 @@ from typing import List, Optional, Sequence, Tuple, Union
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO_ROOT / "scripts"
 
+# Every QEMU started from here is the one scripts/qemu-setup.sh builds
+# (Debian's source with the fixes in scripts/qemu-patches/) when it has
+# been built: `make` puts it first on PATH, and so does this for a bare
+# pytest.  Without it the host's QEMU runs, races and all.
+PATCHED_QEMU = REPO_ROOT / "build" / "qemu" / "bin" / "qemu-system-x86_64"
+if PATCHED_QEMU.is_file() and \
+        str(PATCHED_QEMU.parent) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = str(PATCHED_QEMU.parent) + os.pathsep + \
+        os.environ.get("PATH", "")
+
 # isa-debug-exit turns a write of V to port 0xf4 into QEMU exit status (V<<1)|1.
 QEMU_DEBUG_EXIT_PORT = 0xF4
 
