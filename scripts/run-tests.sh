@@ -14,7 +14,7 @@ unit_rc=$?
 unit=$(tail -n 1 "$log/unit" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p')
 [ -n "$unit" ] || unit="0 1"
 
-$PYTHON -m pytest tests/integration --junitxml="$log/junit.xml" 2>&1 |
+$PYTHON -m pytest tests/integration --durations=25 --junitxml="$log/junit.xml" 2>&1 |
     tee "$log/integration"
 # Count from the JUnit report: pytest's summary line varies in shape.
 integ=$($PYTHON - "$log/junit.xml" <<'PY'
