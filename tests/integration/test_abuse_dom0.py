@@ -181,11 +181,6 @@ def test_lifecycle_stress(dist, test_dir, linux, dom0_image):
 
 
 @pytest.mark.qemu
-@pytest.mark.xfail(reason="failed once in a fresh-clone run (December 6) "
-                          "before its serial log was written, so while dom0 "
-                          "booted or took its first command; passed in 6 "
-                          "other runs: open, docs/known-problems.md",
-                   strict=False)
 def test_every_bad_command(dist, test_dir, linux, dom0_image):
     with Dom0(dist, test_dir, linux, dom0_image, "badcmd") as sh:
         status, lines = sh.run("sh /tests/badcmd.sh 2>&1", timeout=170)
