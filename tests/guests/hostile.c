@@ -65,6 +65,8 @@ struct cpu_state
     uint32_t faults[32];
     uint32_t irqs, nmis, unexpected;
     uint32_t log_idx;
+    /* The exception before this one: what a FAIL report names. */
+    uint32_t prev_vector, prev_eip, prev_resume;
     char line[96];
 } __attribute__((aligned(64)));
 
@@ -183,6 +185,9 @@ static void on_exc(struct regs *r)
     r->eflags &= ~EFLAGS_TF;
     if ( c->recover )
     {
+        c->prev_vector = r->vector;
+        c->prev_eip = r->eip;
+        c->prev_resume = c->recover;
         r->eip = c->recover;
         c->recover = 0;
         return;
@@ -192,8 +197,10 @@ static void on_exc(struct regs *r)
         return;
     c->unexpected++;
     test_fail("exception %u at %#x error %#x outside any action "
-              "(cpu %u, action %u)", r->vector, r->eip, r->error,
-              smp_cpu(), c->log_idx);
+              "(cpu %u, action %u; the one before: %u at %#x, resumed at "
+              "%#x; ESP %#x)", r->vector, r->eip, r->error, smp_cpu(),
+              c->log_idx, c->prev_vector, c->prev_eip, c->prev_resume,
+              (uint32_t)(&r->eflags + 1));
 }
 
 static void on_irq(struct regs *r)
