@@ -27,22 +27,15 @@ LONG = os.environ.get("XENLITE_LONG") == "1"
 MEM = "mem=16M"
 
 # seed -> BSP actions (CPU 1 adds its own chunks on top)
-# `make test` runs two QEMU seeds and one Bochs run; `make test-long`
+# `make test` runs two QEMU seeds and two Bochs runs; `make test-long`
 # adds the others (and the long seeds below).
 QEMU_SEEDS = {1: 1500, 2: 1500, 3: 1500} if LONG else {1: 1500, 2: 1500}
 BOCHS_SEEDS = {11: 400, 12: 400}
-# Seed 12 on Bochs 3.0 fails since the merges of December 6 (PV
-# send-IPI, the ICR fast path's cuts, pinning): "exception 5 ... outside
-# any action" right after an LLDT of a junk selector (action 0.4, kind 2);
-# not yet understood (docs/known-problems.md), so it is an expected
-# failure until it is.
-SEED12_XFAIL = pytest.mark.xfail(
-    reason="Bochs 3.0 seed 12: exception 5 outside any action after a junk "
-           "LLDT (open, docs/known-problems.md)", strict=False)
-# An expected failure says nothing new in every make test: the Bochs
-# runs are in make test-long until seed 12 passes again.
-BOCHS_RUNS = ([("2.7", 11), pytest.param("3.0", 12, marks=SEED12_XFAIL)]
-              if LONG else [])
+# Seed 12 on Bochs 3.0 is also the regression test of the Bochs RIP
+# fix-up for a handler's first fetch (vmx.c, bochs_handler_fetch()): its
+# LLDT's #GP met an EPT violation there, and the kernel then returned
+# through junk ("exception 5 ... outside any action").
+BOCHS_RUNS = [("2.7", 11), ("3.0", 12)]
 QEMU_LONG_SEEDS = {101: 26000, 102: 26000, 103: 26000, 104: 26000}
 BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
 

@@ -1534,6 +1534,48 @@ static void write_controls(struct vcpu *v)
 }
 
 /*
+ * Bochs 3.0 (2.7 not checked): when fetching the first instruction of an
+ * exception or interrupt handler takes an EPT violation, the exit saves
+ * the event's delivery as done (the frame pushed, RSP below it) but RIP
+ * rolled back to the instruction that raised the event, with no
+ * IDT-vectoring information.  On hardware the delivery has completed
+ * there and the fault-like exit saves the state before the instruction
+ * that faulted, the handler's first (SDM Vol. 3C 28.1, 28.2.4: only
+ * delivery itself is "during event delivery").  Resumed as Bochs saved
+ * it, the guest runs the raising instruction again on a stack one frame
+ * lower, and later returns through whatever lies there.  Recognised by
+ * the fault's linear address outside the instruction at RIP, which is
+ * then set to the handler's.  Called under Bochs only, for an EPT
+ * violation on an instruction fetch with a valid linear address.
+ */
+static void bochs_handler_fetch(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    const struct segment_register *cs;
+    u64 gla = vmr(GUEST_LINEAR_ADDRESS), at, ip;
+    bool lm;
+
+    if ( x->idt_info & INTR_INFO_VALID )
+        return;
+    need(x, VC_EFER);
+    need(x, VC_SEG + x86_seg_cs);
+    cs = &x->seg[x86_seg_cs];
+    lm = (x->efer & EFER_LMA) && (cs->attr & (1u << 9));
+    at = lm ? x->rip : (u32)(cs->base + x->rip);
+    /* An instruction is at most 15 bytes: it may cross into the page. */
+    if ( (u64)(gla - at) < 15 || (!lm && (u32)(gla - at) < 15) )
+        return;
+    ip = lm ? gla : (u32)(gla - cs->base);
+    printk(XENLOG_WARNING "d%uv%u: EPT violation fetching the handler at "
+           "%#lx saved with RIP %#lx (emulator bug), RIP set to the "
+           "handler's\n", v->domain->domain_id, v->vcpu_id,
+           (unsigned long)gla, (unsigned long)x->rip);
+    x->rip = ip;
+    set_dirty(x, VC_RIP);
+    x->nr_handler_rip_fixed++;
+}
+
+/*
  * Virtual-NMI blocking on a vCPU with no NMI of ours in its handler.
  * Hardware blocks only from an injected NMI to the guest's IRET, per
  * VMCS.  Bochs 2.7 and 3.0 keep the blocking as one flag per CPU that a
@@ -1677,6 +1719,8 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         task_switch_exit(x, e);
         break;
     case EXIT_REASON_EPT_VIOLATION:
+        if ( boot_cpu.bochs && (q & 0x84) == 0x84 )
+            bochs_handler_fetch(v);
         e->reason = HVM_EXIT_NPF;
         e->gpa = x->exit_gpa;
         e->npf_write = q & 2;
@@ -2012,6 +2056,9 @@ static void vmx_dump_vcpu(struct vcpu *v)
     if ( x->pin_ctls & PIN_POSTED_INTR )
         printk("    posted: notification exits %lu\n",
                (unsigned long)x->nr_notification_exits);
+    if ( x->nr_handler_rip_fixed )
+        printk("    handler fetches with RIP set right: %lu\n",
+               (unsigned long)x->nr_handler_rip_fixed);
 }
 
 /*
