@@ -1552,7 +1552,7 @@ static void bochs_handler_fetch(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
     const struct segment_register *cs;
-    u64 gla = vmr(GUEST_LINEAR_ADDRESS), at, ip;
+    u64 gla = vmr(GUEST_LINEAR_ADDRESS), past;
     bool lm;
 
     if ( x->idt_info & INTR_INFO_VALID )
@@ -1561,16 +1561,16 @@ static void bochs_handler_fetch(struct vcpu *v)
     need(x, VC_SEG + x86_seg_cs);
     cs = &x->seg[x86_seg_cs];
     lm = (x->efer & EFER_LMA) && (cs->attr & (1u << 9));
-    at = lm ? x->rip : (u32)(cs->base + x->rip);
+    /* How far past RIP the fault is, in the mode's address width. */
+    past = lm ? gla - x->rip : (u32)(gla - cs->base - x->rip);
     /* An instruction is at most 15 bytes: it may cross into the page. */
-    if ( (u64)(gla - at) < 15 || (!lm && (u32)(gla - at) < 15) )
+    if ( past < 15 )
         return;
-    ip = lm ? gla : (u32)(gla - cs->base);
     printk(XENLOG_WARNING "d%uv%u: EPT violation fetching the handler at "
            "%#lx saved with RIP %#lx (emulator bug), RIP set to the "
            "handler's\n", v->domain->domain_id, v->vcpu_id,
            (unsigned long)gla, (unsigned long)x->rip);
-    x->rip = ip;
+    x->rip = lm ? gla : (u32)(x->rip + past);
     set_dirty(x, VC_RIP);
     x->nr_handler_rip_fixed++;
 }
