@@ -41,6 +41,7 @@ CASES = [
     ("pv_send_ipi", 4, None),
     ("pv_send_ipi", 4, "apic=xapic"),
     ("hlt_irqoff_nmi", 2, None),
+    ("sti_shadow_exit", 1, None),
     ("nmi_blocking", 2, None),
     ("nmi_sources", 2, None),
     ("nmi_task_gate", 2, None),
