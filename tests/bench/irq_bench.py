@@ -40,7 +40,8 @@ SCAN = re.compile(r"bench: scan blocked (\d+) K (\d+) wakeups (\d+) runs "
                   r"cycles_per_run ([\d.]+)")
 EXITS = re.compile(r"bench: exits ipis (\d+) sender_exits ([\d.]+) "
                    r"target_exits ([\d.]+) eoi_exits ([\d.]+) pv_eois (\d+) "
-                   r"fastpath (\d+) cycles_per_ipi ([\d.]+)")
+                   r"fastpath (\d+) cycles_per_ipi ([\d.]+) "
+                   r"sender_noext ([\d.]+) target_noext ([\d.]+)")
 
 ICOUNT_CALIB = re.compile(r"exit_icount d0 v0 calib (\d+) (\d+)")
 ICOUNT = re.compile(r"exit_icount d0 v0 (fast|full) n (\d+) mode (\d+) "
