@@ -139,7 +139,10 @@ test-long: deps xen guests linux dom0
 	    tests/integration/test_irq_storm.py \
 	    tests/integration/test_hostile.py \
 	    tests/integration/test_abuse_dom0.py \
-	    tests/integration/test_linux_boot.py::test_linux_boots_to_init_on_vmx
+	    tests/integration/test_isolation_svm.py \
+	    tests/integration/test_insn_faults.py \
+	    tests/integration/test_linux_boot.py::test_linux_boots_to_init_on_vmx \
+	    tests/integration/test_linux_boot.py::test_two_linux_domains_on_vmx
 
 # Tables, not pass/fail: the scheduler simulation's share and latency,
 # then interrupt delivery measured on QEMU and Bochs from the hypervisor's

@@ -9,7 +9,6 @@ take minutes.  `make test-long` runs the full counts.
 """
 
 import os
-import re
 
 import pytest
 

@@ -233,7 +233,11 @@ def test_two_linux_domains(run_qemu, dist, linux):
     assert r.exit_code == qemu_exit_code(0), r.describe()
 
 
+# Two Linux boots on Bochs take over a minute: make test-long only (make
+# test boots one Linux on Bochs 3.0 here and dom0 in test_xl.py).
 @pytest.mark.bochs
+@pytest.mark.skipif(os.environ.get("XENLITE_LONG") != "1",
+                    reason="make test-long (XENLITE_LONG=1) only")
 def test_two_linux_domains_on_vmx(build_iso, run_bochs, linux):
     # Bochs 3.0 (VMX with posted interrupts); GRUB loads the kernel twice,
     # hence 1 GiB.  d1 also runs privcmd-test: the dom0 driver in a domU,

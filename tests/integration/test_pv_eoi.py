@@ -3,7 +3,6 @@ EOIs almost every interrupt through its flag, so EOI exits fall to near
 zero; pv_eoi=0 hides the feature (the KVM leaves stay for kvmclock and steal
 time)."""
 
-import re
 
 import pytest
 
