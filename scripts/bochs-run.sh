@@ -104,23 +104,37 @@ clock: sync=none, time0=local
 log: $log
 panic: action=fatal
 EOF
-rm -f "$serial" "$log"   # never let a stale log pass for this run's output
-
 # timeout --foreground keeps Bochs in our process group, so a caller that
 # kills our whole group (pytest does) reaches Bochs too. Bochs has no child
 # processes, only threads, so --foreground loses nothing. If Bochs ignores
 # TERM, KILL follows 5 s later.
-start=$SECONDS
-timeout --foreground --kill-after=5 "$limit" "${cmd[@]}" </dev/null >"$out" 2>&1 &
-child=$!
+run_once() {
+    rm -f "$serial" "$log"   # never let a stale log pass for this run's output
+    start=$SECONDS
+    timeout --foreground --kill-after=5 "$limit" "${cmd[@]}" </dev/null >"$out" 2>&1 &
+    child=$!
+    rc=0
+    wait "$child" || rc=$?
+    # A trapped signal interrupts wait (status > 128) before the child is gone.
+    while kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
+    elapsed=$((SECONDS - start))
+}
 # Forward our own termination to Bochs instead of leaving it orphaned.
 stopped=""
-trap 'stopped=1; kill -TERM "$child" 2>/dev/null || true' TERM INT HUP
-rc=0
-wait "$child" || rc=$?
-# A trapped signal interrupts wait (status > 128) before the child is gone.
-while kill -0 "$child" 2>/dev/null; do rc=0; wait "$child" || rc=$?; done
-elapsed=$((SECONDS - start))
+child=""
+trap 'stopped=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true' TERM INT HUP
+# Bochs' RFB display binds its port with SO_REUSEADDR before listening on
+# it, so two Bochs starting together can both bind 5900; the second's
+# listen fails, and its loop then calls bind again on the same, already
+# bound socket, which fails for every later port: "RFB could not bind any
+# port".  Nothing of the guest ran; start it again a moment later.
+for attempt in 1 2 3; do
+    run_once
+    [ -z "$stopped" ] || break
+    grep -qs 'RFB could not bind any port' "$out" "$log" || break
+    echo "bochs-run.sh: Bochs found no RFB port (another Bochs starting?), starting again" >&2
+    sleep $((attempt + RANDOM % 3))
+done
 [ -z "$stopped" ] || { echo "bochs-run.sh: interrupted, Bochs stopped" >&2; exit 130; }
 
 if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ "$elapsed" -ge "$limit" ]; }; then
