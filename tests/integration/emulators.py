@@ -340,13 +340,15 @@ class QemuSession:
         matches `pattern`; raise AssertionError with the log on timeout."""
         end = time.monotonic() + timeout
         while True:
+            # Decided before the drain, so that the output of a QEMU that
+            # has just exited is still searched once.
+            last = time.monotonic() > end or self.proc.poll() is not None
             self._drain()
             for line in parse_console(self.text[start:]):
                 m = re.search(pattern, line.msg)
                 if m:
                     return m
-            if time.monotonic() > end or self.proc.poll() is not None:
-                self._drain()
+            if last:
                 raise AssertionError(
                     f"no console line matching {pattern!r} within {timeout}s; "
                     f"console so far:\n{self.text[-3000:]}")
@@ -357,13 +359,13 @@ class QemuSession:
         console domain's, no "(XEN)" prefix) matches `pattern`."""
         end = time.monotonic() + timeout
         while True:
+            last = time.monotonic() > end or self.proc.poll() is not None
             self._drain()
             for line in guest_output(self.text):
                 m = re.search(pattern, line)
                 if m:
                     return m
-            if time.monotonic() > end or self.proc.poll() is not None:
-                self._drain()
+            if last:
                 raise AssertionError(
                     f"no output line matching {pattern!r} within {timeout}s; "
                     f"console so far:\n{self.text[-3000:]}")
