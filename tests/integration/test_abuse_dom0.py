@@ -215,9 +215,9 @@ def abuse_steps(out):
 
 # Bochs 3.0 boots Linux in about a minute and runs dom0's tools some five
 # times slower than QEMU: the short abuse there takes about 4 minutes, so
-# it runs in `make test-long`.  It fails now and then: Bochs 3.0 has been
-# seen to deliver a user-mode exception to Linux and save the next VM
-# exit with the faulting instruction's RIP (docs/known-problems.md).
+# it runs in `make test-long`.  It is also the regression test of the
+# Bochs 3.0 fix-up in vmx.c, bochs_stale_delivery(): without it, most
+# boots ended in a dom0 panic (docs/known-problems.md).
 @pytest.mark.bochs
 @pytest.mark.skipif(not LONG, reason="make test-long (XENLITE_LONG=1) only")
 def test_dom0_abuse_on_vmx(build_iso, run_bochs, linux, dom0_image):

@@ -1247,6 +1247,113 @@ static void undo_early_virq(struct vcpu *v)
     ((struct ept *)v->domain->hvm->backend)->virq_bug_seen = true;
 }
 
+/*
+ * Bochs 3.0 has been seen to save an exit (an external interrupt, an EPT
+ * violation) that follows the delivery of an exception with an error
+ * code with RIP still on the faulting instruction: the frame is pushed, CS, SS, RSP
+ * and RFLAGS are the handler's, but RIP is not, and there is no
+ * IDT-vectoring information (docs/known-problems.md).  Linux then ran
+ * the user instruction in kernel mode, or from kernel mode left a stale
+ * frame that a later RET took its return address from.  Hardware saves
+ * the handler's RIP (SDM Vol. 3C, "Saving RIP, RSP, RFLAGS, and SSP":
+ * an exit between instructions saves the next instruction's).
+ *
+ * Recognised in 64-bit mode only, by a frame at RSP whose saved RIP is
+ * the current RIP and which the delivery put exactly there: from the
+ * same privilege level the saved CS and SS are the current ones and RSP
+ * is the saved RSP rounded down to 16 bytes less the 48-byte frame; from
+ * user mode the saved CS and SS have RPL 3, SS is now null and RSP is
+ * 16-byte aligned.  The delivery is undone - RSP, RFLAGS and, from user
+ * mode, CS and SS come back from the frame, the latter two read from the
+ * GDT - and the instruction runs again, which raises its exception again,
+ * this time delivered whole.  Called under Bochs only, at external-
+ * interrupt exits and at EPT violations that bochs_handler_fetch() does
+ * not explain (the stale frame a RET used was left by a REP MOVSB into
+ * pages the guest had not touched yet, each write an EPT violation).
+ */
+static bool bochs_gdt_seg(struct vcpu *v, const struct guest_paging *pg,
+                          u16 sel, struct segment_register *r)
+{
+    const struct segment_register *gdt = &vmx(v)->seg[x86_seg_gdtr];
+    u64 d;
+
+    if ( (sel & 4) || (sel | 7) > gdt->limit ||
+         copy_from_guest_virt(v->domain, pg, &d, gdt->base + (sel & ~7),
+                              sizeof(d)) ||
+         !(d & (1ULL << 47)) )
+        return false;
+    r->sel = sel;
+    r->attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
+    r->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
+    r->limit = (d & 0xffff) | (((d >> 48) & 0xf) << 16);
+    if ( r->attr & (1u << 11) )
+        r->limit = (r->limit << 12) | 0xfff;
+    return true;
+}
+
+static void bochs_stale_delivery(struct vcpu *v)
+{
+    struct vmx_vcpu *x = vmx(v);
+    const struct segment_register *cs, *ss;
+    struct segment_register ucs, uss;
+    struct guest_paging pg;
+    u64 f[6];               /* error code, RIP, CS, RFLAGS, RSP, SS */
+    bool user;
+
+    if ( x->idt_info & INTR_INFO_VALID )
+        return;
+    need(x, VC_EFER);
+    need(x, VC_RSP);
+    need(x, VC_SEG + x86_seg_cs);
+    cs = &x->seg[x86_seg_cs];
+    if ( !(x->efer & EFER_LMA) || !(cs->attr & (1u << 9)) ||
+         (x->rsp & 0xf) || (cs->sel & 3) )
+        return;
+    need(x, VC_CR0);
+    need(x, VC_CR3);
+    need(x, VC_CR4);
+    need(x, VC_SEG + x86_seg_ss);
+    need(x, VC_SEG + x86_seg_gdtr);
+    ss = &x->seg[x86_seg_ss];
+    pg.cr0 = x->cr0;
+    pg.cr3 = x->cr3;
+    pg.cr4 = x->cr4;
+    pg.efer = x->efer;
+    if ( copy_from_guest_virt(v->domain, &pg, f, x->rsp, sizeof(f)) ||
+         f[1] != x->rip || (f[0] >> 32) || !(f[3] & 2) || (f[3] >> 22) )
+        return;
+    user = (f[2] & 3) == 3;
+    if ( user )
+    {
+        if ( (f[5] & 3) != 3 || ss->sel != 0 ||
+             !bochs_gdt_seg(v, &pg, f[2], &ucs) ||
+             !bochs_gdt_seg(v, &pg, f[5], &uss) ||
+             /* A ring-3 code segment and a writable ring-3 data one. */
+             (ucs.attr & 0x78) != 0x78 || (uss.attr & 0x7a) != 0x72 )
+            return;
+    }
+    else if ( f[2] != cs->sel || f[5] != ss->sel ||
+              x->rsp != (f[4] & ~0xfULL) - sizeof(f) )
+        return;
+
+    if ( !x->nr_stale_deliveries )
+        printk(XENLOG_WARNING "d%uv%u: exception delivery at %#lx saved "
+               "with its faulting RIP (emulator bug), undone\n",
+               v->domain->domain_id, v->vcpu_id, (unsigned long)x->rip);
+    if ( user )
+    {
+        x->seg[x86_seg_cs] = ucs;
+        x->seg[x86_seg_ss] = uss;
+        set_dirty(x, VC_SEG + x86_seg_cs);
+        set_dirty(x, VC_SEG + x86_seg_ss);
+    }
+    x->rsp = f[4];
+    x->rflags = f[3] | 2;
+    set_dirty(x, VC_RSP);
+    set_dirty(x, VC_RFLAGS);
+    x->nr_stale_deliveries++;
+}
+
 /* --- exits handled here --- */
 
 static u64 *gpr_slot(struct vcpu *v, unsigned int n)
@@ -1548,7 +1655,7 @@ static void write_controls(struct vcpu *v)
  * then set to the handler's.  Called under Bochs only, for an EPT
  * violation on an instruction fetch with a valid linear address.
  */
-static void bochs_handler_fetch(struct vcpu *v)
+static bool bochs_handler_fetch(struct vcpu *v)
 {
     struct vmx_vcpu *x = vmx(v);
     const struct segment_register *cs;
@@ -1556,7 +1663,7 @@ static void bochs_handler_fetch(struct vcpu *v)
     bool lm;
 
     if ( x->idt_info & INTR_INFO_VALID )
-        return;
+        return false;
     need(x, VC_EFER);
     need(x, VC_SEG + x86_seg_cs);
     cs = &x->seg[x86_seg_cs];
@@ -1565,7 +1672,7 @@ static void bochs_handler_fetch(struct vcpu *v)
     past = lm ? gla - x->rip : (u32)(gla - cs->base - x->rip);
     /* An instruction is at most 15 bytes: it may cross into the page. */
     if ( past < 15 )
-        return;
+        return false;
     printk(XENLOG_WARNING "d%uv%u: EPT violation fetching the handler at "
            "%#lx saved with RIP %#lx (emulator bug), RIP set to the "
            "handler's\n", v->domain->domain_id, v->vcpu_id,
@@ -1573,6 +1680,7 @@ static void bochs_handler_fetch(struct vcpu *v)
     x->rip = lm ? gla : (u32)(x->rip + past);
     set_dirty(x, VC_RIP);
     x->nr_handler_rip_fixed++;
+    return true;
 }
 
 /*
@@ -1719,8 +1827,9 @@ static void decode_exit(struct vcpu *v, struct hvm_exit *e)
         task_switch_exit(x, e);
         break;
     case EXIT_REASON_EPT_VIOLATION:
-        if ( boot_cpu.bochs && (q & 0x84) == 0x84 )
-            bochs_handler_fetch(v);
+        if ( boot_cpu.bochs &&
+             !((q & 0x84) == 0x84 && bochs_handler_fetch(v)) )
+            bochs_stale_delivery(v);
         e->reason = HVM_EXIT_NPF;
         e->gpa = x->exit_gpa;
         e->npf_write = q & 2;
@@ -2010,9 +2119,12 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
         host_vector(vec);
     }
 
-    if ( boot_cpu.bochs && x->apicv &&
-         basic == EXIT_REASON_EXTERNAL_INTERRUPT )
-        undo_early_virq(v);
+    if ( boot_cpu.bochs && basic == EXIT_REASON_EXTERNAL_INTERRUPT )
+    {
+        bochs_stale_delivery(v);
+        if ( x->apicv )
+            undo_early_virq(v);
+    }
     decode_exit(v, e);
 }
 
@@ -2059,6 +2171,9 @@ static void vmx_dump_vcpu(struct vcpu *v)
     if ( x->nr_handler_rip_fixed )
         printk("    handler fetches with RIP set right: %lu\n",
                (unsigned long)x->nr_handler_rip_fixed);
+    if ( x->nr_stale_deliveries )
+        printk("    exception deliveries saved with a stale RIP, undone: "
+               "%lu\n", (unsigned long)x->nr_stale_deliveries);
 }
 
 /*

@@ -153,6 +153,7 @@ struct vmx_vcpu
     u64 nr_virq_undone;             /* see undo_early_virq() */
     u64 nr_notification_exits;      /* EXTINT exits for the PI vector */
     u64 nr_handler_rip_fixed;       /* see bochs_handler_fetch() */
+    u64 nr_stale_deliveries;        /* see bochs_stale_delivery() */
 
     /* Exits by VMX basic exit reason; the last slot counts the rest. */
     u64 exit_counts[VMX_NR_EXIT_REASONS + 1];
