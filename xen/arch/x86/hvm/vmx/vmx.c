@@ -1266,10 +1266,10 @@ static void undo_early_virq(struct vcpu *v)
  * 16-byte aligned.  The delivery is undone - RSP, RFLAGS and, from user
  * mode, CS and SS come back from the frame, the latter two read from the
  * GDT - and the instruction runs again, which raises its exception again,
- * this time delivered whole.  Called under Bochs only, at external-
- * interrupt exits and at EPT violations that bochs_handler_fetch() does
- * not explain (the stale frame a RET used was left by a REP MOVSB into
- * pages the guest had not touched yet, each write an EPT violation).
+ * this time delivered whole.  Called under Bochs only, at the exits that
+ * come between instructions (external interrupt, NMI, preemption timer,
+ * interrupt and NMI windows) and at EPT violations that
+ * bochs_handler_fetch() does not explain.
  */
 static bool bochs_gdt_seg(struct vcpu *v, const struct guest_paging *pg,
                           u16 sel, struct segment_register *r)
@@ -2119,12 +2119,16 @@ static void vmx_run(struct vcpu *v, struct hvm_exit *e)
         host_vector(vec);
     }
 
-    if ( boot_cpu.bochs && basic == EXIT_REASON_EXTERNAL_INTERRUPT )
-    {
+    if ( boot_cpu.bochs &&
+         (basic == EXIT_REASON_EXTERNAL_INTERRUPT ||
+          basic == EXIT_REASON_EXCEPTION_NMI ||
+          basic == EXIT_REASON_PREEMPTION_TIMER ||
+          basic == EXIT_REASON_INTR_WINDOW ||
+          basic == EXIT_REASON_NMI_WINDOW) )
         bochs_stale_delivery(v);
-        if ( x->apicv )
-            undo_early_virq(v);
-    }
+    if ( boot_cpu.bochs && x->apicv &&
+         basic == EXIT_REASON_EXTERNAL_INTERRUPT )
+        undo_early_virq(v);
     decode_exit(v, e);
 }
 
