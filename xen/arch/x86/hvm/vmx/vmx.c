@@ -1248,11 +1248,11 @@ static void undo_early_virq(struct vcpu *v)
 }
 
 /*
- * Bochs 3.0 has been seen to save an exit (an external interrupt, an EPT
- * violation) that follows the delivery of an exception with an error
- * code with RIP still on the faulting instruction: the frame is pushed, CS, SS, RSP
- * and RFLAGS are the handler's, but RIP is not, and there is no
- * IDT-vectoring information (docs/known-problems.md).  Linux then ran
+ * Bochs 3.0 has been seen to save an exit (an external interrupt) that
+ * follows the delivery of an exception with an error code with RIP still
+ * on the faulting instruction: the frame is pushed, CS, SS, RSP and
+ * RFLAGS are the handler's, but RIP is not, and there is no IDT-vectoring
+ * information (docs/known-problems.md).  Linux then ran
  * the user instruction in kernel mode, or from kernel mode left a stale
  * frame that a later RET took its return address from.  Hardware saves
  * the handler's RIP (SDM Vol. 3C, "Saving RIP, RSP, RFLAGS, and SSP":
@@ -1319,8 +1319,14 @@ static void bochs_stale_delivery(struct vcpu *v)
     pg.cr3 = x->cr3;
     pg.cr4 = x->cr4;
     pg.efer = x->efer;
+    /*
+     * RFLAGS as a 64-bit VM entry accepts it (SDM Vol. 3C, "Checks on
+     * Guest RIP, RFLAGS, and SSP"): bit 1 set; 3, 5, 15, VM and 63:22
+     * clear.  The frame is the guest's memory.
+     */
     if ( copy_from_guest_virt(v->domain, &pg, f, x->rsp, sizeof(f)) ||
-         f[1] != x->rip || (f[0] >> 32) || !(f[3] & 2) || (f[3] >> 22) )
+         f[1] != x->rip || (f[0] >> 32) || !(f[3] & 2) ||
+         (f[3] & 0x28028) || (f[3] >> 22) )
         return;
     user = (f[2] & 3) == 3;
     if ( user )
