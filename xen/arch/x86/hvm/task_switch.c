@@ -66,24 +66,6 @@
 #define TYPE_EXPAND_DOWN    0x4     /* data */
 #define TYPE_RW             0x2     /* readable code, writable data */
 
-static u64 desc_base(u64 d)
-{
-    return ((d >> 16) & 0xffffff) | ((d >> 56) << 24);
-}
-
-static u32 desc_limit(u64 d)
-{
-    u32 l = (d & 0xffff) | ((d >> 32) & 0xf0000);
-
-    return (d & (1ull << 55)) ? (l << 12) | 0xfff : l;
-}
-
-/* The attributes in struct segment_register's packed form. */
-static u16 desc_attr(u64 d)
-{
-    return ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
-}
-
 int tsw_check_tss(u64 desc, enum tsw_source source)
 {
     unsigned int type = D_TYPE(desc);

@@ -35,6 +35,7 @@
 #include <asm/time.h>
 #include <asm/system.h>
 #include <asm/irq_vectors.h>
+#include <asm/hvm/task_switch.h>
 #include <asm/hvm/cr.h>
 #include <asm/hvm/hvm.h>
 #include <asm/hvm/vmx/vmx.h>
@@ -1283,11 +1284,9 @@ static bool bochs_gdt_seg(struct vcpu *v, const struct guest_paging *pg,
          !(d & (1ULL << 47)) )
         return false;
     r->sel = sel;
-    r->attr = ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
-    r->base = ((d >> 16) & 0xffffff) | (((d >> 56) & 0xff) << 24);
-    r->limit = (d & 0xffff) | (((d >> 48) & 0xf) << 16);
-    if ( r->attr & (1u << 11) )
-        r->limit = (r->limit << 12) | 0xfff;
+    r->attr = desc_attr(d);
+    r->base = desc_base(d);
+    r->limit = desc_limit(d);
     return true;
 }
 

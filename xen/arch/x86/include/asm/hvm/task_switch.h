@@ -46,6 +46,27 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req);
 #define TSW_GP          13
 
 /* The new TSS descriptor (SDM Vol. 3A 8.3 steps 2-4, Table 8-1). */
+/*
+ * A GDT or LDT descriptor's base, limit (scaled by G) and attributes in
+ * struct segment_register's packed form.
+ */
+static inline u64 desc_base(u64 d)
+{
+    return ((d >> 16) & 0xffffff) | ((d >> 56) << 24);
+}
+
+static inline u32 desc_limit(u64 d)
+{
+    u32 l = (d & 0xffff) | ((d >> 32) & 0xf0000);
+
+    return (d & (1ull << 55)) ? (l << 12) | 0xfff : l;
+}
+
+static inline u16 desc_attr(u64 d)
+{
+    return ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
+}
+
 int tsw_check_tss(u64 desc, enum tsw_source source);
 
 /* A segment register the new task loads (SDM Vol. 3A Table 8-1). */
