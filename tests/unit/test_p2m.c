@@ -266,17 +266,44 @@ TEST(populate_node_allocation_failure_changes_nothing)
     env_check_clean();
 }
 
+static unsigned long free_pages_not_holding(u8 byte)
+{
+    unsigned long n = 0;
+
+    for ( u64 pfn = env_heap_base_pfn();
+          pfn < env_heap_base_pfn() + ENV_HEAP_PAGES; pfn++ )
+    {
+        if ( page_state_of(pfn) != PGS_free )
+            continue;
+        for ( unsigned int i = 0; i < PAGE_SIZE; i++ )
+            if ( page_of(pfn)[i] != byte )
+            {
+                n++;
+                break;
+            }
+    }
+    return n;
+}
+
 TEST(populate_out_of_machine_memory_changes_nothing)
 {
     struct domain *d;
     unsigned long xh;
 
     env_setup();
+    memset(page_of(env_heap_base_pfn()), 0xcc, ENV_HEAP_PAGES * PAGE_SIZE);
     d = create(1ULL << 20);
     REQUIRE_EQ(p2m_populate(d, 0, 100), 0);
     xh = stub_xenheap_pages_outstanding();
 
     CHECK_EQ(p2m_populate(d, 1000, ENV_HEAP_PAGES), -ENOMEM);
+    CHECK_EQ(p2m_populate(d, 1000, ENV_HEAP_PAGES - 99), -ENOMEM);
+    /*
+     * Refused before any page was taken: no free page was written (a
+     * Bochs dom0 once sat 31 s in a create that zeroed the whole heap
+     * before it failed).
+     */
+    CHECK_EQ(free_pages_not_holding(0xcc), 0);
     CHECK_EQ(d->tot_pages, 100);
     CHECK_EQ(pages_in_state(PGS_domain), 100);
     CHECK_EQ(stub_xenheap_pages_outstanding(), xh);

@@ -230,6 +230,14 @@ int p2m_populate(struct domain *d, u64 gfn, u64 nr)
     rc = -ENOMEM;
     if ( nr > d->max_pages || d->tot_pages > d->max_pages - nr )
         goto out;
+    /*
+     * A request the heap cannot meet is refused before it takes anything:
+     * taking every free page first, then giving them all back, held a dom0
+     * vCPU for half a minute on an emulator.  Another domain may still take
+     * pages after this check; the loop below then fails as before.
+     */
+    if ( nr > free_heap_pages_count() )
+        goto out;
 
     p2m = d->p2m;
     if ( !p2m )
@@ -275,10 +283,19 @@ int p2m_populate(struct domain *d, u64 gfn, u64 nr)
 
         if ( !pg )
             goto fail;
-        /* Never hand a guest what the previous owner left behind. */
+        list_add_tail(&pg->list, &pages);
+    }
+
+    /*
+     * Never hand a guest what the previous owner left behind.  Zeroed only
+     * now that every page is ours, so a failure costs no writes.
+     */
+    list_for_each ( pos, &pages )
+    {
+        struct page_info *pg = list_entry(pos, struct page_info, list);
+
         memset(maddr_to_virt((u64)page_to_pfn(pg) << PAGE_SHIFT), 0,
                PAGE_SIZE);
-        list_add_tail(&pg->list, &pages);
     }
 
     /* Nothing can fail from here on. */
