@@ -1,7 +1,8 @@
 """dom0 abuses the hypervisor (issue 13's dom0 parts), on QEMU (SVM) with
 dom0's image (`make dom0`) and its shell driven over the serial line as
-in test_xl.py, and in `make test-long` a short version on Bochs 3.0
-(VMX) that runs all three without typing (tests/linux/abuse-short.sh):
+in test_xl.py, and a short version on Bochs 3.0 (VMX) that runs all
+three without typing (tests/linux/abuse-short.sh), after test_xl.py's
+xl-smoke in the same boot:
 
 - the hypercall fuzzer (tests/fuzz/hcfuzz.c, /bin/hcfuzz) from a seed,
   while a child creates and destroys a small domU with xl-lite;
@@ -26,8 +27,8 @@ import re
 import pytest
 
 from emulators import QemuSession, dom0_lines
-from test_xl import (ARGS, BOOT_TIMEOUT, DOM0_ARGS, Dom0Shell, dom0_image,
-                     list_rows)
+from test_xl import (ARGS, BOOT_TIMEOUT, DOM0_ARGS, Dom0Shell,
+                     check_xl_smoke, dom0_image, list_rows)
 
 LONG = os.environ.get("XENLITE_LONG") == "1"
 FUZZ_CALLS = 1_000_000 if LONG else 20000
@@ -214,24 +215,26 @@ def abuse_steps(out):
 
 
 # Bochs 3.0 boots Linux in about a minute and runs dom0's tools some five
-# times slower than QEMU: the short abuse there takes about 4 minutes, so
-# it runs in `make test-long`.  It is also the regression test of the
-# Bochs 3.0 fix-up in vmx.c, bochs_stale_delivery(): without it, most
-# boots ended in a dom0 panic (docs/known-problems.md).
+# times slower than QEMU, so one boot does the lot: first test_xl.py's
+# xl-smoke (create, list, vcpu-list, unpause, destroy), then the short
+# abuse.  It is also the regression test of the Bochs 3.0 fix-up in
+# vmx.c, bochs_stale_delivery(): without it, most boots ended in a dom0
+# panic (docs/known-problems.md).
 @pytest.mark.bochs
-@pytest.mark.skipif(not LONG, reason="make test-long (XENLITE_LONG=1) only")
 def test_dom0_abuse_on_vmx(build_iso, run_bochs, linux, dom0_image):
-    """The short dom0 abuse on Bochs 3.0 (VMX with posted interrupts), in
-    one boot without typing (tests/linux/abuse-short.sh): two fuzzer runs
-    of 3000 calls, 4 lifecycle cycles (one of each kind), every bad
-    command."""
+    """dom0's toolstack and its short abuse on Bochs 3.0 (VMX with posted
+    interrupts), in one boot without typing: tests/linux/xl-smoke.sh, then
+    tests/linux/abuse-short.sh (two fuzzer runs of 3000 calls, 4
+    lifecycle cycles, one of each kind, every bad command)."""
     vmlinux, _ = linux
-    iso = build_iso(ARGS, [(vmlinux, f"{DOM0_ARGS} script=abuse-short"),
+    iso = build_iso(ARGS, [(vmlinux, f"{DOM0_ARGS} script=xl-smoke "
+                                     "script=abuse-short"),
                            (dom0_image, "initrd")])
     r = run_bochs(iso, cpus=2, version="3.0", megs=1024, timeout=900)
     # dom0's lines made whole: a hypervisor line may cut one in two.
     out = "\n".join(dom0_lines(r.serial))
     print(out[-6000:])
+    check_xl_smoke(out)
     steps, pages = abuse_steps(out)
     assert set(steps) == {"fuzz1", "fuzz2", "lifecycle", "badcmd"}, \
         r.describe()

@@ -14,9 +14,10 @@ it by on_poweroff; the same Linux from libvirt XML, destroyed
 with `destroy`; free memory back to where it was; bad names and values
 refused with one line.  Another run makes the image's Linux an
 unprivileged domU: every xl-lite command that needs a domctl or a sysctl
-says "permission denied" (tests/linux/xl-eperm.sh).  On Bochs (VMX):
+says "permission denied" (tests/linux/xl-eperm.sh).  On Bochs (VMX),
 dom0 boots, creates, lists and destroys the test-kernel domU
-(tests/linux/xl-smoke.sh).
+(tests/linux/xl-smoke.sh, checked by check_xl_smoke() below) in the boot
+of test_abuse_dom0.py::test_dom0_abuse_on_vmx, which then abuses it.
 """
 
 import re
@@ -322,20 +323,18 @@ def test_xl_in_domu_gets_permission_denied(run_qemu, dist, linux, dom0_image):
     assert r.exit_code == qemu_exit_code(0), r.describe()
 
 
-@pytest.mark.bochs
-def test_xl_from_dom0_on_vmx(build_iso, run_bochs, linux, dom0_image):
-    vmlinux, _ = linux
-    iso = build_iso(ARGS, [(vmlinux, f"{DOM0_ARGS} script=xl-smoke"),
-                           (dom0_image, "initrd")])
-    r = run_bochs(iso, cpus=2, version="3.0", megs=1024, timeout=600)
-    # dom0's lines made whole: a hypervisor line may cut one in two.
-    out = "\n".join(dom0_lines(r.serial))
+def check_xl_smoke(out):
+    """tests/linux/xl-smoke.sh's steps in dom0's output (lines made whole):
+    Domain-0 alone before and after, the domU listed paused after
+    `create -p`, every step exiting 0.  test_abuse_dom0.py's Bochs boot
+    runs it before its abuse."""
     steps = dict(re.findall(
         r"^XL-SMOKE begin (\S+)\n(.*?)^XL-SMOKE end \1 status 0$",
         out, re.M | re.S))
     assert set(steps) == {"list-before", "create", "list-created",
                           "vcpu-list", "unpause", "destroy",
-                          "list-after"}, r.describe()
+                          "list-after"}, out[-4000:]
+
     def step_lines(name):
         return [ln for ln in steps[name].split("\n") if ln]
 
@@ -344,6 +343,3 @@ def test_xl_from_dom0_on_vmx(build_iso, run_bochs, linux, dom0_image):
     after = list_rows(step_lines("list-after"))
     assert list(before) == ["Domain-0"] and list(after) == ["Domain-0"]
     assert created["ipi_pingpong"][3][2] == "p", created
-    assert "XENLITE-INIT OK" in out, r.describe()
-    assert r.exit_code is not None and not r.find(r"crashed|Panic"), \
-        r.describe()

@@ -1,6 +1,6 @@
 #!/bin/sh
 # abuse-short.sh [CALLS] [CYCLES]: issue 13's dom0 abuse in one boot and
-# without typing, for the Bochs (VMX) run of test_abuse_dom0.py: the
+# without typing, for the Bochs (VMX) boot of test_abuse_dom0.py: the
 # hypercall fuzzer (CALLS calls, default 3000, seed 1, with its
 # create/destroy child), the lifecycle stress (CYCLES cycles, default 4:
 # one of each kind, after its own warm-up), then every bad command.  Each

@@ -1,7 +1,8 @@
 #!/bin/sh
-# xl-smoke.sh: dom0's toolstack without typing, for the Bochs (VMX) run of
-# test_xl.py: list, create the test-kernel domU paused, list and
-# vcpu-list it, unpause it, destroy it, list again.  Each step prints its
+# xl-smoke.sh: dom0's toolstack without typing, for the Bochs (VMX) boot
+# of test_abuse_dom0.py (checked by test_xl.py's check_xl_smoke): list,
+# create the test-kernel domU paused, list and vcpu-list it, unpause it,
+# destroy it, list again.  Each step prints its
 # output between "XL-SMOKE begin STEP" and "XL-SMOKE end STEP status N"
 # for the test to check; exits 1 if any step failed.
 bad=0
