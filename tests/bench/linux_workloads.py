@@ -43,7 +43,7 @@ WORKLOADS = ["pingpong", "wakeups", "shootdown"]
 SETUPS = {
     "qemu": (32, 2, {"pingpong": 500, "wakeups": 500, "shootdown": 200},
              {"pingpong": 100, "wakeups": 100, "shootdown": 50}),
-    "bochs": (32, 2, {"pingpong": 200, "wakeups": 50, "shootdown": 200},
+    "bochs": (32, 2, {"pingpong": 200, "wakeups": 200, "shootdown": 200},
               {"pingpong": 10, "wakeups": 5, "shootdown": 5}),
 }
 
@@ -191,7 +191,7 @@ def main():
     ap.add_argument("--only", choices=sorted(SETUPS))
     ap.add_argument("--vcpus", type=int, metavar="N",
                     help="vCPUs of the guest instead of the emulator's "
-                    "default (32 on QEMU, 2 on Bochs)")
+                    "default (32 on both)")
     a = ap.parse_args()
     if a.vcpus:
         for emulator, setup in SETUPS.items():

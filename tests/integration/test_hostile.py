@@ -37,7 +37,7 @@ BOCHS_SEEDS = {11: 400, 12: 400}
 # through junk ("exception 5 ... outside any action").
 BOCHS_RUNS = [("2.7", 11), ("3.0", 12)]
 QEMU_LONG_SEEDS = {101: 26000, 102: 26000, 103: 26000, 104: 26000}
-BOCHS_LONG_SEEDS = {111: 26000, 112: 26000}
+BOCHS_LONG_SEEDS = {111: 26000, 112: 26000, 113: 26000}
 
 # (kernel, vCPUs, environment) of the well-behaved neighbour
 NEIGHBOUR = ("hlt_wakeup", 2, "rounds=20")
