@@ -130,7 +130,7 @@ test: deps xen tools guests linux dom0
 # The guest suites (QEMU and Bochs) with the kernels' full counts (100 000
 # IPIs) and every Bochs configuration for every kernel, every irq_storm
 # run at 60 s, the hostile kernel's long seeds (10^5 actions per backend,
-# about 2 min on QEMU and 16 min on Bochs), and dom0's abuse at full
+# about 2 min on QEMU and 25 min on Bochs), and dom0's abuse at full
 # length (10^6 fuzzed hypercalls, 1000 lifecycle cycles): slow under
 # emulation, so not part of make test.
 test-long: deps xen guests linux dom0
