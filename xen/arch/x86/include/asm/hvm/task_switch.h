@@ -45,7 +45,6 @@ void hvm_task_switch(struct vcpu *v, const struct tsw_request *req);
 #define TSW_SS          12
 #define TSW_GP          13
 
-/* The new TSS descriptor (SDM Vol. 3A 8.3 steps 2-4, Table 8-1). */
 /*
  * A GDT or LDT descriptor's base, limit (scaled by G) and attributes in
  * struct segment_register's packed form.
@@ -67,6 +66,7 @@ static inline u16 desc_attr(u64 d)
     return ((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8);
 }
 
+/* The new TSS descriptor (SDM Vol. 3A 8.3 steps 2-4, Table 8-1). */
 int tsw_check_tss(u64 desc, enum tsw_source source);
 
 /* A segment register the new task loads (SDM Vol. 3A Table 8-1). */
