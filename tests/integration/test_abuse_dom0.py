@@ -235,6 +235,11 @@ def test_dom0_abuse_on_vmx(build_iso, run_bochs, linux, dom0_image):
     out = "\n".join(dom0_lines(r.serial))
     print(out[-6000:])
     check_xl_smoke(out)
+    # The fuzzer's domUs may crash; nothing may before it starts.
+    start = re.search(r"ABUSE (pages start|begin fuzz1)", r.serial)
+    assert start, r.describe()
+    assert not re.search(r"crashed|Panic", r.serial[:start.start()]), \
+        r.describe()
     steps, pages = abuse_steps(out)
     assert set(steps) == {"fuzz1", "fuzz2", "lifecycle", "badcmd"}, \
         r.describe()
